@@ -1,0 +1,49 @@
+"""Exceptions for when work cannot continue.
+
+Problems found *in the data* are never exceptions: they are :class:`csvprep.Problem` records in
+the report. These classes are for the cases where there is no report to give. Each carries the
+exit code the command line maps it to, so the CLI needs no table of its own::
+
+    CsvprepError            exit 1
+    ├── UsageError          exit 2  (bad option value)
+    │   └── ConfigError     exit 2  (malformed variables_map, prompt, config file)
+    └── InputError          exit 3  (the input cannot be read as a contact list)
+"""
+
+from __future__ import annotations
+
+
+class CsvprepError(Exception):
+    """Base class of every error csvprep raises on purpose.
+
+    >>> try:
+    ...     raise InputError("contacts.csv: file is empty")
+    ... except CsvprepError as e:
+    ...     e.exit_code
+    3
+    """
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(CsvprepError):
+    """An option has a value csvprep cannot use (exit 2)."""
+
+    exit_code = 2
+
+
+class ConfigError(UsageError):
+    """A configuration input (variables_map, prompt, rule or config file) is malformed (exit 2)."""
+
+
+class InputError(CsvprepError):
+    """The input file cannot be read as a contact list at all (exit 3)."""
+
+    exit_code = 3

@@ -1,0 +1,227 @@
+"""Phone numbers to E.164, exactly as libphonenumber decides.
+
+Spreadsheet damage is repaired first, each repair a named step reported per row (libphonenumber
+would not make these repairs itself, or would make them silently). What remains goes to
+libphonenumber once per *distinct* value, and the answers are joined back onto every row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import phonenumbers
+import polars as pl
+from phonenumbers import NumberParseException, PhoneNumberType, ValidationResult
+
+from .errors import UsageError
+
+# Output columns added by :func:`normalise`.
+CLEAN = "__phone_clean"
+E164 = "__phone_e164"
+TYPE = "__phone_type"
+CODE = "__phone_code"
+MESSAGE = "__phone_message"
+EXTENSION = "__phone_extension"
+
+_INVISIBLE = "[\u00ad\u200b\u200c\u200d\u2060\ufeff]"
+_ODD_SPACE = "[\u00a0\u2000-\u200a\u202f\u205f\u3000]"
+_FORMULA = r'^="([^"]*)"$'
+_DECIMAL = r"^\+?[0-9]+\.0+$"
+_SCIENTIFIC = r"^\+?[0-9]+(?:[.,][0-9]+)?[eE]\+?[0-9]+$"
+
+#: Repairs in the order they are applied: problem code -> what the step is.
+REPAIRS: dict[str, str] = {
+    "phone_repaired_invisible": "invisible characters removed",
+    "phone_repaired_formula": 'spreadsheet ="..." formula unwrapped',
+    "phone_repaired_apostrophe": "leading apostrophe removed",
+    "phone_repaired_decimal": "trailing .0 removed",
+}
+
+TYPE_NAMES: dict[int, str] = {
+    PhoneNumberType.FIXED_LINE: "fixed_line",
+    PhoneNumberType.MOBILE: "mobile",
+    PhoneNumberType.FIXED_LINE_OR_MOBILE: "fixed_line_or_mobile",
+    PhoneNumberType.TOLL_FREE: "toll_free",
+    PhoneNumberType.PREMIUM_RATE: "premium_rate",
+    PhoneNumberType.SHARED_COST: "shared_cost",
+    PhoneNumberType.VOIP: "voip",
+    PhoneNumberType.PERSONAL_NUMBER: "personal_number",
+    PhoneNumberType.PAGER: "pager",
+    PhoneNumberType.UAN: "uan",
+    PhoneNumberType.VOICEMAIL: "voicemail",
+    PhoneNumberType.UNKNOWN: "unknown",
+}
+
+#: Types ``--mobile-only`` accepts. Some regions (the US among them) cannot tell fixed lines
+#: from mobiles by number, so libphonenumber's ``fixed_line_or_mobile`` is accepted too.
+MOBILE_TYPES = frozenset({"mobile", "fixed_line_or_mobile"})
+
+_PARSE_ERRORS = {
+    NumberParseException.INVALID_COUNTRY_CODE: "unknown country code",
+    NumberParseException.NOT_A_NUMBER: "not a phone number",
+    NumberParseException.TOO_SHORT_AFTER_IDD: "too short after the international prefix",
+    NumberParseException.TOO_SHORT_NSN: "too short to be a phone number",
+    NumberParseException.TOO_LONG: "too long to be a phone number",
+}
+
+_POSSIBLE_REASONS = {
+    ValidationResult.INVALID_COUNTRY_CODE: "unknown country code",
+    ValidationResult.TOO_SHORT: "too short",
+    ValidationResult.TOO_LONG: "too long",
+    ValidationResult.INVALID_LENGTH: "wrong number of digits",
+}
+
+
+def region_for(country_code: str) -> str:
+    """The default region for numbers written without a country code.
+
+    Accepts a calling code (``+91``, ``91``) or a region (``IN``).
+
+    >>> region_for("+91"), region_for("in"), region_for("1")
+    ('IN', 'IN', 'US')
+    """
+    text = country_code.strip()
+    digits = text.removeprefix("+")
+    if digits.isdigit():
+        region = phonenumbers.region_code_for_country_code(int(digits))
+        if region in phonenumbers.SUPPORTED_REGIONS:
+            return str(region)
+        raise UsageError(f"country code {country_code!r} is not a known calling code")
+    if text.upper() in phonenumbers.SUPPORTED_REGIONS:
+        return text.upper()
+    raise UsageError(
+        f"country code {country_code!r} is neither a calling code like +91 nor a region like IN"
+    )
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """libphonenumber's answer for one value."""
+
+    e164: str | None
+    type: str | None
+    code: str | None
+    message: str | None
+    extension: bool
+
+
+@lru_cache(maxsize=65536)
+def lookup(value: str, region: str) -> Lookup:
+    """Parse, validate and format one value as libphonenumber does.
+
+    >>> lookup("098765 43210", "IN").e164
+    '+919876543210'
+    >>> lookup("12345", "IN").code
+    'phone_invalid'
+    """
+    try:
+        number = phonenumbers.parse(value, region)
+    except NumberParseException as e:
+        why = _PARSE_ERRORS.get(e.error_type, "not a phone number")
+        return Lookup(None, None, "phone_unparseable", f"{value!r}: {why}", False)
+    if not phonenumbers.is_valid_number(number):
+        reason = phonenumbers.is_possible_number_with_reason(number)
+        where = phonenumbers.region_code_for_country_code(number.country_code or 0)
+        why = _POSSIBLE_REASONS.get(reason, "not a number in use")
+        return Lookup(
+            None,
+            None,
+            "phone_invalid",
+            f"{value!r}: {why} for +{number.country_code} ({where})",
+            False,
+        )
+    return Lookup(
+        phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+        TYPE_NAMES.get(phonenumbers.number_type(number), "unknown"),
+        None,
+        None,
+        bool(number.extension),
+    )
+
+
+def repaired(value: pl.Expr) -> dict[str, pl.Expr]:
+    """Expressions for the repaired value (key ``CLEAN``) and one flag per repair code.
+
+    >>> df = pl.DataFrame({"p": ["'919876543210.0"]})
+    >>> df.select(**repaired(pl.col("p"))).row(0, named=True)[CLEAN]
+    '919876543210'
+    """
+    invisible = value.str.contains(f"{_INVISIBLE}|{_ODD_SPACE}")
+    step = value.str.replace_all(_INVISIBLE, "").str.replace_all(_ODD_SPACE, " ")
+    step = step.str.strip_chars()
+    formula = step.str.contains(_FORMULA)
+    step = pl.when(formula).then(step.str.extract(_FORMULA, 1).str.strip_chars()).otherwise(step)
+    apostrophe = step.str.starts_with("'")
+    step = step.str.strip_prefix("'").str.strip_chars()
+    decimal = step.str.contains(_DECIMAL)
+    step = pl.when(decimal).then(step.str.replace(r"\.0+$", "")).otherwise(step)
+    return {
+        CLEAN: step,
+        "phone_repaired_invisible": invisible & (step != ""),
+        "phone_repaired_formula": formula,
+        "phone_repaired_apostrophe": apostrophe,
+        "phone_repaired_decimal": decimal,
+    }
+
+
+def normalise(frame: pl.DataFrame, column: str, region: str) -> pl.DataFrame:
+    """Add the repaired value, E.164 form, type and any error of ``column`` to ``frame``.
+
+    Adds ``CLEAN``, ``E164``, ``TYPE``, ``CODE`` (an error code or null), ``MESSAGE``,
+    ``EXTENSION`` and one boolean column per repair in :data:`REPAIRS`. Rows are kept in order.
+
+    >>> df = normalise(pl.DataFrame({"p": ["98765 43210", ""]}), "p", "IN")
+    >>> df[E164].to_list(), df[CODE].to_list()
+    (['+919876543210', None], [None, 'phone_missing'])
+    """
+    frame = frame.with_columns(**repaired(pl.col(column)))
+    clean = pl.col(CLEAN)
+    scientific = clean.str.contains(_SCIENTIFIC)
+    distinct = (
+        frame.lazy()
+        .filter((clean != "") & ~scientific)
+        .select(clean.unique())
+        .collect()[CLEAN]
+        .to_list()
+    )
+    answers = [lookup(v, region) for v in distinct]
+    table = pl.DataFrame(
+        {
+            CLEAN: distinct,
+            E164: [a.e164 for a in answers],
+            TYPE: [a.type for a in answers],
+            CODE: [a.code for a in answers],
+            MESSAGE: [a.message for a in answers],
+            EXTENSION: [a.extension for a in answers],
+        },
+        schema={
+            CLEAN: pl.String,
+            E164: pl.String,
+            TYPE: pl.String,
+            CODE: pl.String,
+            MESSAGE: pl.String,
+            EXTENSION: pl.Boolean,
+        },
+    )
+    joined = frame.join(table, on=CLEAN, how="left", maintain_order="left")
+    return joined.with_columns(
+        pl.when(clean == "")
+        .then(pl.lit("phone_missing"))
+        .when(scientific)
+        .then(pl.lit("phone_scientific_notation"))
+        .otherwise(pl.col(CODE))
+        .alias(CODE),
+        pl.when(clean == "")
+        .then(pl.lit("no phone number"))
+        .when(scientific)
+        .then(
+            pl.format(
+                "{}: spreadsheet scientific notation; the digits after the first few are lost",
+                pl.col(column),
+            )
+        )
+        .otherwise(pl.col(MESSAGE))
+        .alias(MESSAGE),
+        pl.col(EXTENSION).fill_null(False),
+    )

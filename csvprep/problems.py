@@ -1,0 +1,197 @@
+"""Problems found in the data: typed records with stable codes.
+
+Every check reports what it finds as a :class:`Problem`; codes are stable snake_case words that
+scripts can match on. :data:`CODES` is the single registry of them, with the severity and the
+one-line fix shown to people. ``schemas/report.schema.json`` enumerates the same codes (a test
+keeps the two in step).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Severity = Literal["error", "warning", "info"]
+
+
+@dataclass(frozen=True)
+class CodeInfo:
+    """What a problem code means: how bad it is and how a person fixes it."""
+
+    severity: Severity
+    title: str
+    fix: str
+
+
+CODES: dict[str, CodeInfo] = {
+    # -- structure of the file (the record is set aside whole) --
+    "wrong_cell_count": CodeInfo(
+        "error",
+        "Record has more or fewer cells than the header",
+        "Quote values that contain the delimiter, or remove the stray delimiter.",
+    ),
+    "malformed_quotes": CodeInfo(
+        "error",
+        "Quotes in the record do not follow CSV rules",
+        'Wrap the whole value in quotes and double any quote inside it ("").',
+    ),
+    "unterminated_quote": CodeInfo(
+        "error",
+        "A quoted value is never closed; the rest of the file was swallowed",
+        "Add the missing closing quote on this record.",
+    ),
+    "nul_byte": CodeInfo(
+        "error",
+        "Record contains NUL bytes",
+        "Re-export the file; NUL bytes come from a broken or binary export.",
+    ),
+    "empty_row": CodeInfo(
+        "error",
+        "Every cell of the row is empty",
+        "Delete the empty row (spreadsheets often leave them at the end).",
+    ),
+    # -- headers (file level: line 1, no row) --
+    "header_missing": CodeInfo(
+        "error",
+        "A header the variables_map needs is not in the file",
+        "Rename the column to the mapped header, or fix the variables_map.",
+    ),
+    "header_whitespace": CodeInfo(
+        "error",
+        "Header has leading or trailing spaces; the platform matches headers exactly",
+        "Remove the spaces from the header (csvprep prepare does this).",
+    ),
+    "header_duplicate": CodeInfo(
+        "error",
+        "Two columns have the same header",
+        "Rename or remove one of the columns.",
+    ),
+    "header_blank": CodeInfo(
+        "error",
+        "A column with values has no header",
+        "Give the column a header, or delete it.",
+    ),
+    "empty_column": CodeInfo(
+        "warning",
+        "A column has neither a header nor any value",
+        "Delete the empty column (often a trailing delimiter from a spreadsheet).",
+    ),
+    "column_unused": CodeInfo(
+        "warning",
+        "No variable of the assistant uses this column",
+        "Map it in variables_map if the assistant should use it, or drop it.",
+    ),
+    "prompt_variable_missing": CodeInfo(
+        "error",
+        "The prompt uses a variable that no column provides",
+        "Add the column and map it in variables_map, or change the prompt.",
+    ),
+    # -- phone numbers --
+    "phone_missing": CodeInfo(
+        "error",
+        "Phone number is empty",
+        "Fill in the number or remove the row.",
+    ),
+    "phone_scientific_notation": CodeInfo(
+        "error",
+        "Phone number was turned into scientific notation by a spreadsheet; digits are lost",
+        "Re-export with the phone column formatted as Text; the lost digits cannot be recovered.",
+    ),
+    "phone_unparseable": CodeInfo(
+        "error",
+        "Value is not a phone number",
+        "Write the number as digits, ideally in +<country code> form.",
+    ),
+    "phone_invalid": CodeInfo(
+        "error",
+        "Phone number is not a valid number",
+        "Check the digits and the country code.",
+    ),
+    "phone_not_mobile": CodeInfo(
+        "error",
+        "Phone number is not a mobile number (--mobile-only)",
+        "Replace it with a mobile number, or drop --mobile-only.",
+    ),
+    "phone_extension_dropped": CodeInfo(
+        "warning",
+        "Phone number has an extension, which a call cannot dial",
+        "Remove the extension or make sure the assistant can reach the person without it.",
+    ),
+    "phone_repaired_decimal": CodeInfo(
+        "warning",
+        "Phone number had a trailing .0 from a spreadsheet; removed",
+        "Format the phone column as Text before exporting.",
+    ),
+    "phone_repaired_apostrophe": CodeInfo(
+        "warning",
+        "Phone number had a leading apostrophe from a spreadsheet; removed",
+        "Remove the apostrophe in the source.",
+    ),
+    "phone_repaired_formula": CodeInfo(
+        "warning",
+        'Phone number was written as a spreadsheet text formula (="..."); unwrapped',
+        "Export the plain value instead of a formula.",
+    ),
+    "phone_repaired_invisible": CodeInfo(
+        "warning",
+        "Phone number held invisible characters (non-breaking or zero-width spaces); removed",
+        "Clean the source cell; these characters usually come from copy and paste.",
+    ),
+    "duplicate_number": CodeInfo(
+        "error",
+        "The same number appears on an earlier row; it would be called twice",
+        "Remove the repeated row (csvprep prepare keeps the first).",
+    ),
+    # -- values --
+    "value_missing": CodeInfo(
+        "warning",
+        "A mapped column is empty on this row; the assistant would speak a blank",
+        "Fill in the value, or make the prompt cope with its absence.",
+    ),
+}
+
+SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
+
+
+def severity_of(code: str) -> Severity:
+    """The severity of a problem code.
+
+    >>> severity_of("phone_missing")
+    'error'
+    """
+    return CODES[code].severity
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input.
+
+    ``line`` is the physical line where the record starts (the header is line 1), ``row`` the
+    1-based data row; both are ``None`` for problems of the file as a whole.
+
+    >>> Problem(code="phone_missing", message="Phone number is empty", line=3, row=2,
+    ...         column="Mobile Number", value="").severity
+    'error'
+    """
+
+    code: str
+    message: str
+    line: int | None = None
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+
+    @property
+    def severity(self) -> Severity:
+        return severity_of(self.code)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "row": self.row,
+            "column": self.column,
+            "code": self.code,
+            "severity": self.severity,
+            "value": self.value,
+            "message": self.message,
+        }

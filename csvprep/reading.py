@@ -1,0 +1,282 @@
+"""Read any real contact-list export into a table of text.
+
+Handles UTF-8 with or without BOM, UTF-16 with BOM, Windows-1252 when the bytes are not UTF-8
+(said in the notes, decoded losslessly), a sniffed delimiter (``,`` ``;`` tab ``|``), LF, CRLF
+and CR line ends, ``.xlsx`` workbooks, and in-memory Polars or pandas frames. Every value stays
+text exactly as written; nothing is type-inferred.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from .errors import InputError, UsageError
+from .records import DEFECT, LINE, NOTE, RAW, ROW, NoHeaderError, column_name, split_records
+
+DELIMITERS = (",", ";", "\t", "|")
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG", "a PNG image"),
+    (b"%PDF", "a PDF document"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\x7fELF", "an executable"),
+    (b"\xd0\xcf\x11\xe0", "a legacy Excel .xls (or other OLE) file; save it as .xlsx or CSV"),
+)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A contact list as read: headers as written, and every record's cells as text.
+
+    ``frame`` holds the columns ``c0``, ``c1``... (one per header cell, in order) and the
+    bookkeeping columns described in :class:`csvprep.records.Records`.
+    """
+
+    name: str
+    headers: tuple[str, ...]
+    frame: pl.DataFrame
+    encoding: str | None = None
+    delimiter: str | None = None
+    line_ending: str | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    header_line: int = 1
+
+    @property
+    def rows(self) -> int:
+        return self.frame.height
+
+
+def read_table(source: Any, *, delimiter: str | None = None) -> Table:
+    """Read a path (CSV, TSV or ``.xlsx``) or a Polars/pandas frame into a :class:`Table`.
+
+    >>> import polars as pl
+    >>> t = read_table(pl.DataFrame({"Mobile Number": ["+919876543210"]}))
+    >>> t.headers, t.rows
+    (('Mobile Number',), 1)
+    """
+    if delimiter is not None and delimiter not in DELIMITERS:
+        shown = DELIMITER_NAMES.get(delimiter, repr(delimiter))
+        raise UsageError(f"delimiter {shown} is not one of , ; tab |")
+    if isinstance(source, (str, os.PathLike)):
+        return _read_path(Path(source), delimiter)
+    return _read_frame(source)
+
+
+def _read_frame(source: Any) -> Table:
+    if isinstance(source, pl.LazyFrame):
+        source = source.collect()
+    elif not isinstance(source, pl.DataFrame):
+        if type(source).__module__.split(".")[0] != "pandas":
+            raise UsageError(
+                f"cannot validate a {type(source).__name__}: give a path, a polars DataFrame or "
+                "LazyFrame, or a pandas DataFrame"
+            )
+        source = pl.from_pandas(source.astype("string"))
+    headers = tuple(str(c) for c in source.columns)
+    frame = source.select(
+        pl.col(c).cast(pl.String).fill_null("").alias(column_name(i))
+        for i, c in enumerate(source.columns)
+    ).with_columns(
+        pl.int_range(1, source.height + 1, dtype=pl.UInt32).alias(ROW),
+        pl.int_range(2, source.height + 2, dtype=pl.UInt32).alias(LINE),
+        pl.lit(None, dtype=pl.String).alias(DEFECT),
+        pl.lit(None, dtype=pl.String).alias(RAW),
+        pl.lit(None, dtype=pl.String).alias(NOTE),
+    )
+    return Table(name="<dataframe>", headers=headers, frame=frame)
+
+
+def _read_path(path: Path, delimiter: str | None) -> Table:
+    name = str(path)
+    if not path.exists():
+        raise InputError(f"{name}: no such file")
+    if path.is_dir():
+        raise InputError(f"{name}: is a directory, not a file")
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise InputError(f"{name}: cannot be read ({e.strerror})") from None
+    if not data.strip():
+        raise InputError(f"{name}: file is empty")
+    if data.startswith(b"PK\x03\x04"):
+        if path.suffix.lower() in (".xlsx", ".xlsm") or b"xl/workbook" in data[:65536]:
+            return _read_xlsx(path)
+        raise InputError(f"{name}: is a ZIP archive, not a CSV file")
+    text, encoding, notes = _decode(data, name)
+    return _read_text(text, name, encoding, notes, delimiter)
+
+
+def _decode(data: bytes, name: str) -> tuple[str, str, list[str]]:
+    """Decode bytes to text, saying which encoding was used and why."""
+    if data.startswith(codecs.BOM_UTF32_LE) or data.startswith(codecs.BOM_UTF32_BE):
+        raise InputError(f"{name}: is UTF-32, which csvprep does not read; save it as UTF-8")
+    for bom, codec, label in (
+        (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16-be"),
+    ):
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(codec), label, []
+            except UnicodeDecodeError as e:
+                raise InputError(
+                    f"{name}: has a {label.upper()} byte-order mark but invalid UTF-16 at byte "
+                    f"{e.start + len(bom)}; re-export it"
+                ) from None
+    head = data[:8192]
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            raise InputError(f"{name}: is {what}, not a CSV file")
+    if head.count(0) > len(head) // 10:
+        raise InputError(
+            f"{name}: looks like a binary file (many NUL bytes), not a CSV; if it is UTF-16 "
+            "text without a byte-order mark, save it as UTF-8"
+        )
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig", []
+        except UnicodeDecodeError as e:
+            bad = e.start + 3
+            return _decode_cp1252(data[3:], data, bad, name)
+    if data.isascii():
+        return data.decode("ascii"), "utf-8", []
+    try:
+        return data.decode("utf-8"), "utf-8", []
+    except UnicodeDecodeError as e:
+        return _decode_cp1252(data, data, e.start, name)
+
+
+def _c1_passthrough(err: UnicodeError) -> tuple[str, int]:
+    # The five bytes Windows-1252 leaves undefined map to the C1 controls of the same value
+    # (as the WHATWG encoding standard does), so decoding never loses a byte.
+    assert isinstance(err, UnicodeDecodeError)
+    return chr(err.object[err.start]), err.start + 1
+
+
+codecs.register_error("csvprep-c1", _c1_passthrough)
+
+
+def _decode_cp1252(body: bytes, whole: bytes, bad: int, name: str) -> tuple[str, str, list[str]]:
+    line = whole.count(b"\n", 0, bad) + 1
+    note = (
+        f"not valid UTF-8 (first non-UTF-8 byte 0x{whole[bad]:02X} on line {line}); "
+        "decoded as Windows-1252. Check accented names look right; outputs are UTF-8"
+    )
+    return body.decode("cp1252", errors="csvprep-c1"), "windows-1252", [note]
+
+
+def _line_ending(sample: str) -> str:
+    crlf = sample.count("\r\n")
+    lf = sample.count("\n") - crlf
+    cr = sample.count("\r") - crlf
+    kinds = [k for k, n in (("CRLF", crlf), ("LF", lf), ("CR", cr)) if n]
+    if not kinds:
+        return "none"
+    return kinds[0] if len(kinds) == 1 else "mixed"
+
+
+def sniff_delimiter(sample: str) -> str:
+    """The delimiter that splits the sample's records most consistently into 2+ cells.
+
+    >>> sniff_delimiter("Name;Mobile Number\\nA;+919876543210\\n")
+    ';'
+    """
+    best = ","
+    best_score: tuple[float, int] = (-1.0, 0)
+    for cand in DELIMITERS:
+        reader = csv.reader(io.StringIO(sample, newline=""), delimiter=cand, strict=False)
+        records = []
+        for record in reader:
+            if record:
+                records.append(len(record))
+            if len(records) >= 50:
+                break
+        if not records or records[0] < 2:
+            continue
+        body = records[1:]
+        consistency = sum(n == records[0] for n in body) / len(body) if body else 1.0
+        score = (consistency, records[0])
+        if score > best_score:
+            best, best_score = cand, score
+    return best
+
+
+def _read_text(
+    text: str, name: str, encoding: str, notes: list[str], delimiter: str | None
+) -> Table:
+    sample = text[:65536]
+    ending = _line_ending(sample)
+    if ending == "CR":
+        # Old Mac exports end lines with a lone CR, which Polars does not split on.
+        text = text.replace("\r", "\n")
+        notes.append("lines end with CR only (old Mac format); read as line breaks")
+    if delimiter is None:
+        delimiter = sniff_delimiter(sample)
+    try:
+        records = split_records(text.encode("utf-8"), delimiter)
+    except NoHeaderError:
+        raise InputError(f"{name}: file is empty") from None
+    if records.frame.height == 0:
+        raise InputError(f"{name}: has a header (line {records.header_line}) but no data rows")
+    return Table(
+        name=name,
+        headers=tuple(records.header),
+        frame=records.frame,
+        encoding=encoding,
+        delimiter=delimiter,
+        line_ending=ending,
+        notes=tuple(notes),
+        header_line=records.header_line,
+    )
+
+
+def _read_xlsx(path: Path) -> Table:
+    name = str(path)
+    try:
+        import fastexcel
+
+        sheet = fastexcel.read_excel(str(path)).load_sheet(0, header_row=None, dtypes="string")
+        raw = pl.DataFrame(sheet.to_polars())
+    except Exception as e:  # any failure here means the workbook is unreadable
+        raise InputError(f"{name}: cannot be read as an Excel workbook ({e})") from None
+    if raw.height == 0 or raw.width == 0:
+        raise InputError(f"{name}: workbook's first sheet is empty")
+    raw = (
+        raw.with_columns(pl.all().cast(pl.String).fill_null(""))
+        .with_row_index(LINE, offset=1)
+        .cast({LINE: pl.UInt32})
+    )
+    cells = [c for c in raw.columns if c != LINE]
+    nonblank = raw.filter(pl.any_horizontal(pl.col(c) != "" for c in cells))
+    if nonblank.height == 0:
+        raise InputError(f"{name}: workbook's first sheet is empty")
+    header_row = nonblank.row(0, named=True)
+    body = nonblank.slice(1)
+    if body.height == 0:
+        raise InputError(f"{name}: has a header (row {header_row[LINE]}) but no data rows")
+    frame = body.select(
+        *(pl.col(c).alias(column_name(i)) for i, c in enumerate(cells)),
+        pl.int_range(1, body.height + 1, dtype=pl.UInt32).alias(ROW),
+        pl.col(LINE),
+        pl.lit(None, dtype=pl.String).alias(DEFECT),
+        pl.lit(None, dtype=pl.String).alias(RAW),
+        pl.lit(None, dtype=pl.String).alias(NOTE),
+    )
+    return Table(
+        name=name,
+        headers=tuple(header_row[c] for c in cells),
+        frame=frame,
+        encoding="xlsx",
+        header_line=int(header_row[LINE]),
+        notes=("read the first sheet of the workbook; line numbers are spreadsheet rows",),
+    )

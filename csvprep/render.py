@@ -1,0 +1,107 @@
+"""Turn a report into text for people or JSON for machines. Renderers return strings; the
+caller decides where they go."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Sequence
+
+from .problems import Problem
+from .reading import DELIMITER_NAMES
+from .report import Report
+from .routing import LARGE_CAMPAIGN_ROWS
+
+EXAMPLES_PER_CODE = 5
+
+_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+_FLOW = {
+    "standard": "standard flow: /campaign/save, then start",
+    "large": f"large-campaign flow ({LARGE_CAMPAIGN_ROWS:,}+ rows): /campaign/upload-csv",
+}
+
+
+def render_json(reports: Sequence[Report]) -> str:
+    """JSON for machines: one report object, or an array when there are several.
+
+    >>> from csvprep.report import Report, RowCounts
+    >>> r = Report("a.csv", "utf-8", ",", "LF", "IN", ("Mobile Number",), "Mobile Number",
+    ...            RowCounts(1, 1, 0, 0), "standard")
+    >>> import json; json.loads(render_json([r]))["route"]
+    'standard'
+    """
+    data = [r.to_dict() for r in reports]
+    return json.dumps(data[0] if len(data) == 1 else data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _where(p: Problem) -> str:
+    if p.line is None:
+        return "file"
+    return f"line {p.line}" if p.row is None else f"line {p.line} (row {p.row})"
+
+
+def render_text(report: Report, *, color: bool = False, width: int = 100) -> str:
+    """A readable summary: counts, the route, and problems grouped by code, worst first, with
+    the first few of each (line, column, value) and how to fix them.
+    """
+    from rich.console import Console
+    from rich.markup import escape
+
+    out = io.StringIO()
+    console = Console(
+        file=out,
+        force_terminal=color,
+        no_color=not color,
+        width=width,
+        highlight=False,
+        soft_wrap=True,
+    )
+    rows = report.rows
+    fmt = [report.encoding or "frame"]
+    if report.delimiter:
+        fmt.append(DELIMITER_NAMES[report.delimiter])
+    if report.line_ending and report.line_ending != "none":
+        fmt.append(report.line_ending)
+    console.print(
+        f"[bold]{escape(report.file)}[/]  ({', '.join(fmt)}; numbers without a country code "
+        f"read as {report.region})"
+    )
+    console.print(
+        f"  rows {rows.total:,}: [green]{rows.valid:,} valid[/], "
+        f"[red]{rows.invalid:,} invalid[/], [yellow]{rows.duplicate:,} duplicate[/]"
+    )
+    console.print(f"  upload route: [bold]{report.route}[/] ({_FLOW[report.route]})")
+    for note in report.notes:
+        console.print(f"  [cyan]note:[/] {escape(note)}")
+
+    by_code: dict[str, list[Problem]] = {}
+    for p in report.problems:
+        by_code.setdefault(p.code, []).append(p)
+    for entry in report.summary():
+        code, severity, count = entry["code"], entry["severity"], entry["count"]
+        console.print()
+        console.print(
+            f"[{_STYLE[severity]}]{severity.upper()}[/] [bold]{code}[/] "
+            f"x{count:,}: {escape(entry['title'])}"
+        )
+        shown = by_code.get(code, [])[:EXAMPLES_PER_CODE]
+        for p in shown:
+            column = f" [{escape(p.column)}]" if p.column else ""
+            console.print(f"    {_where(p)}{column}: {escape(p.message)}")
+        if count > len(shown):
+            console.print(f"    ... and {count - len(shown):,} more")
+        console.print(f"    [dim]fix:[/] {escape(entry['fix'])}")
+    if report.truncated:
+        console.print(
+            f"\n[dim]details kept for the first {report.max_problems:,} problems "
+            "(--max-problems); counts cover every row[/]"
+        )
+    errors, warnings = report.count("error"), report.count("warning")
+    console.print()
+    if errors:
+        console.print(f"[bold red]FAIL[/]: {errors:,} errors, {warnings:,} warnings")
+    elif warnings:
+        console.print(f"[bold yellow]OK with warnings[/]: {warnings:,} warnings")
+    else:
+        console.print("[bold green]OK[/]: no problems found")
+    return out.getvalue()

@@ -1,0 +1,117 @@
+"""The result of validating one contact list, and its JSON form.
+
+The JSON is documented by ``schemas/report.schema.json``; a test checks real output against it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .problems import CODES, SEVERITY_ORDER, Problem
+from .routing import Route
+
+REPORT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class RowCounts:
+    """How the data rows split: ``total == valid + invalid + duplicate``, always."""
+
+    total: int
+    valid: int
+    invalid: int
+    duplicate: int
+
+    def to_dict(self) -> dict[str, int]:
+        return {
+            "total": self.total,
+            "valid": self.valid,
+            "invalid": self.invalid,
+            "duplicate": self.duplicate,
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything ``csvprep validate`` found in one file.
+
+    ``problems`` holds the details of the first ``max_problems`` problems (file-level ones
+    first, then by row); ``problem_counts`` counts every problem of every row, by code.
+
+    >>> r = Report(file="a.csv", encoding="utf-8", delimiter=",", line_ending="LF",
+    ...            region="IN", columns=("Mobile Number",), phone_column="Mobile Number",
+    ...            rows=RowCounts(1, 1, 0, 0), route="standard")
+    >>> r.exit_code(), r.ok
+    (0, True)
+    """
+
+    file: str
+    encoding: str | None
+    delimiter: str | None
+    line_ending: str | None
+    region: str
+    columns: tuple[str, ...]
+    phone_column: str
+    rows: RowCounts
+    route: Route
+    problems: tuple[Problem, ...] = ()
+    problem_counts: dict[str, int] = field(default_factory=dict)
+    max_problems: int = 1000
+    notes: tuple[str, ...] = ()
+
+    @property
+    def truncated(self) -> bool:
+        """True when more problems were found than ``problems`` holds."""
+        return sum(self.problem_counts.values()) > len(self.problems)
+
+    def count(self, severity: str) -> int:
+        """How many problems of ``severity`` were found (all rows, not just the kept details)."""
+        return sum(n for c, n in self.problem_counts.items() if CODES[c].severity == severity)
+
+    @property
+    def ok(self) -> bool:
+        """No errors (warnings allowed)."""
+        return self.count("error") == 0
+
+    def exit_code(self, strict: bool = False) -> int:
+        """0 when the file is fit to upload, 1 when it has errors (or warnings, if strict)."""
+        if not self.ok or (strict and self.count("warning")):
+            return 1
+        return 0
+
+    def summary(self) -> list[dict[str, Any]]:
+        """One entry per problem code found, worst first: code, severity, count, title, fix."""
+        codes = sorted(self.problem_counts, key=lambda c: (SEVERITY_ORDER[CODES[c].severity], c))
+        return [
+            {
+                "code": c,
+                "severity": CODES[c].severity,
+                "count": self.problem_counts[c],
+                "title": CODES[c].title,
+                "fix": CODES[c].fix,
+            }
+            for c in codes
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain JSON-ready data (see ``schemas/report.schema.json``)."""
+        return {
+            "version": REPORT_VERSION,
+            "file": self.file,
+            "encoding": self.encoding,
+            "delimiter": self.delimiter,
+            "line_ending": self.line_ending,
+            "country": self.region,
+            "columns": list(self.columns),
+            "phone_column": self.phone_column,
+            "rows": self.rows.to_dict(),
+            "route": self.route,
+            "ok": self.ok,
+            "counts": {s: self.count(s) for s in ("error", "warning", "info")},
+            "summary": self.summary(),
+            "problems": [p.to_dict() for p in self.problems],
+            "problems_truncated": self.truncated,
+            "max_problems": self.max_problems,
+            "notes": list(self.notes),
+        }

@@ -1,0 +1,329 @@
+"""Validate a contact list: the one core that the library and every command share.
+
+:func:`check` reads the source, runs every check as Polars expressions over the whole table and
+returns the annotated rows with the report; :func:`validate` returns just the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import polars as pl
+
+from . import phones
+from .errors import ConfigError, UsageError
+from .headers import PHONE_VARIABLE, ColumnPlan, load_variables_map, plan_columns
+from .problems import CODES, SEVERITY_ORDER, Problem
+from .reading import Table, read_table
+from .records import DEFECT, LINE, NOTE, RAW, ROW, column_name
+from .report import Report, RowCounts
+from .routing import route_for
+
+STATUS = "__status"
+Status = Literal["valid", "invalid", "duplicate"]
+
+_PROBLEM_SCHEMA: dict[str, pl.DataType] = {
+    ROW: pl.UInt32(),
+    LINE: pl.UInt32(),
+    "column": pl.String(),
+    "code": pl.String(),
+    "value": pl.String(),
+    "message": pl.String(),
+    "order": pl.UInt16(),
+}
+_SHOWN_VALUE_CHARS = 200
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A validated table: its rows with their status and phone answers, every problem, and the
+    report.
+
+    ``frame`` is the table's frame plus the phone columns of :mod:`csvprep.phones` and
+    ``__status`` (``valid``, ``invalid`` or ``duplicate``); ``problems`` has one row per row
+    problem, all of them, in row order.
+    """
+
+    table: Table
+    plan: ColumnPlan
+    frame: pl.DataFrame
+    problems: pl.DataFrame
+    report: Report
+
+
+def _read_prompt(prompt: str | Path | None) -> str | None:
+    if not isinstance(prompt, Path):
+        return prompt
+    try:
+        return prompt.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{prompt}: cannot read the prompt ({e})") from None
+
+
+def check(
+    source: Any,
+    *,
+    variables_map: str | Path | Mapping[str, str] | None = None,
+    country_code: str = "+91",
+    prompt: str | Path | None = None,
+    mobile_only: bool = False,
+    max_problems: int = 1000,
+    delimiter: str | None = None,
+) -> Checked:
+    """Validate ``source`` and keep everything the other commands need.
+
+    Arguments are those of :func:`validate`.
+
+    >>> import polars as pl
+    >>> c = check(pl.DataFrame({"Mobile Number": ["9876543210", "9876543210"]}))
+    >>> c.frame["__status"].to_list()
+    ['valid', 'duplicate']
+    """
+    if max_problems < 0:
+        raise UsageError("max_problems must be 0 or more")
+    region = phones.region_for(country_code)
+    vmap = load_variables_map(variables_map) if variables_map is not None else None
+    prompt_text = _read_prompt(prompt)
+    table = read_table(source, delimiter=delimiter)
+    frame = table.frame
+    width = len(table.headers)
+    cells = [column_name(i) for i in range(width)]
+
+    blank_header_columns = [i for i, h in enumerate(table.headers) if not h.strip()]
+    empty_columns = [
+        i
+        for i in blank_header_columns
+        if not frame.select((pl.col(column_name(i)).str.strip_chars() != "").any()).item()
+    ]
+    plan = plan_columns(
+        table.headers,
+        vmap,
+        prompt_text,
+        header_line=table.header_line,
+        empty_columns=empty_columns,
+    )
+
+    checks: list[pl.LazyFrame] = []
+
+    def add(
+        mask: pl.Expr, code: str | pl.Expr, column: str | None, value: pl.Expr, message: pl.Expr
+    ) -> None:
+        checks.append(
+            frame.lazy()
+            .filter(mask)
+            .select(
+                ROW,
+                LINE,
+                pl.lit(column, dtype=pl.String).alias("column"),
+                (pl.lit(code) if isinstance(code, str) else code).alias("code"),
+                value.str.slice(0, _SHOWN_VALUE_CHARS).alias("value"),
+                message.alias("message"),
+                pl.lit(len(checks), dtype=pl.UInt16).alias("order"),
+            )
+        )
+
+    defect = pl.col(DEFECT).is_not_null()
+    add(defect, pl.col(DEFECT), None, pl.col(RAW), pl.col(NOTE))
+    empty_row = ~defect & pl.all_horizontal(pl.col(c).str.strip_chars() == "" for c in cells)
+    add(empty_row, "empty_row", None, pl.lit(""), pl.lit("every cell of the row is empty"))
+    live = ~defect & ~empty_row
+    row_error = defect | empty_row
+
+    header_of = {i: h.strip() for i, h in enumerate(table.headers)}
+    if plan.phone_index is None:
+        row_error = pl.lit(True)
+        frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(phones.E164))
+    else:
+        phone_col = column_name(plan.phone_index)
+        phone_header = header_of[plan.phone_index]
+        raw = pl.col(phone_col)
+        frame = phones.normalise(frame, phone_col, region)
+        for code, step in phones.REPAIRS.items():
+            add(
+                live & pl.col(code),
+                code,
+                phone_header,
+                raw,
+                pl.format(f"{step}: read {{}} as {{}}", raw, pl.col(phones.CLEAN)),
+            )
+        phone_error = live & pl.col(phones.CODE).is_not_null()
+        add(phone_error, pl.col(phones.CODE), phone_header, raw, pl.col(phones.MESSAGE))
+        row_error = row_error | phone_error
+        number_ok = live & pl.col(phones.CODE).is_null()
+        if mobile_only:
+            not_mobile = number_ok & ~pl.col(phones.TYPE).is_in(sorted(phones.MOBILE_TYPES))
+            add(
+                not_mobile,
+                "phone_not_mobile",
+                phone_header,
+                raw,
+                pl.format(
+                    "{} is a {} number, not a mobile",
+                    pl.col(phones.E164),
+                    pl.col(phones.TYPE).str.replace_all("_", " "),
+                ),
+            )
+            row_error = row_error | not_mobile
+        add(
+            number_ok & pl.col(phones.EXTENSION),
+            "phone_extension_dropped",
+            phone_header,
+            raw,
+            pl.format("the extension cannot be dialled; the call goes to {}", pl.col(phones.E164)),
+        )
+
+    for variable, index in plan.variables.items():
+        if variable == PHONE_VARIABLE:
+            continue
+        add(
+            live & (pl.col(column_name(index)).str.strip_chars() == ""),
+            "value_missing",
+            header_of[index],
+            pl.col(column_name(index)),
+            pl.lit(f"{header_of[index]!r} is empty (variable {variable!r})"),
+        )
+
+    frame = frame.with_columns(row_error.alias("__error"))
+    candidates = frame.lazy().filter(~pl.col("__error") & pl.col(phones.E164).is_not_null())
+    repeats = (
+        candidates.select(
+            ROW,
+            LINE,
+            pl.col(phones.E164),
+            pl.col(ROW).first().over(phones.E164).alias("__first_row"),
+            pl.col(LINE).first().over(phones.E164).alias("__first_line"),
+        )
+        .filter(pl.col(ROW) != pl.col("__first_row"))
+        .collect()
+    )
+    if plan.phone_index is not None and repeats.height:
+        phone_header = header_of[plan.phone_index]
+        checks.append(
+            repeats.lazy().select(
+                ROW,
+                LINE,
+                pl.lit(phone_header, dtype=pl.String).alias("column"),
+                pl.lit("duplicate_number").alias("code"),
+                pl.col(phones.E164).alias("value"),
+                pl.format(
+                    "{} is already on line {}", pl.col(phones.E164), pl.col("__first_line")
+                ).alias("message"),
+                pl.lit(len(checks), dtype=pl.UInt16).alias("order"),
+            )
+        )
+    frame = frame.with_columns(
+        pl.when(pl.col("__error"))
+        .then(pl.lit("invalid"))
+        .when(pl.col(ROW).is_in(repeats[ROW].implode()))
+        .then(pl.lit("duplicate"))
+        .otherwise(pl.lit("valid"))
+        .alias(STATUS)
+    ).drop("__error")
+
+    problems = (
+        pl.concat(checks).sort(ROW, "order").collect()
+        if checks
+        else pl.DataFrame(schema=_PROBLEM_SCHEMA)
+    )
+    report = _report(table, plan, frame, problems, region, max_problems)
+    return Checked(table=table, plan=plan, frame=frame, problems=problems, report=report)
+
+
+def _report(
+    table: Table,
+    plan: ColumnPlan,
+    frame: pl.DataFrame,
+    problems: pl.DataFrame,
+    region: str,
+    max_problems: int,
+) -> Report:
+    status = frame[STATUS].value_counts()
+    by_status = dict(zip(status[STATUS].to_list(), status["count"].to_list(), strict=True))
+    rows = RowCounts(
+        total=frame.height,
+        valid=by_status.get("valid", 0),
+        invalid=by_status.get("invalid", 0),
+        duplicate=by_status.get("duplicate", 0),
+    )
+    counts: dict[str, int] = {}
+    for p in plan.problems:
+        counts[p.code] = counts.get(p.code, 0) + 1
+    code_counts = problems["code"].value_counts()
+    pairs = zip(code_counts["code"].to_list(), code_counts["count"].to_list(), strict=True)
+    for code, n in pairs:
+        counts[code] = counts.get(code, 0) + n
+    unknown = set(counts) - set(CODES)
+    assert not unknown, f"problem codes missing from the registry: {unknown}"
+
+    file_level = sorted(plan.problems, key=lambda p: SEVERITY_ORDER[p.severity])
+    details = list(file_level[:max_problems])
+    room = max_problems - len(details)
+    if room > 0:
+        for r in problems.head(room).iter_rows(named=True):
+            details.append(
+                Problem(
+                    code=r["code"],
+                    message=r["message"],
+                    line=r[LINE],
+                    row=r[ROW],
+                    column=r["column"],
+                    value=r["value"],
+                )
+            )
+    phone_header = (
+        table.headers[plan.phone_index].strip()
+        if plan.phone_index is not None
+        else plan.phone_header
+    )
+    return Report(
+        file=table.name,
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+        line_ending=table.line_ending,
+        region=region,
+        columns=table.headers,
+        phone_column=phone_header,
+        rows=rows,
+        route=route_for(rows.valid),
+        problems=tuple(details),
+        problem_counts=dict(sorted(counts.items())),
+        max_problems=max_problems,
+        notes=table.notes,
+    )
+
+
+def validate(
+    source: Any,
+    *,
+    variables_map: str | Path | Mapping[str, str] | None = None,
+    country_code: str = "+91",
+    prompt: str | Path | None = None,
+    mobile_only: bool = False,
+    max_problems: int = 1000,
+    delimiter: str | None = None,
+) -> Report:
+    """Validate a contact list and return the :class:`~csvprep.Report`.
+
+    ``source`` is a path (CSV, TSV or ``.xlsx``), a polars DataFrame or LazyFrame, or a pandas
+    DataFrame. ``variables_map`` is a dict, inline JSON or a JSON file's path; ``country_code``
+    (``+91`` or ``IN``) is the region of numbers written without one; ``prompt`` is the
+    assistant's prompt text (or a :class:`~pathlib.Path` to it); ``max_problems`` bounds the
+    problem details kept (counts always cover every row).
+
+    >>> import polars as pl
+    >>> r = validate(pl.DataFrame({"Mobile Number": ["98765 43210", "12345"]}))
+    >>> r.rows.valid, r.rows.invalid, r.problems[0].code
+    (1, 1, 'phone_invalid')
+    """
+    return check(
+        source,
+        variables_map=variables_map,
+        country_code=country_code,
+        prompt=prompt,
+        mobile_only=mobile_only,
+        max_problems=max_problems,
+        delimiter=delimiter,
+    ).report

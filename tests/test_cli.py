@@ -1,0 +1,159 @@
+"""The command line: exit codes, JSON against its schema, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import jsonschema
+import pytest
+
+from conftest import FIXTURES, SCHEMAS, VARIABLES_MAP, run_cli, run_json
+from csvprep.problems import CODES
+
+SCHEMA = json.loads((SCHEMAS / "report.schema.json").read_text(encoding="utf-8"))
+MAP = str(VARIABLES_MAP)
+DATA_FILES = sorted(
+    p for p in FIXTURES.iterdir() if p.suffix in (".csv", ".tsv", ".xlsx") or "utf16" in p.name
+)
+
+
+def test_schema_enumerates_exactly_the_registered_codes():
+    assert sorted(SCHEMA["$defs"]["code"]["enum"]) == sorted(CODES)
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+
+
+@pytest.mark.parametrize("path", DATA_FILES, ids=lambda p: p.name)
+def test_every_fixture_gives_a_clean_exit_and_schema_valid_json(path):
+    result = run_cli("validate", path, "-m", MAP, "--format", "json")
+    assert result.exit_code in (0, 1, 3)
+    if result.exit_code == 3:
+        assert result.stdout == ""
+        assert result.stderr.startswith("csvprep: error: ") and result.stderr.count("\n") == 1
+        return
+    report = json.loads(result.stdout)
+    jsonschema.validate(report, SCHEMA)
+    assert (result.exit_code == 0) == report["ok"]
+
+
+@pytest.mark.parametrize("path", DATA_FILES, ids=lambda p: p.name)
+def test_every_fixture_renders_as_text(path):
+    result = run_cli("validate", path, "-m", MAP, "--prompt", FIXTURES / "prompt.txt")
+    assert result.exit_code in (0, 1, 3)
+    if result.exit_code != 3:
+        assert path.name in result.stdout and "upload route" in result.stdout
+
+
+def test_exit_0_for_a_clean_file():
+    code, report = run_json("validate", FIXTURES / "valid_contacts.csv", "-m", MAP)
+    assert code == 0
+    assert report["rows"] == {"total": 10, "valid": 10, "invalid": 0, "duplicate": 0}
+    assert report["route"] == "standard"
+
+
+def test_exit_1_for_data_problems_with_line_and_row():
+    code, report = run_json("validate", FIXTURES / "invalid_numbers.csv", "-m", MAP)
+    assert code == 1
+    first = report["problems"][0]
+    assert (first["line"], first["row"], first["column"]) == (3, 2, "Mobile Number")
+    assert first["code"] == "phone_invalid" and first["value"] == "12345"
+
+
+def test_warnings_pass_unless_strict():
+    args = ("validate", FIXTURES / "empty_values.csv", "-m", MAP)
+    assert run_cli(*args).exit_code == 0
+    assert run_cli(*args, "--strict").exit_code == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("-m", "{broken"),
+        ("-m", '{"callee_name": "Name"}'),
+        ("--country-code", "Atlantis"),
+        ("--delimiter", "x"),
+        ("--max-problems", "-3"),
+        ("--format", "xml"),
+        ("--prompt", "no_such_prompt.txt"),
+    ],
+)
+def test_exit_2_for_bad_options(args):
+    result = run_cli("validate", FIXTURES / "valid_contacts.csv", *args)
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("name", ["empty.csv", "header_only.csv", "binary_png.csv", "nope.csv"])
+def test_exit_3_for_unreadable_input(name):
+    result = run_cli("validate", FIXTURES / name)
+    assert result.exit_code == 3
+    assert result.stderr.count("\n") == 1 and name in result.stderr
+
+
+def test_exit_3_for_a_directory(tmp_path):
+    assert run_cli("validate", tmp_path).exit_code == 3
+
+
+def test_several_files_give_an_array_and_the_worst_exit_code():
+    result = run_cli(
+        "validate",
+        FIXTURES / "valid_contacts.csv",
+        FIXTURES / "invalid_numbers.csv",
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 1
+    reports = json.loads(result.stdout)
+    assert [r["ok"] for r in reports] == [True, False]
+
+
+def test_delimiter_can_be_forced_by_name():
+    code, report = run_json("validate", FIXTURES / "semicolon.csv", "--delimiter", "semicolon")
+    assert code == 0 and report["delimiter"] == ";"
+
+
+def test_text_groups_problems_by_code_with_fix():
+    result = run_cli("validate", FIXTURES / "excel_mangled_numbers.csv", "-m", MAP)
+    out = result.stdout
+    assert "ERROR phone_scientific_notation x1" in out
+    assert "line 2 (row 1) [Mobile Number]" in out
+    assert "fix: Re-export with the phone column formatted as Text" in out
+
+
+def test_max_problems_truncation_is_said():
+    _code, report = run_json("validate", FIXTURES / "invalid_numbers.csv", "--max-problems", "1")
+    assert len(report["problems"]) == 1 and report["problems_truncated"]
+    assert sum(s["count"] for s in report["summary"]) == 4
+
+
+def test_python_dash_m_and_the_console_script_run():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "csvprep",
+            "validate",
+            str(FIXTURES / "valid_contacts.csv"),
+            "-m",
+            MAP,
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["ok"] is True
+
+
+def test_no_traceback_from_the_real_entry_point_on_unreadable_input(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "csvprep", "validate", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 3
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,143 @@
+"""Phone numbers: spreadsheet repairs as named steps, then libphonenumber's exact answer."""
+
+from __future__ import annotations
+
+import phonenumbers
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import FIXTURES, VARIABLES_MAP
+from csvprep import UsageError, validate
+from csvprep.phones import CLEAN, CODE, E164, TYPE, lookup, normalise, region_for
+
+
+def by_line(report, code):
+    return {p.line: p for p in report.problems if p.code == code}
+
+
+def test_excel_damage_is_named_and_repaired():
+    report = validate(FIXTURES / "excel_mangled_numbers.csv", variables_map=VARIABLES_MAP)
+    assert report.problem_counts == {
+        "phone_scientific_notation": 1,
+        "phone_repaired_decimal": 1,
+        "phone_repaired_apostrophe": 1,
+        "phone_repaired_invisible": 2,
+        "phone_repaired_formula": 1,
+    }
+    assert set(by_line(report, "phone_scientific_notation")) == {2}
+    assert set(by_line(report, "phone_repaired_decimal")) == {3}
+    assert set(by_line(report, "phone_repaired_apostrophe")) == {4}
+    assert set(by_line(report, "phone_repaired_invisible")) == {5, 6}
+    assert set(by_line(report, "phone_repaired_formula")) == {7}
+    assert report.rows.valid == 5 and report.rows.invalid == 1
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("919876543210.0", "919876543210"),
+        ("'+919876543210", "+919876543210"),
+        ('="+919876543210"', "+919876543210"),
+        ("+91\u00a098765\u00a043210", "+91 98765 43210"),
+        ("\u200b9876543210\u200d", "9876543210"),
+        ("  9876543210  ", "9876543210"),
+    ],
+)
+def test_repairs(raw, clean):
+    out = normalise(pl.DataFrame({"p": [raw]}), "p", "IN")
+    assert out[CLEAN].item() == clean
+    assert out[E164].item() is not None
+
+
+def test_scientific_notation_is_rejected_not_guessed():
+    out = normalise(
+        pl.DataFrame({"p": ["9.19877E+11", "9,19877E+11", "9.19876543210E+11"]}), "p", "IN"
+    )
+    assert out[CODE].to_list() == ["phone_scientific_notation"] * 3
+    assert out[E164].to_list() == [None] * 3
+
+
+def test_empty_number_is_its_own_problem():
+    report = validate(FIXTURES / "empty_phone.csv")
+    assert report.problem_counts == {"phone_missing": 2}
+    assert [p.line for p in report.problems] == [3, 4]
+
+
+def test_invalid_numbers_are_never_formatted():
+    report = validate(FIXTURES / "invalid_numbers.csv")
+    assert report.problem_counts == {"phone_invalid": 2, "phone_unparseable": 2}
+    assert report.rows.valid == 1
+
+
+def test_every_number_has_a_type_and_mobile_only_rejects_the_rest():
+    out = normalise(
+        pl.DataFrame({"p": ["+919876543210", "+911123456789", "18001234567"]}), "p", "IN"
+    )
+    assert out[TYPE].to_list() == ["mobile", "fixed_line", "toll_free"]
+    assert validate(FIXTURES / "landline_numbers.csv").rows.valid == 3
+    strict = validate(FIXTURES / "landline_numbers.csv", mobile_only=True)
+    assert strict.problem_counts == {"phone_not_mobile": 2}
+    assert strict.rows.valid == 1
+
+
+def test_extension_is_warned_about():
+    report = validate(FIXTURES / "phone_extension.csv")
+    assert report.problem_counts == {"phone_extension_dropped": 1}
+    assert report.rows.valid == 1
+
+
+def test_international_numbers_keep_their_own_country():
+    out = normalise(pl.DataFrame({"p": ["+1 650-253-0000", "+44 7911 123456"]}), "p", "IN")
+    assert out[E164].to_list() == ["+16502530000", "+447911123456"]
+
+
+@pytest.mark.parametrize(
+    ("code", "region"),
+    [("+91", "IN"), ("91", "IN"), ("IN", "IN"), ("in", "IN"), ("+44", "GB"), ("+1", "US")],
+)
+def test_country_code_forms(code, region):
+    assert region_for(code) == region
+
+
+@pytest.mark.parametrize("code", ["+999", "XX", "India", ""])
+def test_bad_country_code_is_a_usage_error(code):
+    with pytest.raises(UsageError):
+        region_for(code)
+
+
+def test_country_code_changes_the_default_region():
+    out = normalise(pl.DataFrame({"p": ["07911 123456"]}), "p", region_for("+44"))
+    assert out[E164].item() == "+447911123456"
+
+
+_numberish = st.text(alphabet=st.sampled_from(list("0123456789+ -()./xe")), max_size=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(_numberish, min_size=1, max_size=20),
+    region=st.sampled_from(["IN", "US", "GB", "AE", "SG", "BR"]),
+)
+def test_answers_equal_libphonenumber(values, region):
+    out = normalise(pl.DataFrame({"p": values}), "p", region)
+    for clean, e164, code in out.select(CLEAN, E164, CODE).rows():
+        if code in ("phone_missing", "phone_scientific_notation"):
+            continue
+        try:
+            number = phonenumbers.parse(clean, region)
+            valid = phonenumbers.is_valid_number(number)
+        except phonenumbers.NumberParseException:
+            valid = False
+        if valid:
+            assert e164 == phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            assert code is None
+        else:
+            assert e164 is None and code is not None
+
+
+def test_lookup_is_cached_per_distinct_value():
+    lookup.cache_clear()
+    normalise(pl.DataFrame({"p": ["9876543210"] * 1000 + ["9812345678"] * 1000}), "p", "IN")
+    assert lookup.cache_info().misses == 2

@@ -1,0 +1,185 @@
+"""The reader: encodings, delimiters, line ends, quoting, structure, unreadable inputs."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from csvprep import InputError, UsageError
+from csvprep.reading import read_table, sniff_delimiter
+from csvprep.records import DEFECT, LINE, ROW, _split_exact, split_records
+
+EXPECTED_FIRST = ("+919876543210", "Aarav Sharma", "POL-1001", "20/10/2026")
+HEADER = ("Mobile Number", "Name", "Policy ID", "Due Date")
+
+
+def cells(frame: pl.DataFrame) -> list[tuple[str, ...]]:
+    return frame.select(pl.col(r"^c\d+$")).rows()
+
+
+@pytest.mark.parametrize(
+    ("name", "encoding", "delimiter", "ending"),
+    [
+        ("valid_contacts.csv", "utf-8", ",", "LF"),
+        ("bom_utf8.csv", "utf-8-sig", ",", "LF"),
+        ("crlf.csv", "utf-8", ",", "CRLF"),
+        ("cr_line_endings.csv", "utf-8", ",", "CR"),
+        ("semicolon.csv", "utf-8", ";", "LF"),
+        ("tab_delimited.tsv", "utf-8", "\t", "LF"),
+        ("pipe.csv", "utf-8", "|", "LF"),
+        ("utf16_le_bom.txt", "utf-16-le", "\t", "CRLF"),
+        ("utf16_be_bom.csv", "utf-16-be", ",", "LF"),
+    ],
+)
+def test_every_export_shape_reads_to_the_same_table(
+    fixture_path, name, encoding, delimiter, ending
+):
+    table = read_table(fixture_path(name))
+    assert table.headers == HEADER  # no BOM left on the first header
+    assert (table.encoding, table.delimiter, table.line_ending) == (encoding, delimiter, ending)
+    assert table.rows == 10
+    assert cells(table.frame)[0] == EXPECTED_FIRST
+    assert table.frame[LINE].to_list() == list(range(2, 12))
+
+
+def test_values_stay_text_as_written():
+    table = read_table(pl.DataFrame({"Mobile Number": ["+919876543210"], "Pin": ["0098"]}))
+    assert cells(table.frame) == [("+919876543210", "0098")]
+    path_table = split_records(b"Mobile Number,Pin\n+919876543210,0098\n", ",")
+    assert cells(path_table.frame) == [("+919876543210", "0098")]
+
+
+def test_windows_1252_is_decoded_losslessly_and_said(fixture_path):
+    table = read_table(fixture_path("windows1252.csv"))
+    assert table.encoding == "windows-1252"
+    assert cells(table.frame)[0][1] == "José Núñez"
+    assert cells(table.frame)[1][1] == "Zoë Café – “VIP”"
+    assert any("Windows-1252" in n and "line 2" in n for n in table.notes)
+
+
+def test_bytes_undefined_in_windows_1252_are_kept(tmp_path):
+    path = tmp_path / "undefined_bytes.csv"
+    path.write_bytes(b"Mobile Number,Name\n+919876543210,A\x81\x8d\xe9\n")
+    table = read_table(path)
+    assert cells(table.frame)[0][1] == "A\x81\x8dé"
+
+
+def test_quoted_fields_keep_commas_quotes_and_newlines(fixture_path):
+    table = read_table(fixture_path("quoted_fields.csv"))
+    names = [row[1] for row in cells(table.frame)]
+    assert names == ["Sharma, Aarav", 'Diya "Didi" Patel', "Kabir\nSingh", "Ananya Iyer"]
+    # the record after a two-line record starts two lines later
+    assert table.frame[LINE].to_list() == [2, 3, 4, 6]
+
+
+def test_ragged_rows_are_set_aside_with_their_line(fixture_path):
+    frame = read_table(fixture_path("ragged_rows.csv")).frame
+    assert frame[DEFECT].to_list() == [None, "wrong_cell_count", "wrong_cell_count", None]
+    assert frame[LINE].to_list() == [2, 3, 4, 5]
+    assert frame[ROW].to_list() == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "line"),
+    [
+        ("unterminated_quote.csv", "unterminated_quote", 3),
+        ("stray_quote.csv", "malformed_quotes", 3),
+        ("nul_bytes.csv", "nul_byte", 3),
+    ],
+)
+def test_broken_records_are_named_at_the_line_they_start(fixture_path, name, code, line):
+    frame = read_table(fixture_path(name)).frame
+    broken = frame.filter(pl.col(DEFECT).is_not_null())
+    assert broken[DEFECT].to_list() == [code]
+    assert broken[LINE].to_list() == [line]
+
+
+def test_blank_lines_are_not_rows_but_lines_still_count(fixture_path):
+    frame = read_table(fixture_path("blank_lines.csv")).frame
+    assert frame[LINE].to_list() == [2, 5, 6]
+    assert frame[ROW].to_list() == [1, 2, 3]
+
+
+def test_xlsx_reads_text_and_numbers_as_written(fixture_path):
+    table = read_table(fixture_path("contacts.xlsx"))
+    assert table.headers == HEADER
+    assert cells(table.frame)[0] == EXPECTED_FIRST
+    assert cells(table.frame)[-1][0] == "919900112233"
+    assert table.frame[LINE].to_list() == [2, 3, 4, 5, 6]
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("empty.csv", "file is empty"),
+        ("header_only.csv", "no data rows"),
+        ("binary_png.csv", "PNG image"),
+        ("does_not_exist.csv", "no such file"),
+    ],
+)
+def test_unreadable_inputs_raise_input_error(name, message):
+    from conftest import FIXTURES
+
+    with pytest.raises(InputError, match=message) as info:
+        read_table(FIXTURES / name)
+    assert info.value.exit_code == 3
+
+
+def test_a_directory_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match="directory"):
+        read_table(tmp_path)
+
+
+def test_unsupported_source_type_is_a_usage_error():
+    with pytest.raises(UsageError):
+        read_table(42)
+
+
+def test_sniffer_prefers_the_consistent_delimiter():
+    assert sniff_delimiter("a;b;c\n1;2,5;3\n4;5;6\n") == ";"
+    assert sniff_delimiter("Mobile Number\n+919876543210\n") == ","
+    assert sniff_delimiter("a|b\n1|2\n") == "|"
+
+
+# --- the fast path and the exact path agree on every well-formed file -----------------------
+
+_value = st.text(alphabet=st.sampled_from(list('ab ,;"\n\r\t|1é')), max_size=6)
+
+
+def _write_csv(rows: list[list[str]], delimiter: str, newline: str) -> bytes:
+    # Quote as RFC 4180 and spreadsheets do: csv.writer leaves a lone CR unquoted when the line
+    # terminator is LF, which is not a round trip.
+    special = (delimiter, '"', "\n", "\r")
+
+    def cell(v: str) -> str:
+        return '"' + v.replace('"', '""') + '"' if any(c in v for c in special) else v
+
+    text = "".join(delimiter.join(cell(v) for v in row) + newline for row in rows)
+    return text.encode("utf-8")
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(
+    width=st.integers(1, 4),
+    data=st.data(),
+    delimiter=st.sampled_from([",", ";", "\t", "|"]),
+    newline=st.sampled_from(["\n", "\r\n"]),
+)
+def test_fast_path_equals_exact_path_and_python_csv(width, data, delimiter, newline):
+    header = [f"h{i}" for i in range(width)]
+    rows = data.draw(st.lists(st.lists(_value, min_size=width, max_size=width), max_size=8))
+    # a record that is one empty cell is written as a blank line: a row csv cannot round-trip
+    rows = [r for r in rows if r != [""]]
+    raw = _write_csv([header, *rows], delimiter, newline)
+    fast = split_records(raw, delimiter)
+    exact = _split_exact(raw, delimiter)
+    assert fast.header == exact.header == header
+    assert fast.frame.equals(exact.frame)
+    assert cells(fast.frame) == [tuple(r) for r in rows]
+
+
+def test_ragged_and_nul_records_agree_between_paths():
+    raw = b"a,b\n1,2\n3\n\n4,5,6\n7,\x008\n9,10"
+    assert split_records(raw, ",").frame.equals(_split_exact(raw, ",").frame)

@@ -1,0 +1,101 @@
+"""The validate core: duplicates, values, routing, counts, sources."""
+
+from __future__ import annotations
+
+import pandas as pd
+import polars as pl
+import pytest
+
+import csvprep
+from conftest import FIXTURES, VARIABLES_MAP
+from csvprep import UsageError, validate
+
+
+def test_duplicates_point_at_the_first_occurrence():
+    report = validate(FIXTURES / "duplicate_numbers.csv", variables_map=VARIABLES_MAP)
+    dups = [p for p in report.problems if p.code == "duplicate_number"]
+    assert [(p.line, p.value) for p in dups] == [(4, "+919876543210"), (5, "+919876543210")]
+    assert all("line 2" in p.message for p in dups)
+    assert report.rows.to_dict() == {"total": 4, "valid": 2, "invalid": 0, "duplicate": 2}
+
+
+def test_an_invalid_first_occurrence_does_not_make_the_next_a_duplicate():
+    frame = pl.DataFrame({"Mobile Number": ["9876543210", "9876543210"], "Name": ["A", "B"]})
+    report = validate(frame, variables_map={"mobile_number": "Mobile Number"}, mobile_only=False)
+    assert report.rows.duplicate == 1
+    # a broken record is invalid, so the same number later is the first valid occurrence
+    path_report = validate(FIXTURES / "ragged_rows.csv")
+    assert path_report.rows.duplicate == 0
+
+
+def test_empty_mapped_values_are_warnings():
+    report = validate(FIXTURES / "empty_values.csv", variables_map=VARIABLES_MAP)
+    got = [(p.line, p.column, p.severity) for p in report.problems]
+    assert got == [(2, "Name", "warning"), (3, "Due Date", "warning")]
+    assert report.rows.valid == 2
+    assert report.exit_code() == 0 and report.exit_code(strict=True) == 1
+
+
+def test_empty_rows_are_named_once_not_per_cell():
+    report = validate(FIXTURES / "empty_rows.csv", variables_map=VARIABLES_MAP)
+    assert report.problem_counts == {"empty_row": 2}
+    assert [p.line for p in report.problems] == [4, 5]
+
+
+@pytest.mark.parametrize(("rows", "route"), [(4999, "standard"), (5000, "large")])
+def test_route_switches_at_5000_valid_rows(rows, route):
+    numbers = [f"+9198{i:08d}" for i in range(rows)]
+    assert validate(pl.DataFrame({"Mobile Number": numbers})).route == route
+
+
+def test_route_counts_only_rows_that_would_be_uploaded():
+    numbers = [f"+9198{i:08d}" for i in range(5000)] + ["12345"]
+    report = validate(pl.DataFrame({"Mobile Number": [*numbers[:4999], "12345"]}))
+    assert report.rows.valid == 4999 and report.route == "standard"
+
+
+def test_counts_cover_every_row_while_details_are_capped():
+    frame = pl.DataFrame({"Mobile Number": ["12345"] * 3000})
+    report = validate(frame, max_problems=10)
+    assert report.problem_counts == {"phone_invalid": 3000}
+    assert len(report.problems) == 10 and report.truncated
+    assert report.rows.invalid == 3000
+    assert validate(frame, max_problems=0).problems == ()
+
+
+def test_total_is_always_the_sum_of_the_parts():
+    for path in FIXTURES.glob("*.csv"):
+        try:
+            report = validate(path, variables_map=VARIABLES_MAP)
+        except csvprep.InputError:
+            continue
+        r = report.rows
+        assert r.total == r.valid + r.invalid + r.duplicate, path.name
+
+
+def test_sources_path_polars_lazy_and_pandas_agree():
+    path_report = validate(FIXTURES / "duplicate_numbers.csv", variables_map=VARIABLES_MAP)
+    frame = pl.read_csv(FIXTURES / "duplicate_numbers.csv", infer_schema=False)
+    for source in (frame, frame.lazy(), frame.to_pandas()):
+        report = validate(source, variables_map=VARIABLES_MAP)
+        assert report.rows == path_report.rows
+        assert report.problem_counts == path_report.problem_counts
+        assert [p.line for p in report.problems] == [p.line for p in path_report.problems]
+
+
+def test_pandas_float_numbers_and_missing_values_are_named():
+    # a numeric column with a gap is float64 in pandas: 919876543210.0, the Excel damage
+    frame = pd.DataFrame({"Mobile Number": [919876543210, None], "Name": ["A", "B"]})
+    report = validate(frame)
+    assert report.problem_counts == {"phone_repaired_decimal": 1, "phone_missing": 1}
+    assert report.rows.valid == 1
+
+
+def test_negative_max_problems_is_a_usage_error():
+    with pytest.raises(UsageError):
+        validate(FIXTURES / "valid_contacts.csv", max_problems=-1)
+
+
+def test_windows_1252_is_said_in_the_report():
+    report = validate(FIXTURES / "windows1252.csv")
+    assert report.encoding == "windows-1252" and report.notes
