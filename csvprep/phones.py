@@ -23,6 +23,7 @@ TYPE = "__phone_type"
 CODE = "__phone_code"
 MESSAGE = "__phone_message"
 EXTENSION = "__phone_extension"
+COUNTRY = "__phone_country_code"
 
 _INVISIBLE = "[\u00ad\u200b\u200c\u200d\u2060\ufeff]"
 _ODD_SPACE = "[\u00a0\u2000-\u200a\u202f\u205f\u3000]"
@@ -104,6 +105,7 @@ class Lookup:
     code: str | None
     message: str | None
     extension: bool
+    country_code: int | None = None
 
 
 @lru_cache(maxsize=65536)
@@ -137,6 +139,7 @@ def lookup(value: str, region: str) -> Lookup:
         None,
         None,
         bool(number.extension),
+        number.country_code,
     )
 
 
@@ -168,8 +171,9 @@ def repaired(value: pl.Expr) -> dict[str, pl.Expr]:
 def normalise(frame: pl.DataFrame, column: str, region: str) -> pl.DataFrame:
     """Add the repaired value, E.164 form, type and any error of ``column`` to ``frame``.
 
-    Adds ``CLEAN``, ``E164``, ``TYPE``, ``CODE`` (an error code or null), ``MESSAGE``,
-    ``EXTENSION`` and one boolean column per repair in :data:`REPAIRS`. Rows are kept in order.
+    Adds ``CLEAN``, ``E164``, ``TYPE``, ``COUNTRY`` (calling code), ``CODE`` (an error code or
+    null), ``MESSAGE``, ``EXTENSION`` and one boolean column per repair in :data:`REPAIRS`.
+    Rows are kept in order.
 
     >>> df = normalise(pl.DataFrame({"p": ["98765 43210", ""]}), "p", "IN")
     >>> df[E164].to_list(), df[CODE].to_list()
@@ -194,6 +198,7 @@ def normalise(frame: pl.DataFrame, column: str, region: str) -> pl.DataFrame:
             CODE: [a.code for a in answers],
             MESSAGE: [a.message for a in answers],
             EXTENSION: [a.extension for a in answers],
+            COUNTRY: [a.country_code for a in answers],
         },
         schema={
             CLEAN: pl.String,
@@ -202,6 +207,7 @@ def normalise(frame: pl.DataFrame, column: str, region: str) -> pl.DataFrame:
             CODE: pl.String,
             MESSAGE: pl.String,
             EXTENSION: pl.Boolean,
+            COUNTRY: pl.UInt16,
         },
     )
     joined = frame.join(table, on=CLEAN, how="left", maintain_order="left")

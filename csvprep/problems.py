@@ -142,6 +142,16 @@ CODES: dict[str, CodeInfo] = {
         "The same number appears on an earlier row; it would be called twice",
         "Remove the repeated row (csvprep prepare keeps the first).",
     ),
+    "excluded_number": CodeInfo(
+        "info",
+        "The number is on the suppression list (--exclude)",
+        "Nothing to fix: the row is left out of the upload on purpose.",
+    ),
+    "outside_calling_hours": CodeInfo(
+        "warning",
+        "The campaign's call window rings this number outside local calling hours",
+        "Call this number in a campaign with a window that suits its time zone.",
+    ),
     # -- values --
     "value_missing": CodeInfo(
         "warning",

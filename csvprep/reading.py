@@ -57,7 +57,7 @@ class Table:
         return self.frame.height
 
 
-def read_table(source: Any, *, delimiter: str | None = None) -> Table:
+def read_table(source: Any, *, delimiter: str | None = None, require_rows: bool = True) -> Table:
     """Read a path (CSV, TSV or ``.xlsx``) or a Polars/pandas frame into a :class:`Table`.
 
     >>> import polars as pl
@@ -69,7 +69,7 @@ def read_table(source: Any, *, delimiter: str | None = None) -> Table:
         shown = DELIMITER_NAMES.get(delimiter, repr(delimiter))
         raise UsageError(f"delimiter {shown} is not one of , ; tab |")
     if isinstance(source, (str, os.PathLike)):
-        return _read_path(Path(source), delimiter)
+        return _read_path(Path(source), delimiter, require_rows)
     return _read_frame(source)
 
 
@@ -97,7 +97,7 @@ def _read_frame(source: Any) -> Table:
     return Table(name="<dataframe>", headers=headers, frame=frame)
 
 
-def _read_path(path: Path, delimiter: str | None) -> Table:
+def _read_path(path: Path, delimiter: str | None, require_rows: bool) -> Table:
     name = str(path)
     if not path.exists():
         raise InputError(f"{name}: no such file")
@@ -114,7 +114,7 @@ def _read_path(path: Path, delimiter: str | None) -> Table:
             return _read_xlsx(path)
         raise InputError(f"{name}: is a ZIP archive, not a CSV file")
     text, encoding, notes = _decode(data, name)
-    return _read_text(text, name, encoding, notes, delimiter)
+    return _read_text(text, name, encoding, notes, delimiter, require_rows)
 
 
 def _decode(data: bytes, name: str) -> tuple[str, str, list[str]]:
@@ -212,7 +212,12 @@ def sniff_delimiter(sample: str) -> str:
 
 
 def _read_text(
-    text: str, name: str, encoding: str, notes: list[str], delimiter: str | None
+    text: str,
+    name: str,
+    encoding: str,
+    notes: list[str],
+    delimiter: str | None,
+    require_rows: bool = True,
 ) -> Table:
     sample = text[:65536]
     ending = _line_ending(sample)
@@ -226,7 +231,7 @@ def _read_text(
         records = split_records(text.encode("utf-8"), delimiter)
     except NoHeaderError:
         raise InputError(f"{name}: file is empty") from None
-    if records.frame.height == 0:
+    if require_rows and records.frame.height == 0:
         raise InputError(f"{name}: has a header (line {records.header_line}) but no data rows")
     return Table(
         name=name,

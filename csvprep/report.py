@@ -16,12 +16,16 @@ REPORT_VERSION = 1
 
 @dataclass(frozen=True)
 class RowCounts:
-    """How the data rows split: ``total == valid + invalid + duplicate``, always."""
+    """How the data rows split: ``total == valid + invalid + duplicate + excluded``, always.
+
+    ``excluded`` counts rows left out by a suppression list (``exclude``), 0 without one.
+    """
 
     total: int
     valid: int
     invalid: int
     duplicate: int
+    excluded: int = 0
 
     def to_dict(self) -> dict[str, int]:
         return {
@@ -29,6 +33,7 @@ class RowCounts:
             "valid": self.valid,
             "invalid": self.invalid,
             "duplicate": self.duplicate,
+            "excluded": self.excluded,
         }
 
 

@@ -14,6 +14,7 @@ from typing import Any, Literal
 import polars as pl
 
 from . import phones
+from .calling_hours import LOCAL_WINDOW, CallWindow, local_windows, time_zones
 from .errors import ConfigError, UsageError
 from .headers import PHONE_VARIABLE, ColumnPlan, load_variables_map, plan_columns
 from .problems import CODES, SEVERITY_ORDER, Problem
@@ -21,9 +22,10 @@ from .reading import Table, read_table
 from .records import DEFECT, LINE, NOTE, RAW, ROW, column_name
 from .report import Report, RowCounts
 from .routing import route_for
+from .suppression import load_suppression
 
 STATUS = "__status"
-Status = Literal["valid", "invalid", "duplicate"]
+Status = Literal["valid", "invalid", "duplicate", "excluded"]
 
 _PROBLEM_SCHEMA: dict[str, pl.DataType] = {
     ROW: pl.UInt32(),
@@ -43,8 +45,8 @@ class Checked:
     report.
 
     ``frame`` is the table's frame plus the phone columns of :mod:`csvprep.phones` and
-    ``__status`` (``valid``, ``invalid`` or ``duplicate``); ``problems`` has one row per row
-    problem, all of them, in row order.
+    ``__status`` (``valid``, ``invalid``, ``duplicate`` or ``excluded``); ``problems`` has one
+    row per row problem, all of them, in row order.
     """
 
     table: Table
@@ -72,10 +74,14 @@ def check(
     mobile_only: bool = False,
     max_problems: int = 1000,
     delimiter: str | None = None,
+    exclude: str | Path | None = None,
+    call_window: CallWindow | None = None,
 ) -> Checked:
     """Validate ``source`` and keep everything the other commands need.
 
-    Arguments are those of :func:`validate`.
+    Arguments are those of :func:`validate`, plus ``exclude`` (a suppression file: its numbers
+    become ``excluded`` rows) and ``call_window`` (warn about numbers it would ring outside
+    their local calling hours).
 
     >>> import polars as pl
     >>> c = check(pl.DataFrame({"Mobile Number": ["9876543210", "9876543210"]}))
@@ -87,7 +93,9 @@ def check(
     region = phones.region_for(country_code)
     vmap = load_variables_map(variables_map) if variables_map is not None else None
     prompt_text = _read_prompt(prompt)
+    suppression = load_suppression(exclude, region) if exclude is not None else None
     table = read_table(source, delimiter=delimiter)
+    notes = list(table.notes)
     frame = table.frame
     width = len(table.headers)
     cells = [column_name(i) for i in range(width)]
@@ -133,6 +141,7 @@ def check(
     row_error = defect | empty_row
 
     header_of = {i: h.strip() for i, h in enumerate(table.headers)}
+    excluded = pl.lit(False)
     if plan.phone_index is None:
         row_error = pl.lit(True)
         frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(phones.E164))
@@ -174,6 +183,30 @@ def check(
             raw,
             pl.format("the extension cannot be dialled; the call goes to {}", pl.col(phones.E164)),
         )
+        if suppression is not None:
+            excluded = ~row_error & pl.col(phones.E164).is_in(suppression.numbers.implode())
+            add(
+                excluded,
+                "excluded_number",
+                phone_header,
+                raw,
+                pl.format("{} is on the suppression list", pl.col(phones.E164)),
+            )
+            if suppression.unusable:
+                notes.append(
+                    f"{suppression.unusable:,} values of the suppression list "
+                    f"{suppression.source} are not valid numbers and suppress nothing"
+                )
+        if call_window is not None:
+            zones = time_zones(frame)
+            frame = frame.with_columns(zones, local_windows(zones, call_window))
+            add(
+                number_ok & ~row_error & ~excluded & pl.col(LOCAL_WINDOW).is_not_null(),
+                "outside_calling_hours",
+                phone_header,
+                pl.col(phones.E164),
+                pl.col(LOCAL_WINDOW),
+            )
 
     for variable, index in plan.variables.items():
         if variable == PHONE_VARIABLE:
@@ -186,8 +219,10 @@ def check(
             pl.lit(f"{header_of[index]!r} is empty (variable {variable!r})"),
         )
 
-    frame = frame.with_columns(row_error.alias("__error"))
-    candidates = frame.lazy().filter(~pl.col("__error") & pl.col(phones.E164).is_not_null())
+    frame = frame.with_columns(row_error.alias("__error"), excluded.alias("__excluded"))
+    candidates = frame.lazy().filter(
+        ~pl.col("__error") & ~pl.col("__excluded") & pl.col(phones.E164).is_not_null()
+    )
     repeats = (
         candidates.select(
             ROW,
@@ -217,18 +252,20 @@ def check(
     frame = frame.with_columns(
         pl.when(pl.col("__error"))
         .then(pl.lit("invalid"))
+        .when(pl.col("__excluded"))
+        .then(pl.lit("excluded"))
         .when(pl.col(ROW).is_in(repeats[ROW].implode()))
         .then(pl.lit("duplicate"))
         .otherwise(pl.lit("valid"))
         .alias(STATUS)
-    ).drop("__error")
+    ).drop("__error", "__excluded")
 
     problems = (
         pl.concat(checks).sort(ROW, "order").collect()
         if checks
         else pl.DataFrame(schema=_PROBLEM_SCHEMA)
     )
-    report = _report(table, plan, frame, problems, region, max_problems)
+    report = _report(table, plan, frame, problems, region, max_problems, notes)
     return Checked(table=table, plan=plan, frame=frame, problems=problems, report=report)
 
 
@@ -239,6 +276,7 @@ def _report(
     problems: pl.DataFrame,
     region: str,
     max_problems: int,
+    notes: list[str],
 ) -> Report:
     status = frame[STATUS].value_counts()
     by_status = dict(zip(status[STATUS].to_list(), status["count"].to_list(), strict=True))
@@ -247,6 +285,7 @@ def _report(
         valid=by_status.get("valid", 0),
         invalid=by_status.get("invalid", 0),
         duplicate=by_status.get("duplicate", 0),
+        excluded=by_status.get("excluded", 0),
     )
     counts: dict[str, int] = {}
     for p in plan.problems:
@@ -291,7 +330,7 @@ def _report(
         problems=tuple(details),
         problem_counts=dict(sorted(counts.items())),
         max_problems=max_problems,
-        notes=table.notes,
+        notes=tuple(notes),
     )
 
 

@@ -48,7 +48,7 @@ def test_every_fixture_renders_as_text(path):
 def test_exit_0_for_a_clean_file():
     code, report = run_json("validate", FIXTURES / "valid_contacts.csv", "-m", MAP)
     assert code == 0
-    assert report["rows"] == {"total": 10, "valid": 10, "invalid": 0, "duplicate": 0}
+    assert report["rows"] == {"total": 10, "valid": 10, "invalid": 0, "duplicate": 0, "excluded": 0}
     assert report["route"] == "standard"
 
 

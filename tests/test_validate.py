@@ -16,7 +16,13 @@ def test_duplicates_point_at_the_first_occurrence():
     dups = [p for p in report.problems if p.code == "duplicate_number"]
     assert [(p.line, p.value) for p in dups] == [(4, "+919876543210"), (5, "+919876543210")]
     assert all("line 2" in p.message for p in dups)
-    assert report.rows.to_dict() == {"total": 4, "valid": 2, "invalid": 0, "duplicate": 2}
+    assert report.rows.to_dict() == {
+        "total": 4,
+        "valid": 2,
+        "invalid": 0,
+        "duplicate": 2,
+        "excluded": 0,
+    }
 
 
 def test_an_invalid_first_occurrence_does_not_make_the_next_a_duplicate():
