@@ -156,8 +156,8 @@ def time_zones(frame: pl.DataFrame) -> pl.Series:
     )
     digits = pl.col(E164).str.slice(1)
     by_length: dict[int, dict[str, str]] = {}
-    for prefix, zones in TIMEZONE_DATA.items():
-        by_length.setdefault(len(prefix), {})[prefix] = "&".join(zones)
+    for prefix, names in TIMEZONE_DATA.items():
+        by_length.setdefault(len(prefix), {})[prefix] = "&".join(names)
     found = pl.coalesce(
         digits.str.slice(0, n).replace_strict(table, default=None, return_dtype=pl.String)
         for n, table in sorted(by_length.items(), reverse=True)
@@ -178,4 +178,5 @@ def local_windows(zones: pl.Series, window: CallWindow) -> pl.Series:
         joined: window.describe([z for z in joined.split("&") if z != _UNKNOWN_ZONE])
         for joined in zones.drop_nulls().unique().to_list()
     }
-    return zones.replace_strict(reasons, default=None, return_dtype=pl.String).alias(LOCAL_WINDOW)
+    windows: pl.Series = zones.replace_strict(reasons, default=None, return_dtype=pl.String)
+    return windows.alias(LOCAL_WINDOW)
