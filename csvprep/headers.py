@@ -87,6 +87,7 @@ class ColumnPlan:
     phone_header: str
     variables: dict[str, int]
     problems: list[Problem] = field(default_factory=list)
+    empty_columns: tuple[int, ...] = ()
 
 
 def plan_columns(
@@ -182,4 +183,5 @@ def plan_columns(
         phone_header=mapping[PHONE_VARIABLE],
         variables=variables,
         problems=problems,
+        empty_columns=tuple(sorted(empty)),
     )

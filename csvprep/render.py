@@ -6,11 +6,16 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .problems import Problem
 from .reading import DELIMITER_NAMES
 from .report import Report
 from .routing import LARGE_CAMPAIGN_ROWS
+
+if TYPE_CHECKING:
+    from .preparing import PrepareResult
+    from .splitting import SplitResult
 
 EXAMPLES_PER_CODE = 5
 
@@ -105,3 +110,32 @@ def render_text(report: Report, *, color: bool = False, width: int = 100) -> str
     else:
         console.print("[bold green]OK[/]: no problems found")
     return out.getvalue()
+
+
+def render_prepared(result: PrepareResult, *, color: bool = False, width: int = 100) -> str:
+    """The validation summary, then what was written where."""
+    rows = result.manifest["rows"]
+    lines = [
+        render_text(result.report, color=color, width=width),
+        f"\nwrote {result.out_dir}/",
+    ]
+    for entry in result.manifest["files"]:
+        lines.append(f"  {entry['path']}: {entry['rows']:,} rows ({entry['route']} flow)")
+    lines.append(f"  {result.rejected.path.name}: {result.rejected.rows:,} rows")
+    lines.append(f"  {result.manifest['report_file']}, manifest.json")
+    lines.append(
+        f"rows: {rows['input']:,} in = {rows['clean']:,} clean + {rows['rejected']:,} rejected"
+        f" + {rows['duplicates']:,} duplicates + {rows['excluded']:,} excluded"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def render_split(result: SplitResult, file: str) -> str:
+    """What split wrote, or the broken records that stopped it."""
+    if result.problems:
+        lines = [f"{file}: not split; these records are broken (nothing was written):"]
+        lines += [f"  line {p.line}: {p.code}: {p.message}" for p in result.problems]
+        return "\n".join(lines) + "\n"
+    lines = [f"{file}: {result.manifest['rows']['input']:,} rows"]
+    lines += [f"  {f.path}: {f.rows:,} rows" for f in result.files]
+    return "\n".join(lines) + "\n"

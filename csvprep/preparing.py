@@ -1,0 +1,225 @@
+"""Prepare a contact list for upload: clean file(s), a rejects file, the report and a manifest.
+
+Every input row ends up in exactly one place: a clean file (valid, and repeats with
+``keep_duplicates``) or the rejects file (invalid, repeated or suppressed, with its line and
+reasons).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from . import phones
+from .calling_hours import CallWindow
+from .errors import UsageError
+from .headers import PHONE_VARIABLE
+from .problems import CODES
+from .records import LINE, RAW, ROW, column_name
+from .render import render_json
+from .report import Report
+from .splitting import (
+    MANIFEST,
+    file_entries,
+    source_entry,
+    write_manifest,
+    write_parts,
+)
+from .validation import STATUS, Checked, check
+from .writing import WrittenFile, csv_bytes, neutralise_formulas, prepare_out_dir, write_file
+
+# File-level problems that prepare itself repairs in the clean file.
+_FIXED_BY_PREPARE = frozenset({"header_whitespace", "empty_column"})
+REJECT_COLUMNS = ("line", "reason_codes", "reasons")
+
+
+@dataclass(frozen=True)
+class PrepareResult:
+    """What ``prepare`` wrote and found."""
+
+    out_dir: Path
+    report: Report
+    files: tuple[WrittenFile, ...]
+    rejected: WrittenFile
+    manifest: dict[str, Any]
+
+    def exit_code(self, strict: bool = False) -> int:
+        """0 when every row went to a clean file (or was a repeat or suppressed, as asked) and no
+        file-level error remains; 1 when rows were rejected as invalid or the file itself still
+        has errors (or warnings, if strict)."""
+        remaining = {
+            c
+            for c, n in self.report.problem_counts.items()
+            if n
+            and CODES[c].severity == "error"
+            and c not in _FIXED_BY_PREPARE
+            and c != "duplicate_number"
+        }
+        if remaining or (strict and self.report.count("warning")):
+            return 1
+        return 0
+
+
+def _stale_files(out_dir: Path) -> set[str]:
+    """Upload files listed by a manifest already in ``out_dir`` (a previous run's)."""
+    try:
+        old = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        return {str(f["path"]) for f in old.get("files", [])}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return set()
+
+
+def _reasons(checked: Checked) -> pl.DataFrame:
+    """Per rejected row: its error codes and messages (and file-level ones, where its row has
+    none of its own, as when the phone column is missing)."""
+    rejecting = [c for c, info in CODES.items() if info.severity == "error"] + ["excluded_number"]
+    per_row = (
+        checked.problems.filter(pl.col("code").is_in(rejecting))
+        .group_by(ROW, maintain_order=True)
+        .agg(
+            pl.col("code").unique(maintain_order=True).str.join("; ").alias("reason_codes"),
+            pl.col("message").str.join("; ").alias("reasons"),
+        )
+    )
+    file_errors = [
+        p
+        for p in checked.plan.problems
+        if p.severity == "error" and p.code not in _FIXED_BY_PREPARE
+    ]
+    fallback_codes = "; ".join(dict.fromkeys(p.code for p in file_errors)) or "invalid"
+    fallback = "; ".join(p.message for p in file_errors) or "row is invalid"
+    return (
+        checked.frame.filter(pl.col(STATUS) != "valid")
+        .select(ROW)
+        .join(per_row, on=ROW, how="left", maintain_order="left")
+        .with_columns(
+            pl.col("reason_codes").fill_null(fallback_codes),
+            pl.col("reasons").fill_null(fallback),
+        )
+    )
+
+
+def prepare(
+    source: Any,
+    out_dir: str | Path,
+    *,
+    variables_map: str | Path | Mapping[str, str] | None = None,
+    country_code: str = "+91",
+    prompt: str | Path | None = None,
+    mobile_only: bool = False,
+    max_problems: int = 1000,
+    delimiter: str | None = None,
+    max_rows: int | None = None,
+    keep_duplicates: bool = False,
+    exclude: str | Path | None = None,
+    call_window: CallWindow | None = None,
+    force: bool = False,
+) -> PrepareResult:
+    """Validate ``source`` and write upload-ready files into ``out_dir``.
+
+    Writes ``<stem>.clean.csv`` (or ``<stem>.part-NNN.csv`` parts of at most ``max_rows``),
+    ``<stem>.rejected.csv``, ``<stem>.report.json`` and ``manifest.json``. Options are those of
+    :func:`csvprep.validate`, plus ``keep_duplicates``, ``exclude`` (a suppression file) and
+    ``call_window``.
+
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp()) / "out"
+    >>> result = prepare("fixtures/duplicate_numbers.csv", out)
+    >>> result.manifest["rows"]
+    {'input': 4, 'clean': 2, 'rejected': 0, 'duplicates': 2, 'excluded': 0}
+    """
+    out = Path(out_dir)
+    checked = check(
+        source,
+        variables_map=variables_map,
+        country_code=country_code,
+        prompt=prompt,
+        mobile_only=mobile_only,
+        max_problems=max_problems,
+        delimiter=delimiter,
+        exclude=exclude,
+        call_window=call_window,
+    )
+    if max_rows is not None and max_rows < 1:
+        raise UsageError("--max-rows must be at least 1")
+    prepare_out_dir(out, force)
+    stale = _stale_files(out) if force else set()
+    table, plan, frame = checked.table, checked.plan, checked.frame
+    stem = Path(source).stem if isinstance(source, (str, Path)) else "contacts"
+
+    # a column with neither header nor values is a spreadsheet's trailing delimiter: dropped
+    kept = [i for i in range(len(table.headers)) if i not in plan.empty_columns]
+    keep_status = ["valid", "duplicate"] if keep_duplicates else ["valid"]
+    clean_rows = frame.filter(pl.col(STATUS).is_in(keep_status))
+    phone_col = column_name(plan.phone_index) if plan.phone_index is not None else None
+    clean = clean_rows.select(
+        (pl.col(phones.E164) if column_name(i) == phone_col else pl.col(column_name(i))).alias(
+            column_name(i)
+        )
+        for i in kept
+    )
+    files = write_parts(clean, [table.headers[i].strip() for i in kept], out, stem, max_rows)
+
+    rejected_rows = frame.filter(~pl.col(STATUS).is_in(keep_status))
+    reasons = _reasons(checked)
+    rejects = rejected_rows.join(reasons, on=ROW, how="left", maintain_order="left").select(
+        pl.col(LINE).cast(pl.String).alias("line"),
+        "reason_codes",
+        "reasons",
+        *(
+            neutralise_formulas(pl.col(column_name(i))).alias(column_name(i))
+            for i in range(len(table.headers))
+        ),
+        neutralise_formulas(pl.col(RAW).fill_null("")).alias("raw_record"),
+    )
+    reject_headers = [*REJECT_COLUMNS, *table.headers, "raw_record"]
+    rejected = write_file(
+        out / f"{stem}.rejected.csv", csv_bytes(rejects, reject_headers), rejects.height
+    )
+    report_file = write_file(
+        out / f"{stem}.report.json", render_json([checked.report]).encode("utf-8"), 0
+    )
+
+    rows = checked.report.rows
+    duplicates_removed = 0 if keep_duplicates else rows.duplicate
+    effective_map = {
+        variable: table.headers[index].strip() for variable, index in plan.variables.items()
+    }
+    effective_map.setdefault(PHONE_VARIABLE, plan.phone_header)
+    manifest: dict[str, Any] = {
+        "version": 1,
+        "kind": "prepare",
+        "source": source_entry(source),
+        "rows": {
+            "input": rows.total,
+            "clean": clean.height,
+            "rejected": rows.invalid,
+            "duplicates": duplicates_removed,
+            "excluded": rows.excluded,
+        },
+        "variables_map": effective_map,
+        "country_code": country_code,
+        "region": checked.report.region,
+        "files": file_entries(files, out),
+        "rejected_file": {
+            "path": rejected.path.name,
+            "rows": rejected.rows,
+            "sha256": rejected.sha256,
+        },
+        "report_file": report_file.path.name,
+        "settings": {
+            "max_rows": max_rows,
+            "keep_duplicates": keep_duplicates,
+            "mobile_only": mobile_only,
+            "exclude": str(exclude) if exclude is not None else None,
+        },
+    }
+    write_manifest(out, manifest)
+    for name in stale - {e["path"] for e in manifest["files"]}:
+        (out / name).unlink(missing_ok=True)
+    return PrepareResult(out, checked.report, tuple(files), rejected, manifest)

@@ -1,0 +1,134 @@
+"""Split rows into upload files of at most N rows, in input order, none lost or repeated."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from .errors import UsageError
+from .problems import Problem
+from .reading import read_table
+from .records import DEFECT, LINE, NOTE, RAW, ROW, column_name
+from .routing import route_for
+from .writing import WrittenFile, csv_bytes, prepare_out_dir, sha256_of, write_file
+
+MANIFEST = "manifest.json"
+
+
+def part_name(stem: str, index: int) -> str:
+    """The file name of part ``index`` (1-based).
+
+    >>> part_name("contacts", 3)
+    'contacts.part-003.csv'
+    """
+    return f"{stem}.part-{index:03d}.csv"
+
+
+def chunks(frame: pl.DataFrame, max_rows: int | None) -> Iterator[pl.DataFrame]:
+    """``frame`` in consecutive slices of at most ``max_rows`` rows (all of it when None).
+
+    >>> [c.height for c in chunks(pl.DataFrame({"a": range(5)}), 2)]
+    [2, 2, 1]
+    """
+    if max_rows is None:
+        yield frame
+        return
+    if max_rows < 1:
+        raise UsageError("--max-rows must be at least 1")
+    for offset in range(0, max(frame.height, 1), max_rows):
+        yield frame.slice(offset, max_rows)
+
+
+def write_parts(
+    frame: pl.DataFrame,
+    headers: Sequence[str],
+    out_dir: Path,
+    stem: str,
+    max_rows: int | None,
+) -> list[WrittenFile]:
+    """Write ``frame`` (its columns in header order) as one clean file or numbered parts."""
+    written = []
+    for index, part in enumerate(chunks(frame, max_rows), start=1):
+        name = f"{stem}.clean.csv" if max_rows is None else part_name(stem, index)
+        written.append(write_file(out_dir / name, csv_bytes(part, headers), part.height))
+    return written
+
+
+def file_entries(files: Sequence[WrittenFile], out_dir: Path) -> list[dict[str, Any]]:
+    """Manifest entries for upload files: path (relative to the folder), rows, sha256, route."""
+    return [
+        {
+            "path": f.path.relative_to(out_dir).as_posix(),
+            "rows": f.rows,
+            "sha256": f.sha256,
+            "route": route_for(f.rows),
+        }
+        for f in files
+    ]
+
+
+def source_entry(source: Any) -> dict[str, str | None]:
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        return {"path": str(path), "sha256": sha256_of(path.read_bytes())}
+    return {"path": None, "sha256": None}
+
+
+def write_manifest(out_dir: Path, manifest: dict[str, Any]) -> WrittenFile:
+    data = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return write_file(out_dir / MANIFEST, data, 0)
+
+
+@dataclass(frozen=True)
+class SplitResult:
+    """What ``split`` wrote, or the structural problems that stopped it (nothing written)."""
+
+    files: tuple[WrittenFile, ...]
+    problems: tuple[Problem, ...]
+    manifest: dict[str, Any]
+
+    def exit_code(self) -> int:
+        return 1 if self.problems else 0
+
+
+def split(
+    source: str | Path, out_dir: str | Path, *, max_rows: int, force: bool = False
+) -> SplitResult:
+    """Split any CSV into parts of at most ``max_rows`` rows, values exactly as given.
+
+    No validation: only the file's structure is checked, and a file with broken records is
+    refused whole (nothing would say where their cells belong).
+
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp()) / "parts"
+    >>> [f.rows for f in split("fixtures/valid_contacts.csv", out, max_rows=4).files]
+    [4, 4, 2]
+    """
+    out = Path(out_dir)
+    table = read_table(source)
+    broken = table.frame.filter(pl.col(DEFECT).is_not_null())
+    if broken.height:
+        problems = tuple(
+            Problem(code=r[DEFECT], message=r[NOTE], line=r[LINE], row=r[ROW], value=r[RAW])
+            for r in broken.iter_rows(named=True)
+        )
+        return SplitResult((), problems, {})
+    list(chunks(table.frame, max_rows))  # validates max_rows before anything is written
+    prepare_out_dir(out, force)
+    stem = Path(source).stem
+    body = table.frame.select(column_name(i) for i in range(len(table.headers)))
+    files = write_parts(body, table.headers, out, stem, max_rows)
+    manifest = {
+        "version": 1,
+        "kind": "split",
+        "source": source_entry(source),
+        "rows": {"input": table.rows},
+        "files": file_entries(files, out),
+    }
+    write_manifest(out, manifest)
+    return SplitResult(tuple(files), (), manifest)

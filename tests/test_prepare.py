@@ -1,0 +1,285 @@
+"""prepare and split: upload-ready files, and nothing lost."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+from collections import Counter
+from pathlib import Path
+
+import jsonschema
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import FIXTURES, SCHEMAS, VARIABLES_MAP, run_cli
+from csvprep import UsageError
+from csvprep.calling_hours import CallWindow
+from csvprep.preparing import prepare
+from csvprep.splitting import split
+
+MANIFEST_SCHEMA = json.loads((SCHEMAS / "manifest.schema.json").read_text(encoding="utf-8"))
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.reader(f))
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_clean_file_has_e164_trimmed_headers_and_values_as_given(tmp_path):
+    result = prepare(FIXTURES / "header_trailing_space.csv", tmp_path / "out")
+    rows = read_csv(tmp_path / "out" / "header_trailing_space.clean.csv")
+    assert rows[0] == ["Mobile Number", "Name", "Policy ID", "Due Date"]
+    assert rows[1] == ["+919876543210", "Aarav Sharma", "POL-1001", "20/10/2026"]
+    raw = (tmp_path / "out" / "header_trailing_space.clean.csv").read_bytes()
+    assert not raw.startswith(b"\xef\xbb\xbf") and b"\r" not in raw
+    assert result.exit_code() == 0  # header spaces are fixed by prepare
+
+
+def test_repaired_numbers_are_written_in_e164(tmp_path):
+    prepare(FIXTURES / "excel_mangled_numbers.csv", tmp_path / "out")
+    rows = read_csv(tmp_path / "out" / "excel_mangled_numbers.clean.csv")
+    assert [r[0] for r in rows[1:]] == [
+        "+919812345678",
+        "+917012345678",
+        "+918123456789",
+        "+919922334455",
+        "+916398765432",
+    ]
+
+
+def test_rejects_keep_original_values_line_and_reasons(tmp_path):
+    result = prepare(FIXTURES / "invalid_numbers.csv", tmp_path / "out")
+    rows = read_csv(tmp_path / "out" / "invalid_numbers.rejected.csv")
+    assert rows[0][:3] == ["line", "reason_codes", "reasons"]
+    assert [(r[0], r[1]) for r in rows[1:]] == [
+        ("3", "phone_invalid"),
+        ("4", "phone_invalid"),
+        ("5", "phone_unparseable"),
+        ("6", "phone_unparseable"),
+    ]
+    assert rows[1][3:7] == ["12345", "Too Short", "POL-2", "21/10/2026"]
+    assert result.exit_code() == 1
+
+
+def test_broken_records_keep_their_raw_text(tmp_path):
+    prepare(FIXTURES / "ragged_rows.csv", tmp_path / "out")
+    rows = read_csv(tmp_path / "out" / "ragged_rows.rejected.csv")
+    assert rows[2][-1] == "'+917012345678,Kabir Singh,POL-3,22/10/2026,extra"
+
+
+def test_rejects_neutralise_spreadsheet_formulas(tmp_path):
+    prepare(FIXTURES / "formula_injection.csv", tmp_path / "out")
+    clean = read_csv(tmp_path / "out" / "formula_injection.clean.csv")
+    assert clean[1][1] == '=HYPERLINK("http://x")'  # clean values stay exactly as given
+    (reject,) = read_csv(tmp_path / "out" / "formula_injection.rejected.csv")[1:]
+    assert reject[3:7] == ["12345", "'=1+1", "'+POL", "'@x"]
+
+
+def test_duplicates_keep_the_first_or_all(tmp_path):
+    result = prepare(FIXTURES / "duplicate_numbers.csv", tmp_path / "a")
+    assert result.manifest["rows"] == {
+        "input": 4,
+        "clean": 2,
+        "rejected": 0,
+        "duplicates": 2,
+        "excluded": 0,
+    }
+    rejects = read_csv(tmp_path / "a" / "duplicate_numbers.rejected.csv")
+    assert [r[1] for r in rejects[1:]] == ["duplicate_number", "duplicate_number"]
+    assert result.exit_code() == 0
+    kept = prepare(FIXTURES / "duplicate_numbers.csv", tmp_path / "b", keep_duplicates=True)
+    assert kept.manifest["rows"]["clean"] == 4 and kept.manifest["rows"]["duplicates"] == 0
+
+
+@pytest.mark.parametrize("suppression", ["suppression_list.csv", "do_not_call.txt"])
+def test_suppression_list_removes_numbers_in_any_format(tmp_path, suppression):
+    result = prepare(
+        FIXTURES / "valid_contacts.csv", tmp_path / "out", exclude=FIXTURES / suppression
+    )
+    rows = result.manifest["rows"]
+    assert rows["excluded"] == 2 and rows["clean"] == 8
+    rejects = read_csv(tmp_path / "out" / "valid_contacts.rejected.csv")
+    assert {r[1] for r in rejects[1:]} == {"excluded_number"}
+    assert result.exit_code() == 0
+
+
+def test_calling_hours_warn_about_night_calls(tmp_path):
+    window = CallWindow.parse("10:00-18:00", "Asia/Kolkata", date=dt.date(2026, 11, 22))
+    result = prepare(FIXTURES / "us_numbers.csv", tmp_path / "out", call_window=window)
+    (warning,) = [p for p in result.report.problems if p.code == "outside_calling_hours"]
+    assert warning.line == 2
+    assert "20:30-04:30 local time in America/Los_Angeles" in warning.message
+    assert result.manifest["rows"]["clean"] == 2  # a warning, not a rejection
+
+
+def test_split_parts_and_routes(tmp_path):
+    numbers = [f"+9198{i:08d}" for i in range(12000)]
+    source = tmp_path / "big.csv"
+    pl.DataFrame({"Mobile Number": numbers}).write_csv(source)
+    result = prepare(source, tmp_path / "out", max_rows=4999)
+    entries = result.manifest["files"]
+    assert [(e["path"], e["rows"], e["route"]) for e in entries] == [
+        ("big.part-001.csv", 4999, "standard"),
+        ("big.part-002.csv", 4999, "standard"),
+        ("big.part-003.csv", 2002, "standard"),
+    ]
+    whole = prepare(source, tmp_path / "whole")
+    assert whole.manifest["files"][0]["route"] == "large"
+    jsonschema.validate(result.manifest, MANIFEST_SCHEMA)
+
+
+def test_manifest_hashes_and_schema(tmp_path):
+    result = prepare(
+        FIXTURES / "excel_mangled_numbers.csv", tmp_path / "out", variables_map=VARIABLES_MAP
+    )
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest == result.manifest
+    jsonschema.validate(manifest, MANIFEST_SCHEMA)
+    assert manifest["source"]["sha256"] == digest(FIXTURES / "excel_mangled_numbers.csv")
+    for entry in [*manifest["files"], manifest["rejected_file"]]:
+        assert digest(tmp_path / "out" / entry["path"]) == entry["sha256"]
+    rows = manifest["rows"]
+    assert rows["input"] == rows["clean"] + rows["rejected"] + rows["duplicates"] + rows["excluded"]
+
+
+def test_non_empty_output_folder_is_refused_without_force(tmp_path):
+    out = tmp_path / "out"
+    prepare(FIXTURES / "valid_contacts.csv", out, max_rows=3)
+    with pytest.raises(UsageError, match="not empty"):
+        prepare(FIXTURES / "valid_contacts.csv", out)
+    prepare(FIXTURES / "valid_contacts.csv", out, max_rows=6, force=True)
+    # the previous run's extra parts are gone; the manifest lists exactly what is there
+    parts = sorted(p.name for p in out.glob("*.part-*.csv"))
+    assert parts == ["valid_contacts.part-001.csv", "valid_contacts.part-002.csv"]
+
+
+def test_input_is_never_modified_and_outputs_are_byte_identical(tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_bytes((FIXTURES / "excel_mangled_numbers.csv").read_bytes())
+    before = digest(source)
+    prepare(source, tmp_path / "a")
+    prepare(source, tmp_path / "b")
+    assert digest(source) == before
+    names = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "b").iterdir())
+    for name in names:
+        if name != "manifest.json" and not name.endswith(".report.json"):
+            assert digest(tmp_path / "a" / name) == digest(tmp_path / "b" / name), name
+
+
+def test_no_temporary_files_are_left(tmp_path):
+    prepare(FIXTURES / "valid_contacts.csv", tmp_path / "out")
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
+
+
+def test_split_command_keeps_values_exactly(tmp_path):
+    result = split(FIXTURES / "semicolon.csv", tmp_path / "parts", max_rows=4)
+    assert [f.rows for f in result.files] == [4, 4, 2]
+    rows = [r for f in result.files for r in read_csv(f.path)[1:]]
+    original = read_csv(FIXTURES / "valid_contacts.csv")[1:]
+    assert rows == original
+    jsonschema.validate(result.manifest, MANIFEST_SCHEMA)
+
+
+def test_split_refuses_broken_files_and_writes_nothing(tmp_path):
+    result = split(FIXTURES / "ragged_rows.csv", tmp_path / "parts", max_rows=2)
+    assert [p.line for p in result.problems] == [3, 4] and result.exit_code() == 1
+    assert not (tmp_path / "parts").exists()
+
+
+def test_cli_prepare_and_split(tmp_path):
+    result = run_cli(
+        "prepare", FIXTURES / "duplicate_numbers.csv", "-o", tmp_path / "o", "--format", "json"
+    )
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["rows"]["duplicates"] == 2
+    again = run_cli("prepare", FIXTURES / "duplicate_numbers.csv", "-o", tmp_path / "o")
+    assert again.exit_code == 2 and "--force" in again.stderr
+    bad = run_cli(
+        "prepare",
+        FIXTURES / "valid_contacts.csv",
+        "-o",
+        tmp_path / "p",
+        "--call-window",
+        "25:00-26:00",
+    )
+    assert bad.exit_code == 2
+    text = run_cli(
+        "split", FIXTURES / "valid_contacts.csv", "--max-rows", "5", "-o", tmp_path / "s"
+    )
+    assert text.exit_code == 0 and "part-002" in text.stdout
+
+
+# --- properties over generated lists -----------------------------------------------------------
+
+_phone = st.sampled_from(
+    [
+        "+919876543210",
+        "9876543210",
+        "098123 45678",
+        "+91 70123 45678",
+        "12345",
+        "",
+        "abc",
+        "9.19877E+11",
+        "919922334455.0",
+        "'+918123456789",
+        "+1 650-253-0000",
+        "8800123456",
+    ]
+)
+_text = st.text(alphabet=st.sampled_from(list('ab ,;"\n=+-@é')), max_size=5)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    rows=st.lists(st.tuples(_phone, _text, _text), min_size=1, max_size=30),
+    max_rows=st.one_of(st.none(), st.integers(1, 7)),
+    keep_duplicates=st.booleans(),
+)
+def test_nothing_lost_nothing_invented(tmp_path_factory, rows, max_rows, keep_duplicates):
+    out = tmp_path_factory.mktemp("prop")
+    source = out / "list.csv"
+    text = io.StringIO(newline="")
+    csv.writer(text, lineterminator="\n").writerows([["Mobile Number", "Name", "City"], *rows])
+    source.write_text(text.getvalue(), encoding="utf-8")
+    result = prepare(source, out / "o", max_rows=max_rows, keep_duplicates=keep_duplicates)
+
+    clean = [r for f in result.files for r in read_csv(f.path)[1:]]
+    rejects = read_csv(result.rejected.path)[1:]
+    # every input row is in exactly one output, its non-phone values untouched
+    assert len(clean) + len(rejects) == len(rows)
+    got = Counter(tuple(r[1:]) for r in clean)
+    got.update(
+        tuple(v.removeprefix("'") if v[:2] in {"'=", "'+", "'-", "'@"} else v for v in r[4:6])
+        for r in rejects
+    )
+    assert got == Counter(tuple(r[1:]) for r in rows)
+    # the split invariants: parts of at most max_rows, in input order, none repeated
+    if max_rows is not None:
+        assert all(f.rows <= max_rows for f in result.files)
+    lines = [int(r[0]) for r in rejects]
+    assert lines == sorted(lines)
+    counts = result.manifest["rows"]
+    assert counts["input"] == len(rows)
+    assert counts["input"] == sum(
+        counts[k] for k in ("clean", "rejected", "duplicates", "excluded")
+    )
+    # idempotence: preparing a clean file again changes nothing
+    if clean and max_rows is None:
+        again = prepare(result.files[0].path, out / "again", keep_duplicates=keep_duplicates)
+        assert again.files[0].path.read_bytes() == result.files[0].path.read_bytes()
+        assert again.rejected.rows == 0
