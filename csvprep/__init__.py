@@ -6,10 +6,13 @@
 (True, 'standard')
 """
 
+from .calling_hours import CallWindow
 from .errors import ConfigError, CsvprepError, InputError, UsageError
+from .preparing import PrepareResult, prepare
 from .problems import CODES, Problem
 from .report import Report, RowCounts
 from .routing import LARGE_CAMPAIGN_ROWS, route_for
+from .splitting import SplitResult, split
 from .validation import check, validate
 
 __version__ = "0.1.0"
@@ -17,15 +20,20 @@ __version__ = "0.1.0"
 __all__ = [
     "CODES",
     "LARGE_CAMPAIGN_ROWS",
+    "CallWindow",
     "ConfigError",
     "CsvprepError",
     "InputError",
+    "PrepareResult",
     "Problem",
     "Report",
     "RowCounts",
+    "SplitResult",
     "UsageError",
     "__version__",
     "check",
+    "prepare",
     "route_for",
+    "split",
     "validate",
 ]
