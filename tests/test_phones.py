@@ -137,7 +137,10 @@ def test_answers_equal_libphonenumber(values, region):
             assert e164 is None and code is not None
 
 
-def test_lookup_is_cached_per_distinct_value():
+def test_libphonenumber_is_called_once_per_distinct_value_it_must_decide():
     lookup.cache_clear()
-    normalise(pl.DataFrame({"p": ["9876543210"] * 1000 + ["9812345678"] * 1000}), "p", "IN")
+    # the vectorised path decides plain numbers; an upper-case extension goes to the library
+    values = ["9876543210"] * 1000 + ["9812345678 EXT 1"] * 1000 + ["9812345678 EXT 2"] * 1000
+    out = normalise(pl.DataFrame({"p": values}), "p", "IN")
     assert lookup.cache_info().misses == 2
+    assert out[E164].unique().sort().to_list() == ["+919812345678", "+919876543210"]

@@ -1,0 +1,177 @@
+"""Benchmark csvprep against a per-row baseline and the Polars floor, in one run.
+
+    python bench/run.py                 # 1M rows, realistic and messy mixes
+    python bench/run.py --rows 200000   # quicker
+
+For each mix it generates a 4-column contact list, then times, on the same file, each in a
+fresh process: ``csvprep validate``, ``csvprep prepare``, the per-row baseline (Python's csv
+module plus phonenumbers, what peer tools do) and the floor (Polars reading the file and
+writing it back). It prints wall time, rows per second, peak RSS and the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+BASELINE = r"""
+import csv, sys, phonenumbers
+valid = 0
+with open(sys.argv[1], newline="", encoding="utf-8") as f:
+    reader = csv.reader(f)
+    next(reader)
+    for row in reader:
+        try:
+            n = phonenumbers.parse(row[0], "IN")
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(n):
+            phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.E164)
+            valid += 1
+print(valid)
+"""
+
+FLOOR = r"""
+import sys, polars as pl
+pl.read_csv(sys.argv[1], infer_schema=False).write_csv(sys.argv[2])
+"""
+
+FIRST = ["Aarav", "Diya", "Kabir", "Ananya", "Vihaan", "Ishita", "Arjun", "Meera", "Rohan"]
+LAST = ["Sharma", "Patel", "Singh", "Iyer", "Reddy", "Banerjee", "Nair", "Joshi", "Gupta"]
+
+
+def mobile(rng: random.Random) -> str:
+    return rng.choice("6789") + "".join(rng.choice("0123456789") for _ in range(9))
+
+
+def realistic(rng: random.Random) -> str:
+    m = mobile(rng)
+    roll = rng.random()
+    if roll < 0.40:
+        return "+91" + m
+    if roll < 0.65:
+        return m
+    if roll < 0.75:
+        return f"0{m[:5]} {m[5:]}"
+    if roll < 0.85:
+        return f"+91 {m[:5]}-{m[5:]}"
+    if roll < 0.98:
+        return "91" + m
+    return rng.choice(["12345", "98765", "+91 1234", "N/A", "0000000000", m[:8]])
+
+
+def messy(rng: random.Random) -> str:
+    if rng.random() >= 0.15:
+        return realistic(rng)
+    m = mobile(rng)
+    return rng.choice(
+        [
+            f"+91 {m} ext. {rng.randint(1, 999)}",
+            "+91" + m.translate(str.maketrans("0123456789", "०१२३४५६७८९")),
+            "+91" + m.translate(str.maketrans("0123456789", "０１２３４５６７８９")),
+            f"tel:+91-{m}",
+            f"(+91) {m[:5]} {m[5:]}",
+            f"+91 {m[:3]}.{m[3:6]}.{m[6:]}",
+            f"Mob: {m}",
+        ]
+    )
+
+
+def generate(path: Path, rows: int, pick: object, seed: int) -> None:
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8", newline="") as f:
+        f.write("Mobile Number,Name,Policy ID,Due Date\n")
+        for i in range(rows):
+            name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+            due = f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/2026"
+            f.write(f'"{pick(rng)}",{name},POL-{i:07d},{due}\n')  # type: ignore[operator]
+
+
+def measure(args: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one command in a fresh process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        sys.exit(f"{args[:3]} failed with exit {code}: {proc.stderr.read().decode()[-500:]}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def run_mix(label: str, path: Path, rows: int, work: Path) -> dict[str, tuple[float, float]]:
+    csvprep = [sys.executable, "-m", "csvprep"]
+    commands = {
+        "csvprep validate": [
+            *csvprep,
+            "validate",
+            str(path),
+            "--format",
+            "json",
+            "--max-problems",
+            "100",
+        ],
+        "csvprep prepare": [
+            *csvprep,
+            "prepare",
+            str(path),
+            "--out",
+            str(work / "out"),
+            "--force",
+            "--format",
+            "json",
+            "--max-problems",
+            "100",
+        ],
+        "baseline (csv + phonenumbers per row)": [sys.executable, "-c", BASELINE, str(path)],
+        "floor (polars read + write)": [
+            sys.executable,
+            "-c",
+            FLOOR,
+            str(path),
+            str(work / "floor.csv"),
+        ],
+    }
+    results = {name: measure(cmd) for name, cmd in commands.items()}
+    print(f"\n== {label}: {rows:,} rows, {path.stat().st_size / 2**20:.0f} MiB")
+    print(f"{'':40} {'wall s':>8} {'rows/s':>12} {'peak MiB':>9}")
+    for name, (wall, rss) in results.items():
+        print(f"{name:40} {wall:8.2f} {rows / wall:12,.0f} {rss:9.0f}")
+    validate = results["csvprep validate"][0]
+    baseline = results["baseline (csv + phonenumbers per row)"][0]
+    floor = results["floor (polars read + write)"][0]
+    print(f"speed-up over the per-row baseline: {baseline / validate:.1f}x")
+    print(f"validate / floor: {validate / floor:.1f}x")
+    print(f"prepare / validate: {results['csvprep prepare'][0] / validate:.2f}x")
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--mix", choices=["realistic", "messy", "both"], default="both")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="csvprep-bench-"))
+    try:
+        mixes = {"realistic": realistic, "messy": messy}
+        for label, pick in mixes.items():
+            if args.mix not in (label, "both"):
+                continue
+            path = work / f"{label}.csv"
+            generate(path, args.rows, pick, seed=7)
+            run_mix(f"{label} mix", path, args.rows, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,208 @@
+"""The vectorised path answers exactly as libphonenumber does: a differential test.
+
+A generated corpus covers every region phonenumbers knows as a default region and many shapes:
+example numbers of every type in every format, mutated; random digit strings of all lengths
+behind every kind of prefix; separators, labels, Unicode digits, extensions, junk, overlong and
+empty values. Each value the vectorised path decides must equal libphonenumber's answer (valid
+or not, E.164, type, message); zero disagreements.
+
+CI runs a corpus that fits well inside a minute; ``CSVPREP_CORPUS_SCALE=50`` runs millions.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+
+import phonenumbers
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from phonenumbers import PhoneNumberFormat, PhoneNumberType
+from phonenumbers import phonenumberutil as util
+
+from csvprep import phones_fast
+from csvprep.phones import TYPE_NAMES, lookup
+
+SCALE = int(os.environ.get("CSVPREP_CORPUS_SCALE", "1"))
+REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
+TYPES = [t for t in TYPE_NAMES if t not in (PhoneNumberType.UNKNOWN,)]
+SEPARATORS = [" ", "-", ".", "", "  ", " - ", "(", ")"]
+LABELS = ["tel:", "Mob: ", "Ph-", "phone ", "TEL:", "Tel.", "x", "ext"]
+EXTENSIONS = [" ext. 12", " x123", "ext9", " extn 5", " EXT 7", " x 1234567890", ";ext=5", " #12"]
+UNICODE = [0x0966, 0x0660, 0xFF10, 0x06F0]
+
+
+def reference(value: str, region: str) -> tuple[str | None, str | None]:
+    """E.164 and type straight from phonenumbers, independent of csvprep."""
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return None, None
+    if not phonenumbers.is_valid_number(number):
+        return None, None
+    return (
+        phonenumbers.format_number(number, PhoneNumberFormat.E164),
+        TYPE_NAMES[phonenumbers.number_type(number)],
+    )
+
+
+def separate(rng: random.Random, digits: str) -> str:
+    out = []
+    for ch in digits:
+        out.append(ch)
+        if rng.random() < 0.25:
+            out.append(rng.choice(SEPARATORS))
+    return "".join(out)
+
+
+def corpus(region: str, rng: random.Random, size: int) -> list[str]:
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    cc = str(meta.country_code)
+    idd = "00" if not meta.international_prefix else rng.choice(["00", "011", "0011", "810"])
+    values: set[str] = {"", "+", "0", "00", "+0", "++91 98765 43210", "9" * 40, "1" * 260}
+    examples = []
+    for t in TYPES:
+        ex = phonenumbers.example_number_for_type(region, t)
+        if ex is not None:
+            examples.append(ex)
+    other = rng.sample(REGIONS, 3)
+    for r in other:
+        ex = phonenumbers.example_number(r)
+        if ex is not None:
+            examples.append(ex)
+    for ex in examples:
+        nsn = util.national_significant_number(ex)
+        ecc = str(ex.country_code)
+        for fmt in (
+            PhoneNumberFormat.E164,
+            PhoneNumberFormat.INTERNATIONAL,
+            PhoneNumberFormat.NATIONAL,
+            PhoneNumberFormat.RFC3966,
+        ):
+            values.add(phonenumbers.format_number(ex, fmt))
+        for base in (
+            nsn,
+            ecc + nsn,
+            "+" + ecc + nsn,
+            idd + ecc + nsn,
+            "0" + nsn,
+            "+" + ecc + "0" + nsn,
+            cc + "0" + nsn,
+        ):
+            values.add(base)
+            values.add(separate(rng, base))
+            for _ in range(3):  # mutations: a digit changed, dropped or added
+                i = rng.randrange(len(base))
+                values.add(base[:i] + rng.choice("0123456789") + base[i + 1 :])
+                values.add(base[:i] + base[i + 1 :])
+                values.add(base[:i] + rng.choice("0123456789") + base[i:])
+            values.add(rng.choice(LABELS) + separate(rng, base))
+            values.add(separate(rng, base) + rng.choice(EXTENSIONS))
+            zero = rng.choice(UNICODE)
+            values.add("".join(chr(zero + int(c)) if c.isdigit() else c for c in base))
+    for _ in range(size):
+        length = rng.randint(1, 20)
+        digits = "".join(rng.choice("0123456789") for _ in range(length))
+        prefix = rng.choice(
+            [
+                "",
+                "+",
+                "0",
+                idd,
+                cc,
+                "+" + cc,
+                "+" + cc + "0",
+                "(0)",
+                "1",
+                "+" + rng.choice(["1", "7", "44", "61", "590", "599", "262"]),
+            ]
+        )
+        values.add(separate(rng, prefix + digits))
+    junk = [
+        "abc",
+        "N/A",
+        "9876543210abc",
+        "98765 43210 - ",
+        "(98765) 43210",
+        "98765..43210",
+        "+91 98765 43210 / 98765 43211",
+        "98765;43210",
+        "1-800-FLOWERS",
+        "--9876543210",
+        "+91--98765--43210",
+        "+ 91 98765 43210",
+        "(+91)9876543210",
+        "+(91)9876543210",
+    ]
+    values.update(junk)
+    return sorted(values)
+
+
+def disagreements(
+    region: str, values: list[str], seen: list[int] | None = None
+) -> list[tuple[str, object, object]]:
+    decided = phones_fast.decide(pl.Series(values, dtype=pl.String), region)
+    if seen is not None:
+        seen.append(decided.height)
+    bad = []
+    for row in decided.iter_rows(named=True):
+        value = row[phones_fast.CLEAN]
+        want = lookup(value, region)
+        got = (
+            row[phones_fast.E164],
+            row[phones_fast.TYPE],
+            row[phones_fast.CODE],
+            row[phones_fast.MESSAGE],
+            row[phones_fast.EXTENSION],
+            row[phones_fast.COUNTRY],
+        )
+        expected = (
+            want.e164,
+            want.type,
+            want.code,
+            want.message,
+            want.extension,
+            want.country_code,
+        )
+        if got != expected or reference(value, region) != (want.e164, want.type):
+            bad.append((value, got, expected))
+    return bad
+
+
+def test_libphonenumber_constants_are_the_ones_we_copied():
+    assert util._MIN_LENGTH_FOR_NSN == phones_fast.MIN_LENGTH_FOR_NSN
+    assert util._MAX_LENGTH_FOR_NSN == phones_fast.MAX_LENGTH_FOR_NSN
+    assert util._MAX_INPUT_STRING_LENGTH == phones_fast.MAX_INPUT_STRING_LENGTH
+
+
+def test_zero_disagreements_over_every_region():
+    rng = random.Random(20261122)
+    total = 0
+    decided: list[int] = []
+    failures: dict[str, list[tuple[str, object, object]]] = {}
+    for region in REGIONS:
+        values = corpus(region, rng, 40 * SCALE)
+        total += len(values)
+        bad = disagreements(region, values, decided)
+        if bad:
+            failures[region] = bad[:5]
+    assert not failures, failures
+    # the vectorised path must carry most of the corpus, or it is not doing its job
+    assert sum(decided) > total * 0.5, (sum(decided), total)
+
+
+@pytest.mark.parametrize("region", ["IN", "US", "GB", "AE", "BR", "AR", "MX", "IT", "RU", "CA"])
+def test_zero_disagreements_on_dense_corpora_of_key_regions(region):
+    rng = random.Random(region)
+    assert disagreements(region, corpus(region, rng, 1500 * SCALE)) == []
+
+
+_char = st.sampled_from(list("0123456789+-() .x") + ["ext", "tel:", "०", "٣", "Ｏ"])
+
+
+@settings(max_examples=200 * SCALE, deadline=None)
+@given(parts=st.lists(_char, max_size=24), region=st.sampled_from(REGIONS))
+def test_property_any_string_any_region(parts, region):
+    assert disagreements(region, ["".join(parts)]) == []
