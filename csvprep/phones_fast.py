@@ -133,7 +133,7 @@ def region(code: str) -> Region:
     ), f"{code}: general possible lengths must be present and sorted"
     return Region(
         code=code,
-        country_code=int(m.country_code),
+        country_code=int(m.country_code or 0),
         idd=m.international_prefix or None,
         npfp=m.national_prefix_for_parsing or None,
         transform=bool(m.national_prefix_transform_rule),
@@ -186,25 +186,33 @@ def _matches_desc(number: pl.Expr, desc: Desc | None) -> pl.Expr:
     return match
 
 
+def _first(cases: list[tuple[pl.Expr, str]], otherwise: str | None) -> pl.Expr:
+    """The value of the first case whose condition holds (a when/then chain, built from a list).
+
+    >>> pl.select(_first([(pl.lit(False), "a"), (pl.lit(True), "b")], "c")).item()
+    'b'
+    """
+    return pl.coalesce(
+        *(pl.when(cond).then(pl.lit(value)) for cond, value in cases),
+        pl.lit(otherwise, dtype=pl.String),
+    )
+
+
 def _number_type(number: pl.Expr, r: Region) -> pl.Expr:
     """``_number_type_helper``: the type name, or 'unknown'."""
-    chain = pl.when(~_matches_desc(number, r.general)).then(pl.lit("unknown"))
-    for name, desc in r.types:
-        chain = chain.when(_matches_desc(number, desc)).then(pl.lit(name))
+    cases = [(~_matches_desc(number, r.general), "unknown")]
+    cases += [(_matches_desc(number, desc), name) for name, desc in r.types]
     fixed = _matches_desc(number, r.fixed_line)
     if r.same_mobile_and_fixed:
-        chain = chain.when(fixed).then(pl.lit("fixed_line_or_mobile"))
-        return chain.otherwise(pl.lit("unknown"))
-    mobile = _matches_desc(number, r.mobile)
-    chain = (
-        chain.when(fixed & mobile)
-        .then(pl.lit("fixed_line_or_mobile"))
-        .when(fixed)
-        .then(pl.lit("fixed_line"))
-        .when(mobile)
-        .then(pl.lit("mobile"))
-    )
-    return chain.otherwise(pl.lit("unknown"))
+        cases.append((fixed, "fixed_line_or_mobile"))
+    else:
+        mobile = _matches_desc(number, r.mobile)
+        cases += [
+            (fixed & mobile, "fixed_line_or_mobile"),
+            (fixed, "fixed_line"),
+            (mobile, "mobile"),
+        ]
+    return _first(cases, "unknown")
 
 
 def _length_result(number: pl.Expr, r: Region) -> pl.Expr:
@@ -365,7 +373,7 @@ def decide(values: pl.Series, default_region: str) -> pl.DataFrame:
         if len(regions) <= 1:
             only = regions[0] if regions else None
             return part.with_columns(pl.lit(only, dtype=pl.String).alias(_REGION))
-        chain = None
+        cases = []
         for code in regions:
             r = region(code)
             found = (
@@ -373,9 +381,8 @@ def decide(values: pl.Series, default_region: str) -> pl.DataFrame:
                 if r.leading_digits
                 else _number_type(national, r) != "unknown"
             )
-            chain = (pl.when(found) if chain is None else chain.when(found)).then(pl.lit(code))
-        assert chain is not None
-        return part.with_columns(chain.otherwise(pl.lit(None, dtype=pl.String)).alias(_REGION))
+            cases.append((found, code))
+        return part.with_columns(_first(cases, None).alias(_REGION))
 
     frame = frame.with_columns(pl.col(_CC).cast(pl.String).alias("__cc_key"))
     frame = _per_partition(frame, "__cc_key", resolve)
