@@ -168,6 +168,26 @@ def repaired(value: pl.Expr) -> dict[str, pl.Expr]:
     }
 
 
+_RAW = "__phone_raw"
+# ASCII digits, inner spaces, hyphens and parentheses: nothing any repair would change
+_PLAIN = r"^\+?[0-9](?:[0-9 ()\-]*[0-9])?$"
+
+
+def _repairs(raw: pl.Series) -> pl.DataFrame:
+    """The repaired value and repair flags of each distinct raw value (column ``_RAW``).
+
+    Plain digits, most of any real list, need no repair: only the rest pay for the regexes
+    with Unicode classes.
+    """
+    frame = pl.DataFrame({_RAW: raw.cast(pl.String)})
+    is_plain = frame[_RAW].str.contains(_PLAIN)
+    plain = frame.filter(is_plain).with_columns(
+        pl.col(_RAW).alias(CLEAN), *(pl.lit(False).alias(code) for code in REPAIRS)
+    )
+    other = frame.filter(~is_plain).with_columns(**repaired(pl.col(_RAW)))
+    return pl.concat([plain, other.select(plain.columns)])
+
+
 _ANSWER_SCHEMA = {
     CLEAN: pl.String,
     E164: pl.String,
@@ -217,15 +237,11 @@ def normalise(frame: pl.DataFrame, column: str, region: str) -> pl.DataFrame:
     >>> df[E164].to_list(), df[CODE].to_list()
     (['+919876543210', None], [None, 'phone_missing'])
     """
-    frame = frame.with_columns(**repaired(pl.col(column)))
+    table = _repairs(frame[column].unique())
     clean = pl.col(CLEAN)
     scientific = clean.str.contains(_SCIENTIFIC)
-    distinct = (
-        frame.lazy().filter((clean != "") & ~scientific).select(clean.unique()).collect()[CLEAN]
-    )
-    table = answers_for(distinct, region)
-    joined = frame.join(table, on=CLEAN, how="left", maintain_order="left")
-    return joined.with_columns(
+    distinct = table.filter((clean != "") & ~scientific)[CLEAN].unique()
+    table = table.join(answers_for(distinct, region), on=CLEAN, how="left").with_columns(
         pl.when(clean == "")
         .then(pl.lit("phone_missing"))
         .when(scientific)
@@ -238,10 +254,11 @@ def normalise(frame: pl.DataFrame, column: str, region: str) -> pl.DataFrame:
         .then(
             pl.format(
                 "{}: spreadsheet scientific notation; the digits after the first few are lost",
-                pl.col(column),
+                pl.col(_RAW),
             )
         )
         .otherwise(pl.col(MESSAGE))
         .alias(MESSAGE),
         pl.col(EXTENSION).fill_null(False),
     )
+    return frame.join(table, left_on=column, right_on=_RAW, how="left", maintain_order="left")

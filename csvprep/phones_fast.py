@@ -170,20 +170,24 @@ def _ascii(pattern: str) -> str:
 
 
 def _matches(number: pl.Expr, desc: Desc | None) -> pl.Expr:
-    """``_match_national_number(number, desc, False)``: a full match of the pattern."""
+    """``_match_national_number(number, desc, False)``: a full match of the pattern.
+
+    A null ``number`` (a row the step does not concern) is False, and costs no regex work:
+    callers null out the rows they do not need, since Polars evaluates every branch of a
+    when/then on every row.
+    """
     if desc is None or not desc.pattern:
         return pl.lit(False)
-    return number.str.contains(_full(desc.pattern))
+    return number.str.contains(_full(desc.pattern)).fill_null(False)
 
 
 def _matches_desc(number: pl.Expr, desc: Desc | None) -> pl.Expr:
     """``_is_number_matching_desc``: a possible length, then a full match."""
     if desc is None:
         return pl.lit(False)
-    match = _matches(number, desc)
     if desc.lengths:
-        match = number.str.len_chars().is_in(list(desc.lengths)) & match
-    return match
+        number = pl.when(number.str.len_chars().is_in(list(desc.lengths))).then(number)
+    return _matches(number, desc)
 
 
 def _first(cases: list[tuple[pl.Expr, str]], otherwise: str | None) -> pl.Expr:
@@ -234,20 +238,26 @@ def _length_result(number: pl.Expr, r: Region) -> pl.Expr:
     )
 
 
-def _strip_national_prefix(number: pl.Expr, r: Region) -> tuple[pl.Expr, pl.Expr]:
-    """``_maybe_strip_national_prefix_carrier_code``: (the number after it, undecidable?).
+def _strip_national_prefix(frame: pl.DataFrame, src: str, dst: str, r: Region) -> pl.DataFrame:
+    """``_maybe_strip_national_prefix_carrier_code`` of column ``src`` into ``dst``.
 
-    A region with a transform rule rewrites rather than strips: left to libphonenumber.
+    Also sets ``_UNDECIDED`` where the region's transform rule would rewrite the number (left to
+    libphonenumber). Null ``src`` rows stay null.
     """
+    number = pl.col(src)
     if not r.npfp:
-        return number, pl.lit(False)
-    prefix = number.str.extract(_ascii(f"^({r.npfp})"), 1)
-    matched = prefix.is_not_null()
+        return frame.with_columns(number.alias(dst), pl.lit(False).alias(_UNDECIDED))
+    frame = frame.with_columns(number.str.extract(_ascii(f"^({r.npfp})"), 1).alias("__np"))
+    matched = pl.col("__np").is_not_null()
     if r.transform:
-        return number, matched
-    stripped = number.str.slice(prefix.str.len_chars())
-    keep = _matches(number, r.general) & ~_matches(stripped, r.general)
-    return pl.when(matched & ~keep).then(stripped).otherwise(number), pl.lit(False)
+        return frame.with_columns(number.alias(dst), matched.alias(_UNDECIDED)).drop("__np")
+    only = pl.when(matched).then(number)
+    frame = frame.with_columns(only.str.slice(pl.col("__np").str.len_chars()).alias("__np_rest"))
+    keep = _matches(only, r.general) & ~_matches(pl.col("__np_rest"), r.general)
+    return frame.with_columns(
+        pl.when(matched & ~keep).then(pl.col("__np_rest")).otherwise(number).alias(dst),
+        pl.lit(False).alias(_UNDECIDED),
+    ).drop("__np", "__np_rest")
 
 
 def _per_partition(
@@ -256,6 +266,9 @@ def _per_partition(
     """Apply ``step`` to the rows of each value of ``key`` (a region code), keeping order."""
     if frame.height == 0:
         return step(frame.clear(), "")
+    keys = frame[key].unique()
+    if keys.len() == 1:  # the common case, one region: no copy
+        return step(frame, str(keys[0]))
     parts = [
         step(part, str(value))
         for (value,), part in frame.partition_by(key, as_dict=True, maintain_order=True).items()
@@ -278,12 +291,21 @@ def decide(values: pl.Series, default_region: str) -> pl.DataFrame:
     frame = pl.DataFrame({CLEAN: values.cast(pl.String)}).filter(
         pl.col(CLEAN).str.len_chars() <= MAX_INPUT_STRING_LENGTH
     )
+    # plain digits (most values) skip the label, extension and Unicode-digit steps
+    is_plain = frame[CLEAN].str.contains(r"^\+?[0-9]+$")
+    plain = frame.filter(is_plain).with_columns(
+        pl.col(CLEAN).alias("__text"), pl.lit(False).alias(EXTENSION)
+    )
     text = pl.col(CLEAN).str.replace_many(_OTHER_DIGITS)
     text = text.str.replace(_LABEL, "")
     extension = text.str.contains(_EXTENSION)
     text = pl.when(extension).then(text.str.extract(_EXTENSION, 1)).otherwise(text)
-    frame = frame.with_columns(text.alias("__text"), extension.alias(EXTENSION))
-    frame = frame.filter(pl.col("__text").str.contains(_SHAPE) & ~pl.col(CLEAN).str.contains(";"))
+    other = (
+        frame.filter(~is_plain)
+        .with_columns(text.alias("__text"), extension.alias(EXTENSION))
+        .filter(pl.col("__text").str.contains(_SHAPE) & ~pl.col(CLEAN).str.contains(";"))
+    )
+    frame = pl.concat([plain, other])
     digits = pl.col("__text").str.replace_all(r"[^0-9]", "")
     frame = frame.with_columns(
         digits.alias(_DIGITS), pl.col("__text").str.contains(r"^\(?\+").alias(_PLUS)
@@ -316,29 +338,35 @@ def decide(values: pl.Series, default_region: str) -> pl.DataFrame:
     )
 
     home_cc = str(home.country_code)
-    potential = d.str.slice(len(home_cc))
-    potential, undecided_home = _strip_national_prefix(potential, home)
-    without_plus = d.str.starts_with(home_cc) & (
-        (~_matches(d, home.general) & _matches(potential, home.general))
-        | (_length_result(d, home) == "too_long")
-    )
+    own_code = intl.is_null() & d.str.starts_with(home_cc)
+    frame = frame.with_columns(pl.when(own_code).then(d.str.slice(len(home_cc))).alias("__pot"))
+    frame = _strip_national_prefix(frame, "__pot", "__pot", home)
+    own = pl.when(own_code).then(d)
     frame = frame.with_columns(
+        (
+            own_code
+            & (
+                (~_matches(own, home.general) & _matches(pl.col("__pot"), home.general))
+                | (_length_result(own, home) == "too_long")
+            )
+        ).alias("__without_plus"),
+        (undecided_intl | (own_code & pl.col(_UNDECIDED))).alias(_UNDECIDED),
+    )
+    without_plus = pl.col("__without_plus")
+    main_region = {c: regions[0] for c, regions in codes.items()}
+    frame = frame.filter(~pl.col(_UNDECIDED)).with_columns(
         pl.when(intl.is_not_null())
         .then(intl.str.slice(pl.col("__cc_text").str.len_chars()))
         .when(without_plus)
-        .then(potential)
+        .then(pl.col("__pot"))
         .otherwise(d)
         .alias(_NATIONAL),
         pl.when(intl.is_not_null())
         .then(pl.col("__cc_text").cast(pl.Int32, strict=False))
         .otherwise(pl.lit(home.country_code))
         .alias(_CC),
-        (undecided_intl | (intl.is_null() & d.str.starts_with(home_cc) & undecided_home)).alias(
-            _UNDECIDED
-        ),
     )
-    main_region = {c: regions[0] for c, regions in codes.items()}
-    frame = frame.filter(~pl.col(_UNDECIDED)).with_columns(
+    frame = frame.with_columns(
         pl.when(intl.is_not_null() | without_plus)
         .then(pl.col(_CC).replace_strict(main_region, default=None, return_dtype=pl.String))
         .otherwise(pl.lit(default_region))
@@ -352,13 +380,12 @@ def decide(values: pl.Series, default_region: str) -> pl.DataFrame:
         if not code:
             return part.with_columns(pl.lit(False).alias(_UNDECIDED))
         r = region(code)
-        national = pl.col(_NATIONAL)
-        stripped, undecided = _strip_national_prefix(national, r)
+        part = _strip_national_prefix(part, _NATIONAL, "__stripped", r)
+        stripped = pl.col("__stripped")
         usable = ~_length_result(stripped, r).is_in(list(_LENGTH_FAILS_STRIP))
         return part.with_columns(
-            pl.when(usable).then(stripped).otherwise(national).alias(_NATIONAL),
-            undecided.alias(_UNDECIDED),
-        )
+            pl.when(usable).then(stripped).otherwise(pl.col(_NATIONAL)).alias(_NATIONAL)
+        ).drop("__stripped")
 
     frame = _per_partition(frame, _META, national_prefix)
     n = pl.col(_NATIONAL).str.len_chars()
@@ -409,21 +436,25 @@ def decide(values: pl.Series, default_region: str) -> pl.DataFrame:
     frame = _per_partition(frame, "__main", reason)
 
     valid = pl.col(TYPE) != "unknown"
-    why = pl.col("__length").replace_strict(_REASONS, default="not a number in use")
-    return frame.select(
+    good = frame.filter(valid).select(
         CLEAN,
-        pl.when(valid).then(pl.format("+{}{}", pl.col(_CC), pl.col(_NATIONAL))).alias(E164),
-        pl.when(valid).then(pl.col(TYPE)).alias(TYPE),
-        pl.when(valid)
-        .then(pl.lit(None, dtype=pl.String))
-        .otherwise(pl.lit("phone_invalid"))
-        .alias(CODE),
-        pl.when(valid)
-        .then(pl.lit(None, dtype=pl.String))
-        .otherwise(
-            pl.format("'{}': {} for +{} ({})", pl.col(CLEAN), why, pl.col(_CC), pl.col("__main"))
-        )
-        .alias(MESSAGE),
-        pl.when(valid).then(pl.col(EXTENSION)).otherwise(pl.lit(False)).alias(EXTENSION),
-        pl.when(valid).then(pl.col(_CC).cast(pl.UInt16)).alias(COUNTRY),
+        pl.concat_str(pl.lit("+"), pl.col(_CC).cast(pl.String), pl.col(_NATIONAL)).alias(E164),
+        TYPE,
+        pl.lit(None, dtype=pl.String).alias(CODE),
+        pl.lit(None, dtype=pl.String).alias(MESSAGE),
+        EXTENSION,
+        pl.col(_CC).cast(pl.UInt16).alias(COUNTRY),
     )
+    why = pl.col("__length").replace_strict(_REASONS, default="not a number in use")
+    bad = frame.filter(~valid).select(
+        CLEAN,
+        pl.lit(None, dtype=pl.String).alias(E164),
+        pl.lit(None, dtype=pl.String).alias(TYPE),
+        pl.lit("phone_invalid").alias(CODE),
+        pl.format("'{}': {} for +{} ({})", pl.col(CLEAN), why, pl.col(_CC), pl.col("__main")).alias(
+            MESSAGE
+        ),
+        pl.lit(False).alias(EXTENSION),
+        pl.lit(None, dtype=pl.UInt16).alias(COUNTRY),
+    )
+    return pl.concat([good, bad])

@@ -220,19 +220,17 @@ def check(
         )
 
     frame = frame.with_columns(row_error.alias("__error"), excluded.alias("__excluded"))
-    candidates = frame.lazy().filter(
+    candidates = frame.filter(
         ~pl.col("__error") & ~pl.col("__excluded") & pl.col(phones.E164).is_not_null()
-    )
-    repeats = (
-        candidates.select(
-            ROW,
-            LINE,
-            pl.col(phones.E164),
-            pl.col(ROW).first().over(phones.E164).alias("__first_row"),
-            pl.col(LINE).first().over(phones.E164).alias("__first_line"),
-        )
-        .filter(pl.col(ROW) != pl.col("__first_row"))
-        .collect()
+    ).select(ROW, LINE, phones.E164)
+    is_first = candidates[phones.E164].is_first_distinct()
+    repeats = candidates.filter(~is_first)
+    firsts = candidates.filter(is_first & pl.col(phones.E164).is_in(repeats[phones.E164].implode()))
+    repeats = repeats.join(
+        firsts.select(phones.E164, pl.col(LINE).alias("__first_line")),
+        on=phones.E164,
+        how="left",
+        maintain_order="left",
     )
     if plan.phone_index is not None and repeats.height:
         phone_header = header_of[plan.phone_index]
