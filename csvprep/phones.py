@@ -168,28 +168,10 @@ def repaired(value: pl.Expr) -> dict[str, pl.Expr]:
     }
 
 
-_RAW = "__phone_raw"
 # ASCII digits, inner spaces, hyphens and parentheses: nothing any repair would change
 _PLAIN = r"^\+?[0-9](?:[0-9 ()\-]*[0-9])?$"
 
-
-def _repairs(raw: pl.Series) -> pl.DataFrame:
-    """The repaired value and repair flags of each distinct raw value (column ``_RAW``).
-
-    Plain digits, most of any real list, need no repair: only the rest pay for the regexes
-    with Unicode classes.
-    """
-    frame = pl.DataFrame({_RAW: raw.cast(pl.String)})
-    is_plain = frame[_RAW].str.contains(_PLAIN)
-    plain = frame.filter(is_plain).with_columns(
-        pl.col(_RAW).alias(CLEAN), *(pl.lit(False).alias(code) for code in REPAIRS)
-    )
-    other = frame.filter(~is_plain).with_columns(**repaired(pl.col(_RAW)))
-    return pl.concat([plain, other.select(plain.columns)])
-
-
 _ANSWER_SCHEMA = {
-    CLEAN: pl.String,
     E164: pl.String,
     TYPE: pl.String,
     CODE: pl.String,
@@ -199,31 +181,57 @@ _ANSWER_SCHEMA = {
 }
 
 
+def _scatter(whole: pl.DataFrame, at: pl.Series, part: pl.DataFrame) -> pl.DataFrame:
+    """``whole`` with the rows at indices ``at`` replaced by ``part``'s (same columns)."""
+    if at.len() == 0:
+        return whole
+    return whole.with_columns(
+        whole[c].scatter(at, part[c].cast(whole.schema[c])) for c in part.columns
+    )
+
+
+def _repairs(raw: pl.Series) -> pl.DataFrame:
+    """The repaired value (``CLEAN``) and repair flags of each value, in order.
+
+    Plain digits, most of any real list, need no repair: only the rest pay for the regexes
+    with Unicode classes.
+    """
+    frame = pl.DataFrame({CLEAN: raw.cast(pl.String)})
+    flags = [pl.lit(False).alias(code) for code in REPAIRS]
+    whole = frame.with_columns(*flags)
+    messy = frame[CLEAN].str.contains(_PLAIN).not_().arg_true()
+    fixed = frame[messy].select(**repaired(pl.col(CLEAN)))
+    return _scatter(whole, messy, fixed)
+
+
 def answers_for(values: pl.Series, region: str) -> pl.DataFrame:
-    """libphonenumber's answer for each distinct value: decided column-wise where
-    :mod:`csvprep.phones_fast` can, by the library itself (once per value) for the rest.
+    """libphonenumber's answer for each value, in order: decided column-wise where
+    :mod:`csvprep.phones_fast` can, by the library itself (once per distinct value) for the
+    rest. Empty values get no answer.
 
     >>> answers_for(pl.Series(["98765 43210", "call me"]), "IN")[E164].to_list()
     ['+919876543210', None]
     """
     from . import phones_fast
 
-    fast = phones_fast.decide(values, region).cast(_ANSWER_SCHEMA)  # type: ignore[arg-type]
-    rest = values.filter(~values.is_in(fast[CLEAN].implode())).to_list()
-    answers = [lookup(v, region) for v in rest]
+    fast = phones_fast.decide(values, region)
+    answers = fast.select(list(_ANSWER_SCHEMA))
+    undecided = (~fast[phones_fast.DECIDED] & (values != "")).arg_true()
+    rest = values[undecided]
+    distinct = rest.unique().to_list()
+    found = {v: lookup(v, region) for v in distinct}
     slow = pl.DataFrame(
         {
-            CLEAN: rest,
-            E164: [a.e164 for a in answers],
-            TYPE: [a.type for a in answers],
-            CODE: [a.code for a in answers],
-            MESSAGE: [a.message for a in answers],
-            EXTENSION: [a.extension for a in answers],
-            COUNTRY: [a.country_code for a in answers],
+            E164: [found[v].e164 for v in rest],
+            TYPE: [found[v].type for v in rest],
+            CODE: [found[v].code for v in rest],
+            MESSAGE: [found[v].message for v in rest],
+            EXTENSION: [found[v].extension for v in rest],
+            COUNTRY: [found[v].country_code for v in rest],
         },
         schema=_ANSWER_SCHEMA,
     )
-    return pl.concat([fast, slow])
+    return _scatter(answers, undecided, slow)
 
 
 def normalise(frame: pl.DataFrame, column: str, region: str) -> pl.DataFrame:
@@ -237,28 +245,33 @@ def normalise(frame: pl.DataFrame, column: str, region: str) -> pl.DataFrame:
     >>> df[E164].to_list(), df[CODE].to_list()
     (['+919876543210', None], [None, 'phone_missing'])
     """
-    table = _repairs(frame[column].unique())
-    clean = pl.col(CLEAN)
-    scientific = clean.str.contains(_SCIENTIFIC)
-    distinct = table.filter((clean != "") & ~scientific)[CLEAN].unique()
-    table = table.join(answers_for(distinct, region), on=CLEAN, how="left").with_columns(
-        pl.when(clean == "")
-        .then(pl.lit("phone_missing"))
-        .when(scientific)
-        .then(pl.lit("phone_scientific_notation"))
-        .otherwise(pl.col(CODE))
-        .alias(CODE),
-        pl.when(clean == "")
-        .then(pl.lit("no phone number"))
-        .when(scientific)
-        .then(
-            pl.format(
-                "{}: spreadsheet scientific notation; the digits after the first few are lost",
-                pl.col(_RAW),
-            )
-        )
-        .otherwise(pl.col(MESSAGE))
-        .alias(MESSAGE),
-        pl.col(EXTENSION).fill_null(False),
+    fixes = _repairs(frame[column]).with_columns(
+        pl.col(CLEAN).str.contains(_SCIENTIFIC).alias("__scientific")
     )
-    return frame.join(table, left_on=column, right_on=_RAW, how="left", maintain_order="left")
+    scientific, empty = pl.col("__scientific"), pl.col(CLEAN) == ""
+    asked = fixes.select(pl.when(scientific).then(pl.lit("")).otherwise(pl.col(CLEAN)))
+    answers = answers_for(asked.to_series(), region)
+    return (
+        pl.concat([frame, fixes, answers], how="horizontal")
+        .with_columns(
+            pl.when(empty)
+            .then(pl.lit("phone_missing"))
+            .when(scientific)
+            .then(pl.lit("phone_scientific_notation"))
+            .otherwise(pl.col(CODE))
+            .alias(CODE),
+            pl.when(empty)
+            .then(pl.lit("no phone number"))
+            .when(scientific)
+            .then(
+                pl.format(
+                    "{}: spreadsheet scientific notation; the digits after the first few are lost",
+                    pl.col(column),
+                )
+            )
+            .otherwise(pl.col(MESSAGE))
+            .alias(MESSAGE),
+            pl.col(EXTENSION).fill_null(False),
+        )
+        .drop("__scientific")
+    )

@@ -47,6 +47,8 @@ _NATIONAL = "__national"
 _META = "__meta"
 _REGION = "__region"
 _UNDECIDED = "__undecided"
+_INDEX = "__index"
+DECIDED = "__phone_decided"
 
 # Decimal digits other scripts use in real exports; libphonenumber reads any Unicode digit the
 # same as its ASCII twin.
@@ -277,20 +279,21 @@ def _per_partition(
 
 
 def decide(values: pl.Series, default_region: str) -> pl.DataFrame:
-    """libphonenumber's answer for each value it can decide exactly; the rest are left out.
+    """libphonenumber's answer for every value it can decide exactly, in input order.
 
     Returns ``CLEAN`` (the value), ``E164``, ``TYPE``, ``CODE`` (``phone_invalid`` or null),
-    ``MESSAGE``, ``EXTENSION`` and ``COUNTRY``, as :func:`csvprep.phones.lookup` gives them.
+    ``MESSAGE``, ``EXTENSION`` and ``COUNTRY``, as :func:`csvprep.phones.lookup` gives them,
+    and ``DECIDED``: False where the answers are null because libphonenumber must decide.
 
     >>> decide(pl.Series(["098765 43210", "+1 650 253 0000 x12", "abc"]), "IN").rows()
-    [('098765 43210', '+919876543210', 'mobile', None, None, False, 91), \
-('+1 650 253 0000 x12', '+16502530000', 'fixed_line_or_mobile', None, None, True, 1)]
+    [('098765 43210', '+919876543210', 'mobile', None, None, False, 91, True), \
+('+1 650 253 0000 x12', '+16502530000', 'fixed_line_or_mobile', None, None, True, 1, True), \
+('abc', None, None, None, None, None, None, False)]
     """
     codes = country_codes()
     home = region(default_region)
-    frame = pl.DataFrame({CLEAN: values.cast(pl.String)}).filter(
-        pl.col(CLEAN).str.len_chars() <= MAX_INPUT_STRING_LENGTH
-    )
+    everything = pl.DataFrame({CLEAN: values.cast(pl.String)}).with_row_index(_INDEX)
+    frame = everything.filter(pl.col(CLEAN).str.len_chars() <= MAX_INPUT_STRING_LENGTH)
     # plain digits (most values) skip the label, extension and Unicode-digit steps
     is_plain = frame[CLEAN].str.contains(r"^\+?[0-9]+$")
     plain = frame.filter(is_plain).with_columns(
@@ -436,25 +439,21 @@ def decide(values: pl.Series, default_region: str) -> pl.DataFrame:
     frame = _per_partition(frame, "__main", reason)
 
     valid = pl.col(TYPE) != "unknown"
-    good = frame.filter(valid).select(
-        CLEAN,
-        pl.concat_str(pl.lit("+"), pl.col(_CC).cast(pl.String), pl.col(_NATIONAL)).alias(E164),
-        TYPE,
-        pl.lit(None, dtype=pl.String).alias(CODE),
-        pl.lit(None, dtype=pl.String).alias(MESSAGE),
-        EXTENSION,
-        pl.col(_CC).cast(pl.UInt16).alias(COUNTRY),
-    )
     why = pl.col("__length").replace_strict(_REASONS, default="not a number in use")
-    bad = frame.filter(~valid).select(
-        CLEAN,
-        pl.lit(None, dtype=pl.String).alias(E164),
-        pl.lit(None, dtype=pl.String).alias(TYPE),
-        pl.lit("phone_invalid").alias(CODE),
-        pl.format("'{}': {} for +{} ({})", pl.col(CLEAN), why, pl.col(_CC), pl.col("__main")).alias(
-            MESSAGE
-        ),
-        pl.lit(False).alias(EXTENSION),
-        pl.lit(None, dtype=pl.UInt16).alias(COUNTRY),
+    answers = frame.select(
+        _INDEX,
+        pl.when(valid)
+        .then(pl.concat_str(pl.lit("+"), pl.col(_CC).cast(pl.String), pl.col(_NATIONAL)))
+        .alias(E164),
+        pl.when(valid).then(pl.col(TYPE)).alias(TYPE),
+        pl.when(~valid).then(pl.lit("phone_invalid")).alias(CODE),
+        pl.when(~valid)
+        .then(pl.format("'{}': {} for +{} ({})", pl.col(CLEAN), why, pl.col(_CC), pl.col("__main")))
+        .alias(MESSAGE),
+        (valid & pl.col(EXTENSION)).alias(EXTENSION),
+        pl.when(valid).then(pl.col(_CC).cast(pl.UInt16)).alias(COUNTRY),
+        pl.lit(True).alias(DECIDED),
     )
-    return pl.concat([good, bad])
+    return everything.join(answers, on=_INDEX, how="left", maintain_order="left").select(
+        CLEAN, E164, TYPE, CODE, MESSAGE, EXTENSION, COUNTRY, pl.col(DECIDED).fill_null(False)
+    )

@@ -144,6 +144,8 @@ def disagreements(
     region: str, values: list[str], seen: list[int] | None = None
 ) -> list[tuple[str, object, object]]:
     decided = phones_fast.decide(pl.Series(values, dtype=pl.String), region)
+    assert decided[phones_fast.CLEAN].to_list() == values  # in input order, one row each
+    decided = decided.filter(pl.col(phones_fast.DECIDED))
     if seen is not None:
         seen.append(decided.height)
     bad = []
