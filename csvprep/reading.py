@@ -113,12 +113,16 @@ def _read_path(path: Path, delimiter: str | None, require_rows: bool) -> Table:
         if path.suffix.lower() in (".xlsx", ".xlsm") or b"xl/workbook" in data[:65536]:
             return _read_xlsx(path)
         raise InputError(f"{name}: is a ZIP archive, not a CSV file")
-    text, encoding, notes = _decode(data, name)
-    return _read_text(text, name, encoding, notes, delimiter, require_rows)
+    utf8, encoding, notes = _decode(data, name)
+    return _read_text(utf8, name, encoding, notes, delimiter, require_rows)
 
 
-def _decode(data: bytes, name: str) -> tuple[str, str, list[str]]:
-    """Decode bytes to text, saying which encoding was used and why."""
+def _decode(data: bytes, name: str) -> tuple[bytes, str, list[str]]:
+    """The file as UTF-8 bytes without BOM, which encoding it was in, and why that was chosen.
+
+    UTF-8 input is checked, not copied: decoding a large file to text and back would double the
+    reading time and memory.
+    """
     if data.startswith(codecs.BOM_UTF32_LE) or data.startswith(codecs.BOM_UTF32_BE):
         raise InputError(f"{name}: is UTF-32, which csvprep does not read; save it as UTF-8")
     for bom, codec, label in (
@@ -127,7 +131,7 @@ def _decode(data: bytes, name: str) -> tuple[str, str, list[str]]:
     ):
         if data.startswith(bom):
             try:
-                return data[len(bom) :].decode(codec), label, []
+                return data[len(bom) :].decode(codec).encode("utf-8"), label, []
             except UnicodeDecodeError as e:
                 raise InputError(
                     f"{name}: has a {label.upper()} byte-order mark but invalid UTF-16 at byte "
@@ -142,18 +146,14 @@ def _decode(data: bytes, name: str) -> tuple[str, str, list[str]]:
             f"{name}: looks like a binary file (many NUL bytes), not a CSV; if it is UTF-16 "
             "text without a byte-order mark, save it as UTF-8"
         )
-    if data.startswith(codecs.BOM_UTF8):
+    skip = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    body = data[skip:] if skip else data
+    if not body.isascii():
         try:
-            return data[3:].decode("utf-8"), "utf-8-sig", []
+            codecs.utf_8_decode(body, "strict", True)
         except UnicodeDecodeError as e:
-            bad = e.start + 3
-            return _decode_cp1252(data[3:], data, bad, name)
-    if data.isascii():
-        return data.decode("ascii"), "utf-8", []
-    try:
-        return data.decode("utf-8"), "utf-8", []
-    except UnicodeDecodeError as e:
-        return _decode_cp1252(data, data, e.start, name)
+            return _decode_cp1252(body, data, e.start + skip, name)
+    return body, ("utf-8-sig" if skip else "utf-8"), []
 
 
 def _c1_passthrough(err: UnicodeError) -> tuple[str, int]:
@@ -166,13 +166,14 @@ def _c1_passthrough(err: UnicodeError) -> tuple[str, int]:
 codecs.register_error("csvprep-c1", _c1_passthrough)
 
 
-def _decode_cp1252(body: bytes, whole: bytes, bad: int, name: str) -> tuple[str, str, list[str]]:
+def _decode_cp1252(body: bytes, whole: bytes, bad: int, name: str) -> tuple[bytes, str, list[str]]:
     line = whole.count(b"\n", 0, bad) + 1
     note = (
         f"not valid UTF-8 (first non-UTF-8 byte 0x{whole[bad]:02X} on line {line}); "
         "decoded as Windows-1252. Check accented names look right; outputs are UTF-8"
     )
-    return body.decode("cp1252", errors="csvprep-c1"), "windows-1252", [note]
+    text = body.decode("cp1252", errors="csvprep-c1")
+    return text.encode("utf-8"), "windows-1252", [note]
 
 
 def _line_ending(sample: str) -> str:
@@ -212,23 +213,23 @@ def sniff_delimiter(sample: str) -> str:
 
 
 def _read_text(
-    text: str,
+    data: bytes,
     name: str,
     encoding: str,
     notes: list[str],
     delimiter: str | None,
     require_rows: bool = True,
 ) -> Table:
-    sample = text[:65536]
+    sample = data[:65536].decode("utf-8", errors="ignore")
     ending = _line_ending(sample)
     if ending == "CR":
         # Old Mac exports end lines with a lone CR, which Polars does not split on.
-        text = text.replace("\r", "\n")
+        data = data.replace(b"\r", b"\n")
         notes.append("lines end with CR only (old Mac format); read as line breaks")
     if delimiter is None:
         delimiter = sniff_delimiter(sample)
     try:
-        records = split_records(text.encode("utf-8"), delimiter)
+        records = split_records(data, delimiter)
     except NoHeaderError:
         raise InputError(f"{name}: file is empty") from None
     if require_rows and records.frame.height == 0:

@@ -3,10 +3,11 @@
 Polars parses fast but pads short rows, cannot name the line of a ragged row and mis-parses
 stray quotes, so the record structure is worked out here first:
 
-* the **fast path** finds record and cell boundaries for the whole file at once with NumPy
-  (a quote toggles "inside quotes", so a newline or delimiter is structural when an even number
-  of quotes precede it), sets aside the records that are blank or broken, and hands only the
-  well-formed ones to Polars;
+* the **fast path** reads the physical lines with Polars and works on them as columns: a line
+  with an odd number of quotes toggles "inside quotes", so records are runs of lines; each
+  record's quotes must follow RFC 4180 and its delimiters outside quotes give its cell count.
+  Blank and broken records are set aside and only the well-formed ones are handed to Polars'
+  CSV parser;
 * the **exact path** (Python's ``csv`` module in strict mode, record by record) takes over when
   the quotes in the file do not follow RFC 4180, where quote parity would mislead.
 
@@ -17,12 +18,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
 import polars as pl
 
 ROW = "__row"
@@ -30,8 +30,6 @@ LINE = "__line"
 DEFECT = "__defect"
 RAW = "__raw"
 NOTE = "__note"
-
-_QUOTE, _LF, _CR, _NUL = 34, 10, 13, 0
 
 
 def column_name(index: int) -> str:
@@ -123,62 +121,85 @@ def _parse_one(text: str, delimiter: str) -> list[str]:
 
 
 def _split_fast(data: bytes, delimiter: str) -> Records | None:
-    a = np.frombuffer(data, dtype=np.uint8)
-    n = a.size
-    d = ord(delimiter)
-    quotes = np.flatnonzero(a == _QUOTE)
-    if quotes.size % 2:
-        return None  # an unclosed quote somewhere: the exact path names the record
-    if quotes.size and not _quotes_are_rfc4180(a, quotes, d):
-        return None
-    crs = np.flatnonzero(a == _CR)
-    if crs.size and not np.all((crs + 1 < n) & (a[np.minimum(crs + 1, n - 1)] == _LF)):
-        return None  # a lone CR (mixed line ends): leave it to the exact path
-
-    def outside(pos: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
-        kept: npt.NDArray[np.intp] = pos[np.searchsorted(quotes, pos) % 2 == 0]
-        return kept
-
-    lfs = np.flatnonzero(a == _LF)
-    breaks = outside(lfs)
-    starts = np.concatenate(([0], breaks + 1))
-    ends = np.concatenate((breaks, [n]))
-    if starts[-1] == n:  # the file ends with a line break
-        starts, ends = starts[:-1], ends[:-1]
-    content_end = ends - ((ends > starts) & (a[np.maximum(ends - 1, 0)] == _CR))
-    blank = content_end == starts
-    delims = outside(np.flatnonzero(a == d))
-    cells = np.searchsorted(delims, ends) - np.searchsorted(delims, starts) + 1
-    lines = np.searchsorted(lfs, starts) + 1
-    nul = np.zeros(starts.size, dtype=bool)
-    nuls = np.flatnonzero(a == _NUL)
-    if nuls.size:
-        nul[np.searchsorted(starts, nuls, side="right") - 1] = True
-
-    records = np.flatnonzero(~blank)
-    if records.size == 0:
+    if b"\0" in data:
+        return None  # NUL bytes: the exact path names the records that hold them
+    crlf = data.count(b"\r\n")
+    if data.count(b"\r") != crlf or (crlf and crlf != data.count(b"\n")):
+        return None  # a lone CR or mixed line ends
+    ending = 2 if crlf else 1
+    # Polars reads the lines (a NUL separator never occurs, no quoting), in parallel; CRs of
+    # CRLF are dropped, an empty line is null.
+    lines = pl.read_csv(
+        data,
+        has_header=False,
+        separator="\0",
+        quote_char=None,
+        schema={"l": pl.String()},
+        raise_if_empty=False,
+    ).with_row_index("i")
+    text = pl.col("l").fill_null("")
+    lines = lines.with_columns(
+        (text.str.count_matches('"', literal=True) % 2 == 1).alias("odd"),
+        text.str.len_bytes().alias("bytes"),
+    )
+    odd = lines["odd"]
+    if odd.sum() % 2:
+        return None  # a quote never closed: the exact path names the record
+    start = pl.col("odd").cum_sum().shift(1, fill_value=0) % 2 == 0
+    lines = lines.with_columns(
+        ((pl.col("bytes") + ending).cum_sum() - pl.col("bytes") - ending).alias("offset"),
+        (start.cum_sum() - 1).alias("record"),
+    )
+    if odd.any():
+        records = lines.group_by("record", maintain_order=True).agg(
+            text.str.join("\n").alias("l"),
+            pl.col("i").first(),
+            pl.col("offset").first(),
+            (pl.col("offset").last() + pl.col("bytes").last()).alias("end"),
+            pl.col("l").is_null().all().alias("blank"),
+        )
+    else:
+        records = lines.select(
+            pl.col("l").fill_null(""),
+            "i",
+            "offset",
+            (pl.col("offset") + pl.col("bytes")).alias("end"),
+            pl.col("l").is_null().alias("blank"),
+        )
+    d = re.escape(delimiter)
+    field = f'"(?:[^"]|"")*"|[^"{d}]*'
+    quoted = pl.col("l").str.contains('"', literal=True)
+    conforming = pl.col("l").str.contains(f"^(?:{field})(?:{d}(?:{field}))*$")
+    if not records.select((~quoted | conforming).all()).item():
+        return None  # quotes that are not RFC 4180: the exact path reads them as Python does
+    # delimiters inside quotes do not count; only records with a quoted value that holds a
+    # delimiter pay for removing the quoted values before counting
+    holds = pl.col("l").str.contains(f'(?:^|{d})"(?:[^"]|"")*{d}')
+    hidden = pl.when(holds).then(pl.col("l"))
+    inside = hidden.str.replace_all('"(?:[^"]|"")*"', "").str.count_matches(delimiter, literal=True)
+    everywhere = pl.col("l").str.count_matches(delimiter, literal=True)
+    records = records.filter(~pl.col("blank")).with_columns(
+        (pl.coalesce(inside, everywhere) + 1).alias("cells")
+    )
+    if records.height == 0:
         raise NoHeaderError
-    h = records[0]
-    if nul[h]:
-        return None
-    header_text = data[starts[h] : content_end[h]].decode("utf-8")
-    header = _parse_one(header_text, delimiter)
+    header_row = records.row(0, named=True)
+    header = _parse_one(data[header_row["offset"] : header_row["end"]].decode("utf-8"), delimiter)
     width = len(header)
-    body = records[1:]
-    row_numbers = np.arange(1, body.size + 1, dtype=np.int64)
-    good_mask = (cells[body] == width) & ~nul[body]
-    good, bad = body[good_mask], body[~good_mask]
-
-    if good.size == 0:
+    body = records.slice(1).with_columns(
+        pl.int_range(1, records.height, dtype=pl.UInt32).alias(ROW),
+        (pl.col("i") + 1).cast(pl.UInt32).alias(LINE),
+        (pl.col("cells") == width).alias("good"),
+    )
+    good = body.filter(pl.col("good"))
+    if good.height == 0:
         frame = _empty_frame(width)
     else:
-        if bad.size == 0 and good.size == body.size and np.all(~blank[h + 1 :]):
-            buf = data[int(starts[good[0]]) :]
+        first = int(good["i"][0])
+        if good.height == body.height and lines["l"].slice(first).null_count() == 0:
+            buf = data[int(good["offset"][0]) :]  # the usual case: the rest of the file as is
         else:
-            marks = np.zeros(n + 2, dtype=np.int32)
-            np.add.at(marks, starts[good], 1)
-            np.add.at(marks, ends[good] + 1, -1)
-            buf = a[np.cumsum(marks)[:n] > 0].tobytes()
+            buf = _join_ranges(data, good["offset"].to_list(), good["end"].to_list(), ending)
         try:
             frame = pl.read_csv(
                 buf,
@@ -190,44 +211,45 @@ def _split_fast(data: bytes, delimiter: str) -> Records | None:
             )
         except pl.exceptions.PolarsError:
             return None
-        if frame.height != good.size:
+        if frame.height != good.height:
             return None  # defensive: never trust a parse whose row count disagrees
         frame = frame.fill_null("").with_columns(
-            pl.Series(ROW, row_numbers[good_mask], dtype=pl.UInt32),
-            pl.Series(LINE, lines[good], dtype=pl.UInt32),
+            good[ROW],
+            good[LINE],
             pl.lit(None, dtype=pl.String).alias(DEFECT),
             pl.lit(None, dtype=pl.String).alias(RAW),
             pl.lit(None, dtype=pl.String).alias(NOTE),
         )
-    if bad.size:
-        texts = [data[int(starts[i]) : int(content_end[i])].decode("utf-8") for i in bad]
+    bad = body.filter(~pl.col("good"))
+    if bad.height:
+        texts = [
+            data[start:end].decode("utf-8")
+            for start, end in zip(bad["offset"].to_list(), bad["end"].to_list(), strict=True)
+        ]
         broken = _defect_frame(
             width,
             [_parse_one(t, delimiter) for t in texts],
-            row_numbers[~good_mask].tolist(),
-            lines[bad].tolist(),
-            ["nul_byte" if nul[i] else "wrong_cell_count" for i in bad],
-            texts,
+            bad[ROW].to_list(),
+            bad[LINE].to_list(),
+            ["wrong_cell_count"] * bad.height,
+            [t.replace("\r\n", "\n") if ending == 2 else t for t in texts],
         )
         frame = pl.concat([frame, broken]).sort(ROW)
-    return Records(header=header, header_line=int(lines[h]), frame=frame)
+    return Records(header=header, header_line=int(header_row["i"]) + 1, frame=frame)
 
 
-def _quotes_are_rfc4180(a: npt.NDArray[np.uint8], quotes: npt.NDArray[np.intp], d: int) -> bool:
-    """True when every quote opens at a field start and closes at a field end.
-
-    Quotes alternate opener, closer, opener...; an escaped quote ``""`` inside a quoted value is
-    a closer immediately followed by an opener, which is allowed.
-    """
-    n = a.size
-    openers, closers = quotes[0::2], quotes[1::2]
-    before = a[np.maximum(openers - 1, 0)]
-    reopened = np.concatenate(([False], closers[:-1] == openers[1:] - 1))
-    open_ok = (openers == 0) | (before == d) | (before == _LF) | (before == _CR) | reopened
-    after = a[np.minimum(closers + 1, n - 1)]
-    escaped = np.concatenate((closers[:-1] + 1 == openers[1:], [False]))
-    close_ok = (closers == n - 1) | (after == d) | (after == _LF) | (after == _CR) | escaped
-    return bool(np.all(open_ok) and np.all(close_ok))
+def _join_ranges(data: bytes, starts: list[int], ends: list[int], ending: int) -> bytes:
+    """The bytes of the given records with their line ends, consecutive runs sliced whole."""
+    pieces = []
+    run_start, run_end = starts[0], ends[0]
+    for start, end in zip(starts[1:], ends[1:], strict=True):
+        if start == run_end + ending:
+            run_end = end
+        else:
+            pieces.append(data[run_start : run_end + ending])
+            run_start, run_end = start, end
+    pieces.append(data[run_start : run_end + ending])
+    return b"".join(pieces)
 
 
 def _split_exact(data: bytes, delimiter: str) -> Records:
