@@ -1,12 +1,13 @@
-"""The ``csvprep`` command line. Each command parses its options, calls one library function,
-renders the result and maps it to an exit code."""
+"""The ``csvprep`` command line. Each command parses its options, merges them over the project
+configuration, calls one library function, renders the result and maps it to an exit code."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,6 +18,18 @@ from .errors import CsvprepError
 F = TypeVar("F", bound=Callable[..., Any])
 
 _DELIMITER_WORDS = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t", "pipe": "|"}
+# Built-in values of the settings a flag or the project configuration may give.
+DEFAULTS: dict[str, Any] = {
+    "variables_map": None,
+    "country_code": "+91",
+    "prompt": None,
+    "mobile_only": False,
+    "delimiter": None,
+    "max_problems": 1000,
+    "strict": False,
+}
+# Files at least this big get a progress display (on a terminal only).
+_PROGRESS_BYTES = 5_000_000
 
 
 def _delimiter(value: str | None) -> str | None:
@@ -29,26 +42,63 @@ def _fail(error: CsvprepError) -> None:
     click.echo(f"csvprep: error: {error.message}", err=True)
 
 
-def _use_color() -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
-    if os.environ.get("NO_COLOR"):
-        return False
-    return sys.stdout.isatty()
+def _settings(file: str | Path, given: dict[str, Any]) -> dict[str, Any]:
+    """Flags over the project configuration over the built-in defaults."""
+    from .config import settings_for
+
+    flags = {k: v for k, v in given.items() if v is not None}
+    merged = {**DEFAULTS, **settings_for(file), **flags}
+    merged["delimiter"] = _delimiter(merged["delimiter"])
+    if isinstance(merged["prompt"], str):
+        merged["prompt"] = Path(merged["prompt"])
+    return merged
 
 
-def _output_format(f: F) -> F:
-    return click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(["text", "json"]),
-        default="text",
-        show_default=True,
-        help="Output for people (text) or machines (json).",
-    )(f)
+@contextlib.contextmanager
+def _progress(file: str | Path, quiet: bool) -> Iterator[None]:
+    """A spinner on stderr while a large file is worked on, only on a terminal."""
+    try:
+        big = Path(file).stat().st_size >= _PROGRESS_BYTES
+    except OSError:
+        big = False
+    if quiet or not big or not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(f"checking {file} ..."):
+        yield
 
 
-def _echo_text(text: str) -> None:
-    click.echo(text, nl=False)
+class Output:
+    """Where results go and how they look: the format, colour and quietness flags."""
+
+    def __init__(self, fmt: str, quiet: bool, no_color: bool) -> None:
+        self.fmt, self.quiet = fmt, quiet
+        self.color = not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
+
+    def text(self, text: str) -> None:
+        if not self.quiet:
+            click.echo(text, nl=False)
+
+
+def output_options(f: F) -> F:
+    """--format, --quiet and --no-color."""
+    options = [
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(["text", "json", "github"]),
+            default="text",
+            show_default=True,
+            help="For people (text), machines (json) or GitHub Actions annotations (github).",
+        ),
+        click.option("--quiet", "-q", is_flag=True, help="No summary: the exit code says it."),
+        click.option("--no-color", is_flag=True, help="No colour (also when NO_COLOR is set)."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
 
 
 class _Group(click.Group):
@@ -66,11 +116,16 @@ class _Group(click.Group):
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="csvprep")
 def cli() -> None:
-    """Get contact lists ready for Ringg AI voice-calling campaigns."""
+    """Get contact lists ready for Ringg AI voice-calling campaigns.
+
+    Settings come from flags, then from csvprep.toml or [tool.csvprep] in pyproject.toml
+    (found by walking up from each file), then from the defaults.
+    """
 
 
 def validation_options(f: F) -> F:
-    """Options shared by every command that validates a list."""
+    """Options shared by every command that validates a list. Unset ones come from the
+    project configuration, then :data:`DEFAULTS`."""
     options = [
         click.option(
             "--variables-map",
@@ -83,19 +138,20 @@ def validation_options(f: F) -> F:
         click.option(
             "--country-code",
             "-c",
-            default="+91",
-            show_default=True,
             metavar="CODE",
             help="Region of numbers written without a country code: a calling code (+91) or "
-            "a region (IN).",
+            "a region (IN). Default +91.",
         ),
         click.option(
             "--prompt",
-            type=click.Path(dir_okay=False, path_type=Path),
             metavar="FILE",
             help="The assistant's prompt: every @{{variable}} in it must have a column.",
         ),
-        click.option("--mobile-only", is_flag=True, help="Reject numbers that are not mobiles."),
+        click.option(
+            "--mobile-only/--any-type",
+            default=None,
+            help="Reject numbers that are not mobiles (default: any type).",
+        ),
         click.option(
             "--delimiter",
             metavar="CHAR",
@@ -103,64 +159,54 @@ def validation_options(f: F) -> F:
         ),
         click.option(
             "--max-problems",
-            default=1000,
-            show_default=True,
             type=click.IntRange(min=0),
-            help="Keep details of at most this many problems (counts cover every row).",
+            help="Keep details of at most this many problems (default 1000; counts cover "
+            "every row).",
         ),
+        click.option("--strict/--no-strict", default=None, help="Fail (exit 1) on warnings too."),
     ]
     for option in reversed(options):
         f = option(f)
     return f
 
 
+def _validate_kwargs(settings: dict[str, Any]) -> dict[str, Any]:
+    return {k: settings[k] for k in DEFAULTS if k != "strict"}
+
+
 @cli.command()
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @validation_options
-@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
-@_output_format
-def validate(
-    files: tuple[str, ...],
-    variables_map: str | None,
-    country_code: str,
-    prompt: Path | None,
-    mobile_only: bool,
-    delimiter: str | None,
-    max_problems: int,
-    strict: bool,
-    fmt: str,
-) -> None:
+@output_options
+def validate(files: tuple[str, ...], fmt: str, quiet: bool, no_color: bool, **given: Any) -> None:
     """Check contact lists (CSV, TSV or .xlsx) and report every problem with its line.
 
     Exit status: 0 fit to upload (warnings allowed unless --strict), 1 problems in the data,
     2 bad options or configuration, 3 a file cannot be read.
     """
-    from .render import render_json, render_text
+    from .render import render_github, render_json, render_text
     from .validation import validate as run
 
+    out = Output(fmt, quiet, no_color)
     reports = []
     worst = 0
     for file in files:
         try:
-            report = run(
-                file,
-                variables_map=variables_map,
-                country_code=country_code,
-                prompt=prompt,
-                mobile_only=mobile_only,
-                max_problems=max_problems,
-                delimiter=_delimiter(delimiter),
-            )
+            settings = _settings(file, given)
+            with _progress(file, quiet):
+                report = run(file, **_validate_kwargs(settings))
         except CsvprepError as e:
             _fail(e)
             if e.exit_code == 2:
-                sys.exit(2)  # the same options would fail for every file
+                sys.exit(2)  # a configuration error would fail every file the same way
             worst = max(worst, e.exit_code)
             continue
         reports.append(report)
-        worst = max(worst, report.exit_code(strict))
+        worst = max(worst, report.exit_code(settings["strict"]))
         if fmt == "text":
-            _echo_text(render_text(report, color=_use_color()))
+            out.text(render_text(report, color=out.color))
+        elif fmt == "github":
+            click.echo(render_github(report), nl=False)
     if fmt == "json" and reports:
         click.echo(render_json(reports), nl=False)
     sys.exit(worst)
@@ -181,8 +227,8 @@ def validate(
     "--max-rows",
     type=click.IntRange(min=1),
     metavar="N",
-    help="Split the clean rows into parts of at most N rows (4999 keeps every part "
-    "on the standard upload flow).",
+    help="Split the clean rows into parts of at most N rows (4999 keeps every part on the "
+    "standard upload flow).",
 )
 @click.option(
     "--keep-duplicates",
@@ -215,17 +261,10 @@ def validate(
     help="Hours it is acceptable to ring someone, in their own time zone.",
 )
 @click.option("--force", is_flag=True, help="Write into a folder that is not empty.")
-@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
-@_output_format
+@output_options
 def prepare(
     file: Path,
     out_dir: Path,
-    variables_map: str | None,
-    country_code: str,
-    prompt: Path | None,
-    mobile_only: bool,
-    delimiter: str | None,
-    max_problems: int,
     max_rows: int | None,
     keep_duplicates: bool,
     exclude: Path | None,
@@ -233,8 +272,10 @@ def prepare(
     timezone: str,
     local_hours: str,
     force: bool,
-    strict: bool,
     fmt: str,
+    quiet: bool,
+    no_color: bool,
+    **given: Any,
 ) -> None:
     """Write upload-ready files for FILE: clean rows (or parts), rejects with their reasons,
     the report and a manifest.
@@ -244,29 +285,29 @@ def prepare(
     """
     from .calling_hours import CallWindow
     from .preparing import prepare as run
-    from .render import render_prepared
+    from .render import render_github, render_prepared
 
+    out = Output(fmt, quiet, no_color)
+    settings = _settings(file, given)
     window = CallWindow.parse(call_window, timezone, local_hours) if call_window else None
-    result = run(
-        file,
-        out_dir,
-        variables_map=variables_map,
-        country_code=country_code,
-        prompt=prompt,
-        mobile_only=mobile_only,
-        max_problems=max_problems,
-        delimiter=_delimiter(delimiter),
-        max_rows=max_rows,
-        keep_duplicates=keep_duplicates,
-        exclude=exclude,
-        call_window=window,
-        force=force,
-    )
+    with _progress(file, quiet):
+        result = run(
+            file,
+            out_dir,
+            **_validate_kwargs(settings),
+            max_rows=max_rows,
+            keep_duplicates=keep_duplicates,
+            exclude=exclude,
+            call_window=window,
+            force=force,
+        )
     if fmt == "json":
         click.echo(json.dumps(result.manifest, indent=2, ensure_ascii=False))
+    elif fmt == "github":
+        click.echo(render_github(result.report), nl=False)
     else:
-        _echo_text(render_prepared(result, color=_use_color()))
-    sys.exit(result.exit_code(strict))
+        out.text(render_prepared(result, color=out.color))
+    sys.exit(result.exit_code(settings["strict"]))
 
 
 @cli.command()
@@ -287,8 +328,10 @@ def prepare(
     help="Folder for the parts.",
 )
 @click.option("--force", is_flag=True, help="Write into a folder that is not empty.")
-@_output_format
-def split(file: Path, max_rows: int, out_dir: Path, force: bool, fmt: str) -> None:
+@output_options
+def split(
+    file: Path, max_rows: int, out_dir: Path, force: bool, fmt: str, quiet: bool, no_color: bool
+) -> None:
     """Split any CSV into parts of at most N rows, values exactly as given (no validation).
 
     A file with broken records (wrong cell count, bad quotes) is refused whole: exit 1.
@@ -296,17 +339,13 @@ def split(file: Path, max_rows: int, out_dir: Path, force: bool, fmt: str) -> No
     from .render import render_split
     from .splitting import split as run
 
+    out = Output(fmt, quiet, no_color)
     result = run(file, out_dir, max_rows=max_rows, force=force)
     if fmt == "json":
-        click.echo(
-            json.dumps(
-                result.manifest or {"problems": [p.to_dict() for p in result.problems]},
-                indent=2,
-                ensure_ascii=False,
-            )
-        )
+        payload = result.manifest or {"problems": [p.to_dict() for p in result.problems]}
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
-        _echo_text(render_split(result, str(file)))
+        out.text(render_split(result, str(file)))
     sys.exit(result.exit_code())
 
 

@@ -275,3 +275,24 @@ def normalise(frame: pl.DataFrame, column: str, region: str) -> pl.DataFrame:
         )
         .drop("__scientific")
     )
+
+
+def e164(value: pl.Expr | str, region: str = "IN") -> pl.Expr:
+    """A Polars expression: each number in E.164, null where libphonenumber finds no valid
+    number. Spreadsheet damage is repaired first, as in ``csvprep validate``. Works in any
+    eager or lazy pipeline.
+
+    ``region`` is the default region for numbers without a country code (``IN`` or ``+91``).
+
+    >>> df = pl.DataFrame({"phone": ["098765 43210", "919876543210.0", "12345", None]})
+    >>> df.select(e164("phone", region="IN"))["phone"].to_list()
+    ['+919876543210', '+919876543210', None, None]
+    """
+    code = region_for(region)
+    expr = pl.col(value) if isinstance(value, str) else value
+
+    def convert(series: pl.Series) -> pl.Series:
+        frame = pl.DataFrame({"value": series.cast(pl.String).fill_null("")})
+        return normalise(frame, "value", code)[E164].alias(series.name)
+
+    return expr.map_batches(convert, return_dtype=pl.String)

@@ -139,3 +139,42 @@ def render_split(result: SplitResult, file: str) -> str:
     lines = [f"{file}: {result.manifest['rows']['input']:,} rows"]
     lines += [f"  {f.path}: {f.rows:,} rows" for f in result.files]
     return "\n".join(lines) + "\n"
+
+
+_GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def _github_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_property(text: str) -> str:
+    return _github_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(report: Report) -> str:
+    """GitHub Actions workflow commands, one per kept problem, so they show on a pull request.
+
+    >>> from csvprep.report import Report, RowCounts
+    >>> r = Report("a,b.csv", "utf-8", ",", "LF", "IN", ("Mobile Number",), "Mobile Number",
+    ...            RowCounts(1, 0, 1, 0), "standard",
+    ...            problems=(Problem("phone_invalid", "'12': too short", 2, 1, "Mobile Number"),),
+    ...            problem_counts={"phone_invalid": 1})
+    >>> print(render_github(r), end="")
+    ::error file=a%2Cb.csv,line=2,title=phone_invalid::Mobile Number: '12': too short
+    """
+    lines = []
+    for p in report.problems:
+        props = [f"file={_github_property(report.file)}"]
+        if p.line is not None:
+            props.append(f"line={p.line}")
+        props.append(f"title={_github_property(p.code)}")
+        text = f"{p.column}: {p.message}" if p.column else p.message
+        lines.append(f"::{_GITHUB_LEVEL[p.severity]} {','.join(props)}::{_github_data(text)}")
+    if report.truncated:
+        hidden = sum(report.problem_counts.values()) - len(report.problems)
+        lines.append(
+            f"::notice file={_github_property(report.file)},title=csvprep::"
+            f"{hidden} more problems not annotated (--max-problems)"
+        )
+    return "".join(line + "\n" for line in lines)
