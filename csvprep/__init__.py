@@ -12,6 +12,7 @@ from .preparing import PrepareResult, prepare
 from .problems import CODES, Problem
 from .report import Report, RowCounts
 from .routing import LARGE_CAMPAIGN_ROWS, route_for
+from .rules import RuleSet, load_rules, schema
 from .splitting import SplitResult, split
 from .validation import check, validate
 
@@ -28,12 +29,15 @@ __all__ = [
     "Problem",
     "Report",
     "RowCounts",
+    "RuleSet",
     "SplitResult",
     "UsageError",
     "__version__",
     "check",
+    "load_rules",
     "prepare",
     "route_for",
+    "schema",
     "split",
     "validate",
 ]

@@ -26,6 +26,7 @@ DEFAULTS: dict[str, Any] = {
     "mobile_only": False,
     "delimiter": None,
     "max_problems": 1000,
+    "rules": None,
     "strict": False,
 }
 # Files at least this big get a progress display (on a terminal only).
@@ -162,6 +163,9 @@ def validation_options(f: F) -> F:
             type=click.IntRange(min=0),
             help="Keep details of at most this many problems (default 1000; counts cover "
             "every row).",
+        ),
+        click.option(
+            "--rules", metavar="FILE", help="Column rules (TOML): what each column must hold."
         ),
         click.option("--strict/--no-strict", default=None, help="Fail (exit 1) on warnings too."),
     ]
@@ -347,6 +351,38 @@ def split(
     else:
         out.text(render_split(result, str(file)))
     sys.exit(result.exit_code())
+
+
+@cli.group()
+def rules() -> None:
+    """Column rules: what each column the assistant speaks must hold."""
+
+
+@rules.command("init")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the rules here (default: print them).",
+)
+@click.option("--variables-map", "-m", metavar="JSON|FILE", help="To leave the phone column out.")
+@click.option("--force", is_flag=True, help="Overwrite an existing rule file.")
+def rules_init(file: Path, out: Path | None, variables_map: str | None, force: bool) -> None:
+    """Infer a starting rule file from FILE's values (dates and their format, numbers, enums,
+    required columns) for a person to edit."""
+    from .errors import UsageError
+    from .rules import init
+    from .writing import atomic_write
+
+    text = init(file, variables_map)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    if out.exists() and not force:
+        raise UsageError(f"{out}: exists; use --force to overwrite it")
+    atomic_write(out, text.encode("utf-8"))
+    click.echo(f"wrote {out}", err=True)
 
 
 def main() -> None:

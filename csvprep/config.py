@@ -36,8 +36,9 @@ SETTINGS: dict[str, tuple[type, ...]] = {
     "delimiter": (str,),
     "max_problems": (int,),
     "strict": (bool,),
+    "rules": (str,),
 }
-_PATHS = ("variables_map", "prompt")
+_PATHS = ("variables_map", "prompt", "rules")
 
 
 @dataclass(frozen=True)

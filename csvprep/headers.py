@@ -136,11 +136,13 @@ def plan_columns(
     for i, h in enumerate(trimmed):
         if h:
             first_index.setdefault(h, i)
+    # without a map the phone column is always 'Mobile Number', even if a header is literally
+    # 'mobile_number'
     mapping = (
         dict(variables_map)
         if variables_map is not None
-        else {PHONE_VARIABLE: DEFAULT_PHONE_HEADER}
-        | {h: h for h in first_index if h != DEFAULT_PHONE_HEADER}
+        else {h: h for h in first_index if h != DEFAULT_PHONE_HEADER}
+        | {PHONE_VARIABLE: DEFAULT_PHONE_HEADER}
     )
     variables: dict[str, int] = {}
     for variable, header in mapping.items():

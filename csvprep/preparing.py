@@ -23,6 +23,7 @@ from .problems import CODES
 from .records import LINE, RAW, ROW, column_name
 from .render import render_json
 from .report import Report
+from .rules import RuleSet
 from .splitting import (
     MANIFEST,
     file_entries,
@@ -119,6 +120,7 @@ def prepare(
     exclude: str | Path | None = None,
     call_window: CallWindow | None = None,
     force: bool = False,
+    rules: str | Path | RuleSet | Mapping[str, Any] | None = None,
 ) -> PrepareResult:
     """Validate ``source`` and write upload-ready files into ``out_dir``.
 
@@ -144,6 +146,7 @@ def prepare(
         delimiter=delimiter,
         exclude=exclude,
         call_window=call_window,
+        rules=rules,
     )
     if max_rows is not None and max_rows < 1:
         raise UsageError("--max-rows must be at least 1")

@@ -152,6 +152,34 @@ CODES: dict[str, CodeInfo] = {
         "The campaign's call window rings this number outside local calling hours",
         "Call this number in a campaign with a window that suits its time zone.",
     ),
+    # -- column rules (--rules); a rule with severity = "warning" reports them as warnings --
+    "rule_column_missing": CodeInfo(
+        "error",
+        "A rule names a column or variable the file does not have",
+        "Add the column, map the variable, or fix the rule file.",
+    ),
+    "rule_required": CodeInfo("error", "A required value is empty", "Fill in the value."),
+    "rule_type": CodeInfo(
+        "error",
+        "A value is not of the rule's type (number, date, time, email, URL)",
+        "Write the value in the form the rule gives.",
+    ),
+    "rule_enum": CodeInfo(
+        "error", "A value is not one of the allowed values", "Use one of the allowed values."
+    ),
+    "rule_pattern": CodeInfo(
+        "error", "A value does not match the rule's pattern", "Write the value as the pattern says."
+    ),
+    "rule_length": CodeInfo(
+        "error", "A value is too short or too long", "Shorten or complete the value."
+    ),
+    "rule_min": CodeInfo("error", "A value is below the rule's minimum", "Check the value."),
+    "rule_max": CodeInfo("error", "A value is above the rule's maximum", "Check the value."),
+    "rule_unique": CodeInfo(
+        "error",
+        "A value the rule says is unique repeats an earlier row's",
+        "Remove or correct the repeated row.",
+    ),
     # -- values --
     "value_missing": CodeInfo(
         "warning",
@@ -190,10 +218,11 @@ class Problem:
     row: int | None = None
     column: str | None = None
     value: str | None = None
+    level: Severity | None = None  # a rule's own severity, when it differs from the code's
 
     @property
     def severity(self) -> Severity:
-        return severity_of(self.code)
+        return self.level or severity_of(self.code)
 
     def to_dict(self) -> dict[str, Any]:
         return {

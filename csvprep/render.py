@@ -79,9 +79,9 @@ def render_text(report: Report, *, color: bool = False, width: int = 100) -> str
     for note in report.notes:
         console.print(f"  [cyan]note:[/] {escape(note)}")
 
-    by_code: dict[str, list[Problem]] = {}
+    by_code: dict[tuple[str, str], list[Problem]] = {}
     for p in report.problems:
-        by_code.setdefault(p.code, []).append(p)
+        by_code.setdefault((p.code, p.severity), []).append(p)
     for entry in report.summary():
         code, severity, count = entry["code"], entry["severity"], entry["count"]
         console.print()
@@ -89,7 +89,7 @@ def render_text(report: Report, *, color: bool = False, width: int = 100) -> str
             f"[{_STYLE[severity]}]{severity.upper()}[/] [bold]{code}[/] "
             f"x{count:,}: {escape(entry['title'])}"
         )
-        shown = by_code.get(code, [])[:EXAMPLES_PER_CODE]
+        shown = by_code.get((code, severity), [])[:EXAMPLES_PER_CODE]
         for p in shown:
             column = f" [{escape(p.column)}]" if p.column else ""
             console.print(f"    {_where(p)}{column}: {escape(p.message)}")

@@ -64,6 +64,8 @@ class Report:
     problem_counts: dict[str, int] = field(default_factory=dict)
     max_problems: int = 1000
     notes: tuple[str, ...] = ()
+    #: Of ``problem_counts``, how many of each code a rule reported as warnings instead.
+    warning_counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def truncated(self) -> bool:
@@ -72,7 +74,18 @@ class Report:
 
     def count(self, severity: str) -> int:
         """How many problems of ``severity`` were found (all rows, not just the kept details)."""
-        return sum(n for c, n in self.problem_counts.items() if CODES[c].severity == severity)
+        return sum(n for c, s, n in self._tallies() if s == severity)
+
+    def _tallies(self) -> list[tuple[str, str, int]]:
+        """(code, severity, count) for every code found, a rule's warnings apart."""
+        out: list[tuple[str, str, int]] = []
+        for code, n in self.problem_counts.items():
+            demoted = self.warning_counts.get(code, 0)
+            if n - demoted:
+                out.append((code, CODES[code].severity, n - demoted))
+            if demoted:
+                out.append((code, "warning", demoted))
+        return out
 
     @property
     def ok(self) -> bool:
@@ -86,17 +99,12 @@ class Report:
         return 0
 
     def summary(self) -> list[dict[str, Any]]:
-        """One entry per problem code found, worst first: code, severity, count, title, fix."""
-        codes = sorted(self.problem_counts, key=lambda c: (SEVERITY_ORDER[CODES[c].severity], c))
+        """One entry per problem code (and severity) found, worst first: code, severity, count,
+        title, fix."""
+        tallies = sorted(self._tallies(), key=lambda t: (SEVERITY_ORDER[t[1]], t[0]))
         return [
-            {
-                "code": c,
-                "severity": CODES[c].severity,
-                "count": self.problem_counts[c],
-                "title": CODES[c].title,
-                "fix": CODES[c].fix,
-            }
-            for c in codes
+            {"code": c, "severity": s, "count": n, "title": CODES[c].title, "fix": CODES[c].fix}
+            for c, s, n in tallies
         ]
 
     def to_dict(self) -> dict[str, Any]:

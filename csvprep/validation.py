@@ -22,6 +22,7 @@ from .reading import Table, read_table
 from .records import DEFECT, LINE, NOTE, RAW, ROW, column_name
 from .report import Report, RowCounts
 from .routing import route_for
+from .rules import Rule, RuleSet, load_rules
 from .suppression import load_suppression
 
 STATUS = "__status"
@@ -34,6 +35,7 @@ _PROBLEM_SCHEMA: dict[str, pl.DataType] = {
     "code": pl.String(),
     "value": pl.String(),
     "message": pl.String(),
+    "level": pl.String(),
     "order": pl.UInt16(),
 }
 _SHOWN_VALUE_CHARS = 200
@@ -76,6 +78,7 @@ def check(
     delimiter: str | None = None,
     exclude: str | Path | None = None,
     call_window: CallWindow | None = None,
+    rules: str | Path | RuleSet | Mapping[str, Any] | None = None,
 ) -> Checked:
     """Validate ``source`` and keep everything the other commands need.
 
@@ -94,6 +97,7 @@ def check(
     vmap = load_variables_map(variables_map) if variables_map is not None else None
     prompt_text = _read_prompt(prompt)
     suppression = load_suppression(exclude, region) if exclude is not None else None
+    ruleset = rules if isinstance(rules, RuleSet) or rules is None else load_rules(rules)
     table = read_table(source, delimiter=delimiter)
     notes = list(table.notes)
     frame = table.frame
@@ -114,6 +118,7 @@ def check(
         empty_columns=empty_columns,
     )
 
+    file_problems = list(plan.problems)
     checks: list[pl.LazyFrame] = []
 
     def add(
@@ -129,6 +134,7 @@ def check(
                 (pl.lit(code) if isinstance(code, str) else code).alias("code"),
                 value.str.slice(0, _SHOWN_VALUE_CHARS).alias("value"),
                 message.alias("message"),
+                pl.lit(None, dtype=pl.String).alias("level"),
                 pl.lit(len(checks), dtype=pl.UInt16).alias("order"),
             )
         )
@@ -219,6 +225,21 @@ def check(
             pl.lit(f"{header_of[index]!r} is empty (variable {variable!r})"),
         )
 
+    if ruleset is not None and ruleset.rules:
+        found, missing = _rule_problems(frame.filter(live), ruleset, plan, header_of)
+        file_problems += [
+            Problem(
+                "rule_column_missing",
+                f"{rule.label} of {ruleset.source} is not in the file",
+                line=table.header_line,
+                column=rule.target,
+            )
+            for rule in missing
+        ]
+        checks.append(found.with_columns(pl.lit(len(checks), dtype=pl.UInt16).alias("order")))
+        rule_errors = found.filter(pl.col("level").is_null()).select(ROW).collect()[ROW]
+        row_error = row_error | pl.col(ROW).is_in(rule_errors.implode())
+
     frame = frame.with_columns(row_error.alias("__error"), excluded.alias("__excluded"))
     candidates = frame.filter(
         ~pl.col("__error") & ~pl.col("__excluded") & pl.col(phones.E164).is_not_null()
@@ -244,6 +265,7 @@ def check(
                 pl.format(
                     "{} is already on line {}", pl.col(phones.E164), pl.col("__first_line")
                 ).alias("message"),
+                pl.lit(None, dtype=pl.String).alias("level"),
                 pl.lit(len(checks), dtype=pl.UInt16).alias("order"),
             )
         )
@@ -263,13 +285,75 @@ def check(
         if checks
         else pl.DataFrame(schema=_PROBLEM_SCHEMA)
     )
-    report = _report(table, plan, frame, problems, region, max_problems, notes)
+    report = _report(table, plan, file_problems, frame, problems, region, max_problems, notes)
     return Checked(table=table, plan=plan, frame=frame, problems=problems, report=report)
+
+
+def _rule_problems(
+    rows: pl.DataFrame, ruleset: RuleSet, plan: ColumnPlan, header_of: dict[int, str]
+) -> tuple[pl.LazyFrame, list[Rule]]:
+    """Problems of the column rules over ``rows``, and the rules whose column is missing."""
+    from .rules import failures, pandera_schema
+
+    by_header = {h: i for i, h in sorted(header_of.items(), reverse=True) if h}
+    targets: dict[Rule, str] = {}
+    missing = []
+    for rule in ruleset.rules:
+        index = (plan.variables if rule.by_variable else by_header).get(rule.target)
+        if index is None:
+            missing.append(rule)
+        else:
+            targets[rule] = column_name(index)
+    schema, info = pandera_schema(targets)
+    fails = failures(rows.select(sorted(set(targets.values()))), schema)
+    meta = [
+        (
+            column,
+            number,
+            header_of[int(column[1:])],
+            i.code,
+            i.words,
+            None if i.rule.severity == "error" else i.rule.severity,
+        )
+        for (column, number), i in info.items()
+    ]
+    table = pl.DataFrame(
+        meta,
+        schema={
+            "column": pl.String,
+            "check_number": pl.Int32,
+            "header": pl.String,
+            "code": pl.String,
+            "words": pl.String,
+            "level": pl.String,
+        },
+        orient="row",
+    )
+    found = (
+        fails.select("index", "column", "check_number", "failure_case")
+        .join(table, on=["column", "check_number"], how="left")
+        .join(
+            rows.select(ROW, LINE).with_row_index("index").cast({"index": pl.Int32}),
+            on="index",
+            how="left",
+        )
+        .select(
+            ROW,
+            LINE,
+            pl.col("header").alias("column"),
+            "code",
+            pl.col("failure_case").cast(pl.String).str.slice(0, _SHOWN_VALUE_CHARS).alias("value"),
+            pl.format("{} {}", pl.col("header"), pl.col("words")).alias("message"),
+            "level",
+        )
+    )
+    return found.lazy(), missing
 
 
 def _report(
     table: Table,
     plan: ColumnPlan,
+    file_problems: list[Problem],
     frame: pl.DataFrame,
     problems: pl.DataFrame,
     region: str,
@@ -286,7 +370,7 @@ def _report(
         excluded=by_status.get("excluded", 0),
     )
     counts: dict[str, int] = {}
-    for p in plan.problems:
+    for p in file_problems:
         counts[p.code] = counts.get(p.code, 0) + 1
     code_counts = problems["code"].value_counts()
     pairs = zip(code_counts["code"].to_list(), code_counts["count"].to_list(), strict=True)
@@ -295,7 +379,9 @@ def _report(
     unknown = set(counts) - set(CODES)
     assert not unknown, f"problem codes missing from the registry: {unknown}"
 
-    file_level = sorted(plan.problems, key=lambda p: SEVERITY_ORDER[p.severity])
+    demoted = problems.filter(pl.col("level") == "warning")["code"].value_counts()
+    warning_counts = dict(zip(demoted["code"].to_list(), demoted["count"].to_list(), strict=True))
+    file_level = sorted(file_problems, key=lambda p: SEVERITY_ORDER[p.severity])
     details = list(file_level[:max_problems])
     room = max_problems - len(details)
     if room > 0:
@@ -308,6 +394,7 @@ def _report(
                     row=r[ROW],
                     column=r["column"],
                     value=r["value"],
+                    level=r["level"],
                 )
             )
     phone_header = (
@@ -329,6 +416,7 @@ def _report(
         problem_counts=dict(sorted(counts.items())),
         max_problems=max_problems,
         notes=tuple(notes),
+        warning_counts=warning_counts,
     )
 
 
@@ -341,6 +429,7 @@ def validate(
     mobile_only: bool = False,
     max_problems: int = 1000,
     delimiter: str | None = None,
+    rules: str | Path | RuleSet | Mapping[str, Any] | None = None,
 ) -> Report:
     """Validate a contact list and return the :class:`~csvprep.Report`.
 
@@ -348,7 +437,8 @@ def validate(
     DataFrame. ``variables_map`` is a dict, inline JSON or a JSON file's path; ``country_code``
     (``+91`` or ``IN``) is the region of numbers written without one; ``prompt`` is the
     assistant's prompt text (or a :class:`~pathlib.Path` to it); ``max_problems`` bounds the
-    problem details kept (counts always cover every row).
+    problem details kept (counts always cover every row); ``rules`` is a rule file (see
+    :mod:`csvprep.rules`).
 
     >>> import polars as pl
     >>> r = validate(pl.DataFrame({"Mobile Number": ["98765 43210", "12345"]}))
@@ -363,4 +453,5 @@ def validate(
         mobile_only=mobile_only,
         max_problems=max_problems,
         delimiter=delimiter,
+        rules=rules,
     ).report

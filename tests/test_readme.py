@@ -33,6 +33,7 @@ def commands() -> list[str]:
 @pytest.fixture
 def workdir(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "fixtures", tmp_path / "fixtures")
+    shutil.copytree(ROOT / "schemas", tmp_path / "schemas")
     return tmp_path
 
 
