@@ -136,11 +136,26 @@ def run_mix(label: str, path: Path, rows: int, work: Path) -> dict[str, tuple[fl
     commands = {
         "csvprep validate": validate_cmd,
         "csvprep validate --rules (3 columns)": [*validate_cmd, "--rules", str(rules)],
-        "csvprep prepare": [*csvprep, "prepare", str(path), "--out", out, "--force",
-                            "--format", "json", "--max-problems", "100"],
+        "csvprep prepare": [
+            *csvprep,
+            "prepare",
+            str(path),
+            "--out",
+            out,
+            "--force",
+            "--format",
+            "json",
+            "--max-problems",
+            "100",
+        ],
         "baseline (csv + phonenumbers per row)": [sys.executable, "-c", BASELINE, str(path)],
-        "floor (polars read + write)": [sys.executable, "-c", FLOOR, str(path),
-                                        str(work / "floor.csv")],
+        "floor (polars read + write)": [
+            sys.executable,
+            "-c",
+            FLOOR,
+            str(path),
+            str(work / "floor.csv"),
+        ],
     }
     results = {name: measure(cmd) for name, cmd in commands.items()}
     print(f"\n== {label}: {rows:,} rows, {path.stat().st_size / 2**20:.0f} MiB")

@@ -50,8 +50,8 @@ def _settings(file: str | Path, given: dict[str, Any]) -> dict[str, Any]:
     flags = {k: v for k, v in given.items() if v is not None}
     merged = {**DEFAULTS, **settings_for(file), **flags}
     merged["delimiter"] = _delimiter(merged["delimiter"])
-    if isinstance(merged["prompt"], str):
-        merged["prompt"] = Path(merged["prompt"])
+    if isinstance(merged["prompt"], str) and "\n" not in merged["prompt"]:
+        merged["prompt"] = Path(merged["prompt"])  # a path; fetched prompt text has lines
     return merged
 
 
@@ -181,8 +181,28 @@ def _validate_kwargs(settings: dict[str, Any]) -> dict[str, Any]:
 @cli.command()
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @validation_options
+@click.option(
+    "--agent-id",
+    help="Fetch the assistant and check the headers against its custom "
+    "variables and prompt (needs RINGG_API_KEY or --api-key-file).",
+)
+@click.option(
+    "--api-key-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A file holding the API key (for --agent-id).",
+)
+@click.option("--base-url", envvar="RINGG_BASE_URL", default=None, help="API base URL.")
 @output_options
-def validate(files: tuple[str, ...], fmt: str, quiet: bool, no_color: bool, **given: Any) -> None:
+def validate(
+    files: tuple[str, ...],
+    fmt: str,
+    quiet: bool,
+    no_color: bool,
+    agent_id: str | None,
+    api_key_file: Path | None,
+    base_url: str | None,
+    **given: Any,
+) -> None:
     """Check contact lists (CSV, TSV or .xlsx) and report every problem with its line.
 
     Exit status: 0 fit to upload (warnings allowed unless --strict), 1 problems in the data,
@@ -192,6 +212,11 @@ def validate(files: tuple[str, ...], fmt: str, quiet: bool, no_color: bool, **gi
     from .validation import validate as run
 
     out = Output(fmt, quiet, no_color)
+    if agent_id:
+        from .upload import DEFAULT_BASE_URL, Api, agent_prompt
+
+        with Api(_api_key(api_key_file), base_url or DEFAULT_BASE_URL) as api:
+            given["prompt"] = agent_prompt(api, agent_id)
     reports = []
     worst = 0
     for file in files:
@@ -351,6 +376,160 @@ def split(
     else:
         out.text(render_split(result, str(file)))
     sys.exit(result.exit_code())
+
+
+@cli.command()
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option(
+    "--campaign",
+    "campaign_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Campaign settings (TOML or JSON); the flags below override them.",
+)
+@click.option("--agent-id", help="The assistant that makes the calls.")
+@click.option("--campaign-name", help="Name of the campaign.")
+@click.option("--start-time", "campaign_start_time", metavar="'DD/MM/YYYY, HH:MM'")
+@click.option("--end-time", "campaign_end_time", metavar="'DD/MM/YYYY, HH:MM'")
+@click.option(
+    "--from-number",
+    "from_numbers",
+    multiple=True,
+    help="A caller number id (repeatable); or --number-pool-id.",
+)
+@click.option("--number-pool-id", help="A managed number pool, instead of --from-number.")
+@click.option("--start-calls", is_flag=True, help="Start the calls after the upload.")
+@click.option("--dry-run", is_flag=True, help="Print every request it would send; send none.")
+@click.option(
+    "--remove-invalid-rows",
+    is_flag=True,
+    help="Upload although some rows were rejected (and ask the platform to drop invalid rows).",
+)
+@click.option("--force", is_flag=True, help="Ignore the ledger: submit again.")
+@click.option(
+    "--api-key-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A file holding the API key (default: the RINGG_API_KEY variable).",
+)
+@click.option(
+    "--base-url",
+    envvar="RINGG_BASE_URL",
+    default=None,
+    help="API base URL (default the platform's; also RINGG_BASE_URL).",
+)
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="When SOURCE is a CSV: split it into parts of at most N rows first.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output for people (text) or machines (json).",
+)
+def upload(
+    source: Path,
+    campaign_file: Path | None,
+    from_numbers: tuple[str, ...],
+    start_calls: bool,
+    dry_run: bool,
+    remove_invalid_rows: bool,
+    force: bool,
+    api_key_file: Path | None,
+    base_url: str | None,
+    max_rows: int | None,
+    fmt: str,
+    **overrides: Any,
+) -> None:
+    """Upload a prepared folder (or a CSV, prepared first) by the standard or large-campaign
+    flow, resuming safely from the folder's upload ledger.
+
+    Exit status: 0 done, 1 rows rejected (see --remove-invalid-rows), 2 bad settings, 3 input
+    unreadable, 5 the platform refused, 6 a request may have been acted on (check first).
+    """
+    from .campaign import load_campaign
+    from .upload import DEFAULT_BASE_URL, Api
+    from .upload import upload as run
+
+    overrides["from_numbers"] = list(from_numbers) or None
+    if remove_invalid_rows:
+        overrides["remove_invalid_rows"] = True
+    campaign = load_campaign(campaign_file, overrides)
+    folder = source
+    if source.is_file():
+        from .preparing import prepare
+
+        settings = _settings(source, {"country_code": campaign.country_code})
+        folder = source.with_name(f"{source.stem}.prepared")
+        prepared = prepare(
+            source, folder, **_validate_kwargs(settings), max_rows=max_rows, force=True
+        )
+        click.echo(f"prepared {source} into {folder}/", err=True)
+        if prepared.manifest["rows"]["rejected"] and not remove_invalid_rows:
+            click.echo(
+                f"csvprep: error: {prepared.manifest['rows']['rejected']} rows of "
+                f"{source} are invalid (see {prepared.rejected.path}); fix them or pass "
+                "--remove-invalid-rows",
+                err=True,
+            )
+            sys.exit(1)
+
+    def say(line: str) -> None:
+        if fmt == "text":
+            click.echo(line, err=True)
+
+    api = None
+    if not dry_run:
+        api = Api(_api_key(api_key_file), base_url or DEFAULT_BASE_URL)
+    try:
+        result = run(
+            folder,
+            campaign,
+            api=api,
+            start_calls=start_calls,
+            force=force,
+            dry_run=dry_run,
+            on_event=say,
+        )
+    finally:
+        if api is not None:
+            api.close()
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        return
+    if dry_run:
+        click.echo("dry run: these requests would be sent (none was):")
+        for r in result.requests:
+            extra = f" file={r.file} ({r.rows:,} rows)" if r.file else ""
+            fields = json.dumps(r.fields, ensure_ascii=False) if r.fields else ""
+            click.echo(
+                f"  {r.method} {(base_url or DEFAULT_BASE_URL).rstrip('/')}{r.url}"
+                f"{extra} {fields}".rstrip()
+            )
+        return
+    for f in result.files:
+        ids = f.get("list_id") or f.get("bulk_list_id")
+        started = ", calls started" if f.get("started") else ""
+        click.echo(f"{f['path']}: {f['rows']:,} rows, {f['route']} flow, id {ids}{started}")
+
+
+def _api_key(path: Path | None) -> str:
+    """The API key from a file or RINGG_API_KEY; never echoed anywhere."""
+    from .errors import UsageError
+
+    if path is not None:
+        try:
+            key = path.read_text(encoding="utf-8").strip()
+        except OSError as e:
+            raise UsageError(f"{path}: cannot read the API key file ({e.strerror})") from None
+    else:
+        key = os.environ.get("RINGG_API_KEY", "").strip()
+    if not key:
+        raise UsageError("no API key: set RINGG_API_KEY or pass --api-key-file")
+    return key
 
 
 @cli.group()

@@ -7,7 +7,9 @@ exit code the command line maps it to, so the CLI needs no table of its own::
     CsvprepError            exit 1
     ├── UsageError          exit 2  (bad option value)
     │   └── ConfigError     exit 2  (malformed variables_map, prompt, config file)
-    └── InputError          exit 3  (the input cannot be read as a contact list)
+    ├── InputError          exit 3  (the input cannot be read as a contact list)
+    └── RemoteError         exit 5  (the platform refused a request or could not be reached)
+        └── UncertainError  exit 6  (a request may have been acted on: check before re-running)
 """
 
 from __future__ import annotations
@@ -47,3 +49,19 @@ class InputError(CsvprepError):
     """The input file cannot be read as a contact list at all (exit 3)."""
 
     exit_code = 3
+
+
+class RemoteError(CsvprepError):
+    """The platform refused a request, or could not be reached in the time allowed (exit 5)."""
+
+    exit_code = 5
+
+
+class UncertainError(RemoteError):
+    """A request's answer was lost after it was sent: it may have been acted on (exit 6).
+
+    The upload ledger marks the step uncertain; the next run checks the platform's state
+    before anything is sent again.
+    """
+
+    exit_code = 6

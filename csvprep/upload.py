@@ -1,0 +1,617 @@
+"""Hand prepared files to the platform, exactly as its docs describe, and never twice.
+
+* Standard flow, for a file under 5,000 rows: ``POST /campaign/save`` (multipart) gives a
+  ``list_id``; with ``start_calls``, ``POST /campaign/start`` (``from_numbers``) or
+  ``POST /campaign/v2/start`` (``number_pool_id``).
+* Large flow, for 5,000 rows or more: ``POST /campaign/upload-csv`` gives a ``bulk_list_id``;
+  ``GET /campaign/upload-status/{id}`` is polled until processing ends; then
+  ``POST /campaign/check-balance/{id}``; with ``start_calls``, ``POST /campaign/make-call-async``.
+
+A ledger beside the files records each step the platform accepted, with its ids; a run resumes
+after the last finished step. A request whose answer was lost after it was sent is recorded as
+*uncertain*: the next run asks the platform (``GET /campaign/all``, the upload status) before
+anything is sent again, and stops with what to check when it cannot tell.
+
+Retries (tenacity): connection failures before sending, 429 (honouring ``Retry-After``) and 503
+always; 502 and 504 only for reads, since a gateway error on a POST may hide a request that was
+acted on. Other errors are reported with the platform's ``detail``. The API key is sent in the
+``X-API-KEY`` header and nowhere else: not in results, the ledger, errors or ``--dry-run``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import json
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .campaign import Campaign
+from .errors import InputError, RemoteError, UncertainError, UsageError
+from .routing import route_for
+from .splitting import MANIFEST
+from .writing import atomic_write
+
+DEFAULT_BASE_URL = "https://prod-api.ringg.ai/ca/api/v0"
+LEDGER = "upload-ledger.json"
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+#: Upload statuses, as the docs name them (they disagree; every documented name is accepted).
+IN_PROGRESS = frozenset({"verifying", "uploaded", "processing"})
+FINISHED = frozenset({"completed", "ready", "draft"})
+FAILED = frozenset({"failed", "insufficient_balance"})
+
+Event = Callable[[str], None]
+
+
+@dataclass
+class Request:
+    """One request as sent (or, with ``dry_run``, as it would be): nothing secret in it."""
+
+    method: str
+    url: str
+    fields: dict[str, Any] = field(default_factory=dict)
+    file: str | None = None
+    rows: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"method": self.method, "url": self.url}
+        if self.fields:
+            data["fields"] = self.fields
+        if self.file is not None:
+            data["file"] = self.file
+            data["rows"] = self.rows
+        return data
+
+
+class _Retry(Exception):
+    """A failure worth another try, after ``wait`` seconds if the platform said so."""
+
+    def __init__(self, message: str, wait: float | None = None) -> None:
+        super().__init__(message)
+        self.wait = wait
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date)."""
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
+
+
+def _detail(body: Any) -> str:
+    if isinstance(body, dict):
+        detail = body.get("detail") or body.get("message") or body.get("error")
+        if detail:
+            return detail if isinstance(detail, str) else json.dumps(detail)
+    return str(body)[:300]
+
+
+class Api:
+    """A small client for the campaign endpoints: retries, timeouts, the key in one header."""
+
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        timeout: float = 60.0,
+        attempts: int = 5,
+        max_wait: float = 120.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        import httpx
+
+        parts = urlsplit(base_url)
+        if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in _LOOPBACK):
+            raise UsageError(f"base URL {base_url!r} must use https (http only for loopback)")
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.Client(
+            base_url=self.base_url, headers={"X-API-KEY": api_key}, timeout=timeout
+        )
+        self.attempts, self.max_wait, self.sleep = attempts, max_wait, sleep
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Api:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def call(self, request: Request, *, reads: bool, upload: Path | None = None) -> dict[str, Any]:
+        """Send ``request`` (retrying what is safe to retry) and return the JSON answer."""
+        import httpx
+        from tenacity import (
+            RetryError,
+            Retrying,
+            retry_if_exception_type,
+            stop_after_attempt,
+            stop_after_delay,
+            wait_exponential_jitter,
+        )
+
+        backoff = wait_exponential_jitter(initial=1, max=30, jitter=1)
+
+        def wait(state: Any) -> float:
+            error = state.outcome.exception() if state.outcome else None
+            asked = getattr(error, "wait", None)
+            return min(asked, self.max_wait) if asked is not None else float(backoff(state))
+
+        retrying = Retrying(
+            stop=stop_after_attempt(self.attempts) | stop_after_delay(self.max_wait),
+            wait=wait,
+            retry=retry_if_exception_type(_Retry),
+            sleep=self.sleep,
+            reraise=False,
+        )
+        where = f"{request.method} {urlsplit(request.url).path}"
+        try:
+            for attempt in retrying:
+                with attempt:
+                    return self._once(request, reads, upload, where, httpx)
+        except RetryError as e:
+            last = e.last_attempt.exception()
+            raise RemoteError(f"{where}: gave up after {self.attempts} tries ({last})") from None
+        raise AssertionError("unreachable")
+
+    def _once(
+        self, request: Request, reads: bool, upload: Path | None, where: str, httpx: Any
+    ) -> dict[str, Any]:
+        try:
+            if upload is not None:
+                with upload.open("rb") as f:
+                    response = self._http.request(
+                        request.method,
+                        request.url,
+                        data=_form(request.fields),
+                        files={"file": (upload.name, f, "text/csv")},
+                    )
+            elif request.method == "GET":
+                response = self._http.get(request.url)
+            else:
+                response = self._http.request(request.method, request.url, json=request.fields)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as e:
+            raise _Retry(f"cannot connect ({type(e).__name__})") from None
+        except httpx.TransportError as e:
+            if reads:
+                raise _Retry(f"connection lost ({type(e).__name__})") from None
+            raise UncertainError(
+                f"{where}: the connection was lost after the request was sent "
+                f"({type(e).__name__}); the platform may have acted on it"
+            ) from None
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = response.text
+        status = response.status_code
+        if status == 429 or status == 503:
+            raise _Retry(f"HTTP {status}", _retry_after(response.headers.get("Retry-After")))
+        if status in (502, 504):
+            if reads:
+                raise _Retry(f"HTTP {status}")
+            raise UncertainError(
+                f"{where}: HTTP {status} from a gateway; the platform may have acted on it"
+            )
+        if status >= 400:
+            raise RemoteError(f"{where}: HTTP {status}: {_detail(body)}")
+        return body if isinstance(body, dict) else {"data": body}
+
+
+def _form(fields: Mapping[str, Any]) -> dict[str, str]:
+    """Multipart text fields: objects as JSON strings, booleans as true/false."""
+    out = {}
+    for key, value in fields.items():
+        if isinstance(value, bool):
+            out[key] = "true" if value else "false"
+        elif isinstance(value, (dict, list)):
+            out[key] = json.dumps(value, separators=(",", ":"))
+        else:
+            out[key] = str(value)
+    return out
+
+
+# -- the ledger ------------------------------------------------------------------------------
+
+
+class Ledger:
+    """What the platform accepted, step by step, per file; written after every step."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / LEDGER
+        try:
+            self.data: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            self.data = {"version": 1, "files": {}}
+        except (OSError, ValueError) as e:
+            raise UsageError(f"{self.path}: unreadable ledger ({e}); move it aside") from None
+
+    def steps(self, name: str, sha256: str) -> dict[str, Any]:
+        entry = self.data["files"].get(name)
+        if entry is None or entry.get("sha256") != sha256:
+            entry = {"sha256": sha256, "steps": {}}
+            self.data["files"][name] = entry
+        steps: dict[str, Any] = entry["steps"]
+        return steps
+
+    def record(self, name: str, sha256: str, step: str, state: str, **info: Any) -> None:
+        steps = self.steps(name, sha256)
+        steps[step] = {
+            "state": state,
+            **info,
+            "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        }
+        text = json.dumps(self.data, indent=2, ensure_ascii=False) + "\n"
+        atomic_write(self.path, text.encode("utf-8"))
+
+
+# -- the flows -------------------------------------------------------------------------------
+
+
+@dataclass
+class UploadResult:
+    """What happened to each file: its route, ids, steps done now or before, and requests."""
+
+    folder: Path
+    files: list[dict[str, Any]] = field(default_factory=list)
+    requests: list[Request] = field(default_factory=list)
+    dry_run: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "folder": str(self.folder),
+            "dry_run": self.dry_run,
+            "files": self.files,
+            "requests": [r.to_dict() for r in self.requests],
+        }
+
+
+def _manifest(folder: Path) -> dict[str, Any]:
+    try:
+        data: dict[str, Any] = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{folder}: no {MANIFEST}; run csvprep prepare first") from None
+    except (OSError, ValueError) as e:
+        raise InputError(f"{folder / MANIFEST}: unreadable ({e})") from None
+    return data
+
+
+def _fields(campaign: Campaign, variables_map: Mapping[str, str]) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "variables_map": dict(variables_map),
+        "agent_id": campaign.agent_id,
+        "country_code": campaign.country_code,
+        "campaign_name": campaign.campaign_name,
+        "campaign_start_time": campaign.campaign_start_time,
+        "campaign_end_time": campaign.campaign_end_time,
+        "call_config": campaign.call_config,
+    }
+    if campaign.remove_invalid_rows:
+        fields["remove_invalid_rows"] = True
+    if campaign.transliterate_callee_name:
+        fields["transliterate_callee_name"] = True
+    return fields
+
+
+def _numbers(campaign: Campaign) -> dict[str, Any]:
+    if campaign.number_pool_id:
+        return {"number_pool_id": campaign.number_pool_id}
+    return {"from_numbers": list(campaign.from_numbers)}
+
+
+def _start_body(campaign: Campaign, **ids: str) -> dict[str, Any]:
+    body: dict[str, Any] = {"agent_id": campaign.agent_id, **ids, **_numbers(campaign)}
+    if campaign.callback_url:
+        body["callback_url"] = campaign.callback_url
+    if campaign.email_completion_user_ids:
+        body["email_completion_user_ids"] = list(campaign.email_completion_user_ids)
+    return body
+
+
+def _find_campaign(api: Api, name: str, key: str) -> str | None:
+    """The id (``list_id`` or ``bulk_list_id``) of a campaign of this name, if the platform
+    lists exactly one."""
+    answer = api.call(Request("GET", "/campaign/all"), reads=True)
+    items = answer.get("campaigns") or answer.get("data") or answer.get("items") or []
+    ids = {
+        str(c.get(key) or c.get("list_id") or c.get("id"))
+        for c in items
+        if isinstance(c, dict) and c.get("campaign_name", c.get("name")) == name
+    }
+    ids.discard("None")
+    if len(ids) > 1:
+        raise UncertainError(
+            f"GET /campaign/all lists {len(ids)} campaigns named {name!r}; check which one this "
+            "run created, then record it or re-run with --force"
+        )
+    return ids.pop() if ids else None
+
+
+def upload(
+    folder: str | Path,
+    campaign: Campaign,
+    *,
+    api: Api | None,
+    start_calls: bool = False,
+    force: bool = False,
+    dry_run: bool = False,
+    poll_timeout: float = 1800.0,
+    on_event: Event | None = None,
+) -> UploadResult:
+    """Upload every file of a prepared folder by its route, resuming from the ledger.
+
+    ``api`` may be None only with ``dry_run``. ``on_event`` receives progress lines.
+    """
+    folder = Path(folder)
+    manifest = _manifest(folder)
+    if manifest.get("kind") != "prepare":
+        raise InputError(f"{folder}: its manifest is not from csvprep prepare")
+    rejected = manifest.get("rows", {}).get("rejected", 0)
+    if rejected and not campaign.remove_invalid_rows:
+        raise UsageError(
+            f"{folder}: {rejected} rows were rejected as invalid; fix them, or pass "
+            "--remove-invalid-rows to upload the clean rows anyway"
+        )
+    run = _Run(
+        api,
+        Ledger(folder),
+        UploadResult(folder, dry_run=dry_run),
+        campaign,
+        _fields(campaign, manifest["variables_map"]),
+        start_calls,
+        dry_run,
+        poll_timeout,
+        on_event or (lambda _: None),
+    )
+    for entry in manifest["files"]:
+        run.file(folder, entry, force)
+    return run.result
+
+
+@dataclass
+class _Run:
+    """One upload run: the state every step of every file shares."""
+
+    api: Api | None
+    ledger: Ledger
+    result: UploadResult
+    campaign: Campaign
+    fields: dict[str, Any]
+    start_calls: bool
+    dry_run: bool
+    poll_timeout: float
+    say: Event
+
+    def file(self, folder: Path, entry: dict[str, Any], force: bool) -> None:
+        self.name, self.sha = entry["path"], entry["sha256"]
+        self.steps = {} if force else self.ledger.steps(self.name, self.sha)
+        route = route_for(entry["rows"])
+        self.info: dict[str, Any] = {"path": self.name, "rows": entry["rows"], "route": route}
+        self.result.files.append(self.info)
+        if route == "standard":
+            self.standard(folder / self.name, entry["rows"])
+        else:
+            self.large(folder / self.name, entry["rows"])
+
+    def state(self, step: str) -> dict[str, Any]:
+        found: dict[str, Any] = self.steps.get(step, {})
+        return found
+
+    def send(self, request: Request, *, reads: bool, upload: Path | None = None) -> dict[str, Any]:
+        self.result.requests.append(request)
+        if self.dry_run:
+            return {}
+        assert self.api is not None
+        return self.api.call(request, reads=reads, upload=upload)
+
+    def submit(
+        self, step: str, request: Request, upload: Path | None = None, **ids: Any
+    ) -> dict[str, Any]:
+        """Send a request that changes something; record it uncertain if its answer is lost."""
+        try:
+            return self.send(request, reads=False, upload=upload)
+        except UncertainError:
+            self.ledger.record(self.name, self.sha, step, "uncertain", **ids)
+            raise
+
+    def done(self, step: str, message: str, **ids: Any) -> None:
+        if not self.dry_run:
+            self.ledger.record(self.name, self.sha, step, "done", **ids)
+            self.say(f"{self.name}: {message}")
+
+    def uncertain_stop(self, step: str, what: str) -> UncertainError:
+        return UncertainError(
+            f"{self.name}: step {step!r} is uncertain from an earlier run: {what}. Check it on "
+            "the platform; re-run with --force only if it did not happen"
+        )
+
+    def start(self, path: str, body: dict[str, Any], **ids: Any) -> None:
+        """The last step of both flows: start (or schedule) the calls, once."""
+        state = self.state("start").get("state")
+        if state == "done":
+            self.say(f"{self.name}: calls already started")
+        elif state == "uncertain" and not self.dry_run:
+            raise self.uncertain_stop("start", f"{ids} may already be calling")
+        else:
+            self.submit("start", Request("POST", path, body), **ids)
+            self.done("start", "calls started", **ids)
+        self.info["started"] = True
+
+    def standard(self, path: Path, rows: int) -> None:
+        campaign, save = self.campaign, self.state("save")
+        if save.get("state") == "uncertain" and not self.dry_run:
+            assert self.api is not None
+            found = _find_campaign(self.api, campaign.campaign_name, "list_id")
+            if found is None:
+                # not on the platform: the lost request was not acted on, so save again
+                save = {}
+            else:
+                self.ledger.record(
+                    self.name, self.sha, "save", "done", list_id=found, recovered=True
+                )
+                save = {"state": "done", "list_id": found}
+        if save.get("state") == "done":
+            list_id = save["list_id"]
+            self.say(f"{self.name}: already saved as list {list_id}")
+        else:
+            request = Request("POST", "/campaign/save", self.fields, file=self.name, rows=rows)
+            answer = self.submit("save", request, upload=path)
+            if not self.dry_run and "list_id" not in answer:
+                raise RemoteError(f"POST /campaign/save: no list_id in the answer ({answer})")
+            list_id = str(answer.get("list_id") or "<list_id>")
+            self.done(
+                "save",
+                f"saved as list {list_id}",
+                list_id=list_id,
+                failed_rows=answer.get("failed_rows"),
+            )
+        self.info["list_id"] = list_id
+        if self.start_calls:
+            path_ = "/campaign/v2/start" if campaign.number_pool_id else "/campaign/start"
+            self.start(path_, _start_body(campaign, list_id=list_id), list_id=list_id)
+
+    def large(self, path: Path, rows: int) -> None:
+        campaign, uploaded = self.campaign, self.state("upload")
+        if uploaded.get("state") == "uncertain" and not self.dry_run:
+            raise self.uncertain_stop(
+                "upload",
+                "POST /campaign/upload-csv may have created a "
+                "bulk list; look for it in the dashboard",
+            )
+        if uploaded.get("state") == "done":
+            bulk_id = uploaded["bulk_list_id"]
+            self.say(f"{self.name}: already uploaded as bulk list {bulk_id}")
+        else:
+            request = Request(
+                "POST", "/campaign/upload-csv", self.fields, file=self.name, rows=rows
+            )
+            answer = self.submit("upload", request, upload=path)
+            if not self.dry_run and "bulk_list_id" not in answer:
+                raise RemoteError(f"POST /campaign/upload-csv: no bulk_list_id ({answer})")
+            bulk_id = str(answer.get("bulk_list_id") or "<bulk_list_id>")
+            self.done("upload", f"uploaded as bulk list {bulk_id}", bulk_list_id=bulk_id)
+        self.info["bulk_list_id"] = bulk_id
+        if self.state("processed").get("state") != "done":
+            status = self.poll(bulk_id)
+            self.info["upload_status"] = status
+            self.done("processed", "processing finished", bulk_list_id=bulk_id, **status)
+        if self.state("balance").get("state") != "done":
+            answer = self.send(Request("POST", f"/campaign/check-balance/{bulk_id}"), reads=True)
+            if not self.dry_run:
+                _check_balance(answer, self.name)
+            self.done("balance", "balance is sufficient", bulk_list_id=bulk_id)
+        if self.start_calls:
+            body = _start_body(campaign, bulk_list_id=bulk_id)
+            # the docs page and the OpenAPI file disagree on what this endpoint needs: send both
+            body.update(
+                country_code=campaign.country_code,
+                campaign_start_time=campaign.campaign_start_time,
+                campaign_end_time=campaign.campaign_end_time,
+                call_config=campaign.call_config,
+            )
+            if campaign.concurrency_percentage is not None:
+                body["concurrency_percentage"] = campaign.concurrency_percentage
+            self.start("/campaign/make-call-async", body, bulk_list_id=bulk_id)
+
+    def poll(self, bulk_id: str) -> dict[str, Any]:
+        """Poll the upload status with backoff until processing finishes (or fails)."""
+        request = Request("GET", f"/campaign/upload-status/{bulk_id}")
+        if self.dry_run:
+            self.result.requests.append(request)
+            return {}
+        assert self.api is not None
+        deadline = time.monotonic() + self.poll_timeout
+        delay = 1.0
+        while True:
+            answer = self.api.call(request, reads=True)
+            status = str(answer.get("status", "")).lower()
+            done = (
+                answer.get("processed_rows"),
+                answer.get("total_rows", answer.get("total_callees")),
+            )
+            counts = f" ({done[0]}/{done[1]} rows)" if all(done) else ""
+            self.say(f"{self.name}: upload {status or '?'}{counts}")
+            if status in FINISHED:
+                invalid = answer.get("invalidated_rows_count", answer.get("failed_rows"))
+                link = answer.get("invalidated_rows_csv_url")
+                if invalid:
+                    self.say(
+                        f"{self.name}: the platform invalidated {invalid} rows"
+                        + (f": {link}" if link else "")
+                    )
+                return {"status": status, "invalidated_rows": invalid, "invalidated_rows_url": link}
+            if status in FAILED:
+                raise RemoteError(f"{self.name}: upload {status}: {_detail(answer)}")
+            if status not in IN_PROGRESS:
+                known = ", ".join(sorted(IN_PROGRESS | FINISHED | FAILED))
+                raise RemoteError(
+                    f"{self.name}: upload status {status!r} is not one csvprep "
+                    f"knows ({known}); check the dashboard"
+                )
+            if time.monotonic() + delay > deadline:
+                raise RemoteError(
+                    f"{self.name}: upload still {status} after "
+                    f"{self.poll_timeout:.0f} s; re-run later to resume polling"
+                )
+            self.api.sleep(delay * (1 + random.random() / 4))
+            delay = min(delay * 2, 30.0)
+
+
+def _check_balance(answer: Mapping[str, Any], name: str) -> None:
+    """Accept both documented answers: ``sufficient_balance`` or a ``status``."""
+    sufficient = answer.get("sufficient_balance")
+    status = str(answer.get("status", "")).lower()
+    if sufficient is False or status == "insufficient_balance":
+        need, have = answer.get("required_credits"), answer.get("available_credits")
+        extra = f" (needs {need}, has {have})" if need is not None else ""
+        raise RemoteError(f"{name}: insufficient balance{extra}; add balance, then re-run")
+    if sufficient is True or status in FINISHED:
+        return
+    raise RemoteError(
+        f"{name}: the balance check answered {dict(answer)}, which csvprep does "
+        "not understand; check the balance in the dashboard"
+    )
+
+
+def agent_prompt(api: Api, agent_id: str) -> str:
+    """The assistant's prompt, with a placeholder for each of its custom variables, so that
+    ``validate`` checks the headers against what the assistant will really say.
+
+    Reads ``GET /agent/{agent_id}``: ``custom_variables`` and ``agent_prompt``, under
+    ``agents.agent_config`` as the OpenAPI example has them, or wherever else they appear.
+    """
+    answer = api.call(Request("GET", f"/agent/{agent_id}"), reads=True)
+    found: dict[str, Any] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("custom_variables", "agent_prompt") and key not in found:
+                    found[key] = value
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(answer)
+    if not found:
+        raise RemoteError(
+            f"GET /agent/{agent_id}: no custom_variables or agent_prompt in the "
+            "answer; check the assistant id"
+        )
+    variables = found.get("custom_variables") or {}
+    names = variables if isinstance(variables, list) else list(variables)
+    placeholders = " ".join(f"@{{{{{name}}}}}" for name in names)
+    return f"{found.get('agent_prompt') or ''}\n{placeholders}\n"
