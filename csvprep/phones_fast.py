@@ -310,8 +310,12 @@ def decide(values: pl.Series, default_region: str) -> pl.DataFrame:
     )
     frame = pl.concat([plain, other])
     digits = pl.col("__text").str.replace_all(r"[^0-9]", "")
-    frame = frame.with_columns(
-        digits.alias(_DIGITS), pl.col("__text").str.contains(r"^\(?\+").alias(_PLUS)
+    frame = frame.select(
+        _INDEX,
+        CLEAN,
+        EXTENSION,
+        digits.alias(_DIGITS),
+        pl.col("__text").str.contains(r"^\(?\+").alias(_PLUS),
     ).filter(pl.col(_DIGITS).str.len_chars() >= 3)
 
     # -- the country code: after '+', after the home region's international prefix, or the
@@ -376,7 +380,14 @@ def decide(values: pl.Series, default_region: str) -> pl.DataFrame:
         .alias(_META)
     )
     # non-geographic calling codes ("001") have metadata of another kind: left to the library
-    frame = frame.filter(pl.col(_META).is_not_null() & (pl.col(_META) != "001"))
+    frame = frame.filter(pl.col(_META).is_not_null() & (pl.col(_META) != "001")).select(
+        _INDEX,
+        CLEAN,
+        EXTENSION,
+        _NATIONAL,
+        _CC,
+        _META,  # what the rest needs; frees the rest
+    )
 
     # -- the national prefix, kept off only when what remains has a possible length (parse) --
     def national_prefix(part: pl.DataFrame, code: str) -> pl.DataFrame:

@@ -19,7 +19,17 @@ from typing import Any
 import polars as pl
 
 from .errors import InputError, UsageError
-from .records import DEFECT, LINE, NOTE, RAW, ROW, NoHeaderError, column_name, split_records
+from .records import (
+    DEFECT,
+    LINE,
+    NOTE,
+    RAW,
+    ROW,
+    BadHeaderError,
+    NoHeaderError,
+    column_name,
+    split_records,
+)
 
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -232,6 +242,8 @@ def _read_text(
         records = split_records(data, delimiter)
     except NoHeaderError:
         raise InputError(f"{name}: file is empty") from None
+    except BadHeaderError as e:
+        raise InputError(f"{name}: {e}") from None
     if require_rows and records.frame.height == 0:
         raise InputError(f"{name}: has a header (line {records.header_line}) but no data rows")
     return Table(

@@ -56,8 +56,19 @@ class Records:
     frame: pl.DataFrame
 
 
+# zlib headers (0x78 then a check byte) and gzip: Polars decompresses input that starts so
+_COMPRESSED = {b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda", b"\x1f\x8b"}
+
+
 class NoHeaderError(Exception):
     """The text holds no record at all."""
+
+
+class BadHeaderError(Exception):
+    """The header record cannot be read (broken quotes or NUL bytes): nothing can be mapped."""
+
+    def __init__(self, line: int, why: str) -> None:
+        super().__init__(f"the header (line {line}) {why}; fix the header row or re-export")
 
 
 def split_records(data: bytes, delimiter: str) -> Records:
@@ -121,6 +132,10 @@ def _parse_one(text: str, delimiter: str) -> list[str]:
 
 
 def _split_fast(data: bytes, delimiter: str) -> Records | None:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return None  # a second BOM: Polars would drop it and shift every byte offset
+    if data[:2] in _COMPRESSED or data[:4] == b"\x28\xb5\x2f\xfd":
+        return None  # Polars would take text that starts like this ("x^") for a zlib stream
     if b"\0" in data:
         return None  # NUL bytes: the exact path names the records that hold them
     crlf = data.count(b"\r\n")
@@ -129,14 +144,17 @@ def _split_fast(data: bytes, delimiter: str) -> Records | None:
     ending = 2 if crlf else 1
     # Polars reads the lines (a NUL separator never occurs, no quoting), in parallel; CRs of
     # CRLF are dropped, an empty line is null.
-    lines = pl.read_csv(
-        data,
-        has_header=False,
-        separator="\0",
-        quote_char=None,
-        schema={"l": pl.String()},
-        raise_if_empty=False,
-    ).with_row_index("i")
+    try:
+        lines = pl.read_csv(
+            data,
+            has_header=False,
+            separator="\0",
+            quote_char=None,
+            schema={"l": pl.String()},
+            raise_if_empty=False,
+        ).with_row_index("i")
+    except (pl.exceptions.PolarsError, OSError):
+        return None
     text = pl.col("l").fill_null("")
     lines = lines.with_columns(
         (text.str.count_matches('"', literal=True) % 2 == 1).alias("odd"),
@@ -160,27 +178,36 @@ def _split_fast(data: bytes, delimiter: str) -> Records | None:
         )
     else:
         records = lines.select(
-            pl.col("l").fill_null(""),
+            "l",
             "i",
             "offset",
             (pl.col("offset") + pl.col("bytes")).alias("end"),
             pl.col("l").is_null().alias("blank"),
         )
+    del lines  # the text of every line: keep only numbers from here on
     d = re.escape(delimiter)
     field = f'"(?:[^"]|"")*"|[^"{d}]*'
-    quoted = pl.col("l").str.contains('"', literal=True)
-    conforming = pl.col("l").str.contains(f"^(?:{field})(?:{d}(?:{field}))*$")
-    if not records.select((~quoted | conforming).all()).item():
-        return None  # quotes that are not RFC 4180: the exact path reads them as Python does
+    line = pl.col("l").fill_null("")
+    quoted = line.str.contains('"', literal=True)
+    conforming = line.str.contains(f"^(?:{field})(?:{d}(?:{field}))*$")
     # delimiters inside quotes do not count; only records with a quoted value that holds a
     # delimiter pay for removing the quoted values before counting
-    holds = pl.col("l").str.contains(f'(?:^|{d})"(?:[^"]|"")*{d}')
-    hidden = pl.when(holds).then(pl.col("l"))
-    inside = hidden.str.replace_all('"(?:[^"]|"")*"', "").str.count_matches(delimiter, literal=True)
-    everywhere = pl.col("l").str.count_matches(delimiter, literal=True)
-    records = records.filter(~pl.col("blank")).with_columns(
-        (pl.coalesce(inside, everywhere) + 1).alias("cells")
+    holds = line.str.contains(f'(?:^|{d})"(?:[^"]|"")*{d}')
+    inside = pl.when(holds).then(line).str.replace_all('"(?:[^"]|"")*"', "")
+    cells = (
+        pl.coalesce(
+            inside.str.count_matches(delimiter, literal=True),
+            line.str.count_matches(delimiter, literal=True),
+        )
+        + 1
     )
+    records = records.select(
+        "i", "offset", "end", "blank", cells.alias("cells"), (~quoted | conforming).alias("rfc")
+    )
+    if not records["rfc"].all():
+        return None  # quotes that are not RFC 4180: the exact path reads them as Python does
+    blank_lines = records.filter(pl.col("blank"))["i"]
+    records = records.filter(~pl.col("blank"))
     if records.height == 0:
         raise NoHeaderError
     header_row = records.row(0, named=True)
@@ -196,7 +223,7 @@ def _split_fast(data: bytes, delimiter: str) -> Records | None:
         frame = _empty_frame(width)
     else:
         first = int(good["i"][0])
-        if good.height == body.height and lines["l"].slice(first).null_count() == 0:
+        if good.height == body.height and not (blank_lines >= first).any():
             buf = data[int(good["offset"][0]) :]  # the usual case: the rest of the file as is
         else:
             buf = _join_ranges(data, good["offset"].to_list(), good["end"].to_list(), ending)
@@ -209,7 +236,7 @@ def _split_fast(data: bytes, delimiter: str) -> Records | None:
                 schema={column_name(i): pl.String() for i in range(width)},
                 raise_if_empty=False,
             )
-        except pl.exceptions.PolarsError:
+        except (pl.exceptions.PolarsError, OSError):
             return None
         if frame.height != good.height:
             return None  # defensive: never trust a parse whose row count disagrees
@@ -289,9 +316,10 @@ def _split_exact(data: bytes, delimiter: str) -> Records:
         if defect is None and not record:
             continue  # a blank line is not a record
         if header is None:
-            if defect is not None or "\0" in raw:
-                # a header that cannot be parsed: treat every cell as text, lenient parse
-                record = _parse_one(raw.replace("\0", ""), delimiter)
+            if "\0" in raw:
+                raise BadHeaderError(start_line, "contains NUL bytes")
+            if defect is not None:
+                raise BadHeaderError(start_line, "has quotes that do not follow CSV rules")
             header, header_line, width = record, start_line, len(record)
             good = {column_name(i): [] for i in range(width)} | {ROW: [], LINE: []}
             continue
