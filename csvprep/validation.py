@@ -139,11 +139,18 @@ def check(
             )
         )
 
-    defect = pl.col(DEFECT).is_not_null()
+    # computed once as columns: every check filters on them, and an expression would be
+    # evaluated again by each
+    frame = frame.with_columns(pl.col(DEFECT).is_not_null().alias("__defect_row"))
+    frame = frame.with_columns(
+        (
+            ~pl.col("__defect_row")
+            & pl.all_horizontal(pl.col(c).str.strip_chars() == "" for c in cells)
+        ).alias("__empty_row")
+    ).with_columns((~pl.col("__defect_row") & ~pl.col("__empty_row")).alias("__live"))
+    defect, empty_row, live = pl.col("__defect_row"), pl.col("__empty_row"), pl.col("__live")
     add(defect, pl.col(DEFECT), None, pl.col(RAW), pl.col(NOTE))
-    empty_row = ~defect & pl.all_horizontal(pl.col(c).str.strip_chars() == "" for c in cells)
     add(empty_row, "empty_row", None, pl.lit(""), pl.lit("every cell of the row is empty"))
-    live = ~defect & ~empty_row
     row_error = defect | empty_row
 
     header_of = {i: h.strip() for i, h in enumerate(table.headers)}
@@ -278,7 +285,7 @@ def check(
         .then(pl.lit("duplicate"))
         .otherwise(pl.lit("valid"))
         .alias(STATUS)
-    ).drop("__error", "__excluded")
+    ).drop("__error", "__excluded", "__defect_row", "__empty_row", "__live")
 
     problems = (
         pl.concat(checks).sort(ROW, "order").collect()
