@@ -102,6 +102,21 @@ def output_options(f: F) -> F:
     return f
 
 
+def api_options(f: F) -> F:
+    """--api-key-file and --base-url, for every command that talks to the platform."""
+    f = click.option(
+        "--base-url",
+        envvar="RINGG_BASE_URL",
+        default=None,
+        help="API base URL (default the platform's; also RINGG_BASE_URL).",
+    )(f)
+    return click.option(
+        "--api-key-file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="A file holding the API key (default: the RINGG_API_KEY variable).",
+    )(f)
+
+
 class _Group(click.Group):
     """Maps csvprep's exceptions to their exit codes, with a one-line message, for every
     command."""
@@ -186,12 +201,7 @@ def _validate_kwargs(settings: dict[str, Any]) -> dict[str, Any]:
     help="Fetch the assistant and check the headers against its custom "
     "variables and prompt (needs RINGG_API_KEY or --api-key-file).",
 )
-@click.option(
-    "--api-key-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="A file holding the API key (for --agent-id).",
-)
-@click.option("--base-url", envvar="RINGG_BASE_URL", default=None, help="API base URL.")
+@api_options
 @output_options
 def validate(
     files: tuple[str, ...],
@@ -405,17 +415,7 @@ def split(
     help="Upload although some rows were rejected (and ask the platform to drop invalid rows).",
 )
 @click.option("--force", is_flag=True, help="Ignore the ledger: submit again.")
-@click.option(
-    "--api-key-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="A file holding the API key (default: the RINGG_API_KEY variable).",
-)
-@click.option(
-    "--base-url",
-    envvar="RINGG_BASE_URL",
-    default=None,
-    help="API base URL (default the platform's; also RINGG_BASE_URL).",
-)
+@api_options
 @click.option(
     "--max-rows",
     type=click.IntRange(min=1),

@@ -31,7 +31,7 @@ MIN_LENGTH_FOR_NSN = 2
 MAX_LENGTH_FOR_NSN = 17
 MAX_INPUT_STRING_LENGTH = 250
 
-# Columns of the answer frame (the names of :mod:`csvprep.phones`).
+# Columns of the answer frame, which :mod:`csvprep.phones` adds to a table.
 CLEAN = "__phone_clean"
 E164 = "__phone_e164"
 TYPE = "__phone_type"

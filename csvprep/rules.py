@@ -503,4 +503,4 @@ def init(source: Any, variables_map: Mapping[str, str] | str | Path | None = Non
             continue
         seen.add(name)
         columns[name] = rows[column_name(i)]
-    return to_toml(infer(pl.DataFrame(columns)), getattr(table, "name", "the list"))
+    return to_toml(infer(pl.DataFrame(columns)), table.name)
