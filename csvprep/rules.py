@@ -141,17 +141,44 @@ def _bound(rule: Rule, bound: Any) -> Any:
     return parsed
 
 
-def checks(rule: Rule, value: pl.Expr) -> list[tuple[str, str, pl.Expr]]:
+def _empty(value: pl.Expr) -> pl.Expr:
+    return value.str.strip_chars() == ""
+
+
+def helpers(targets: Mapping[Rule, str]) -> dict[str, pl.Expr]:
+    """Columns every check of a column shares (empty, parsed value), to compute once.
+
+    Each pandera check is its own pass over the frame; without these, every check of a column
+    would strip and parse the same values again.
+    """
+    out: dict[str, pl.Expr] = {}
+    for rule, column in targets.items():
+        out[f"__empty_{column}"] = _empty(pl.col(column))
+        parsed = _parsed(pl.col(column), rule)
+        if parsed is not None:
+            out[_parsed_name(rule, column)] = parsed
+    return out
+
+
+def _parsed_name(rule: Rule, column: str) -> str:
+    return f"__parsed_{column}_{rule.type}_{rule.format or ''}"
+
+
+def checks(rule: Rule, value: pl.Expr, shared: str | None = None) -> list[tuple[str, str, pl.Expr]]:
     """(code, the rule in words, an expression True where a value passes) for each check.
+
+    ``shared`` names the column of ``value`` when the frame holds its :func:`helpers`.
 
     >>> [c for c, _, _ in checks(Rule("Age", type="integer", required=True, max=120), pl.col("a"))]
     ['rule_required', 'rule_type', 'rule_max']
     """
-    empty = value.str.strip_chars() == ""
+    empty = pl.col(f"__empty_{shared}") if shared else _empty(value)
     found: list[tuple[str, str, pl.Expr]] = []
     if rule.required:
         found.append(("rule_required", "must not be empty", ~empty))
     parsed = _parsed(value, rule)
+    if shared and parsed is not None:
+        parsed = pl.col(_parsed_name(rule, shared))
     if rule.type in ("integer", "decimal", "date", "time"):
         assert parsed is not None
         what = {
@@ -309,17 +336,22 @@ class CheckInfo:
 
 
 def pandera_schema(
-    targets: Mapping[Rule, str], extra: Mapping[str, list[pa.Check]] | None = None
+    targets: Mapping[Rule, str],
+    extra: Mapping[str, list[pa.Check]] | None = None,
+    *,
+    shared: bool = False,
 ) -> tuple[pa.DataFrameSchema, dict[tuple[str, int], CheckInfo]]:
     """A pandera schema checking each rule's column (named by ``targets``), and what each
     check (by column and position, as pandera reports failures) stands for.
+
+    With ``shared``, the checks read the :func:`helpers` columns the validated frame holds.
     """
     import pandera.polars as pa
 
     columns: dict[str, list[pa.Check]] = {k: list(v) for k, v in (extra or {}).items()}
     info: dict[tuple[str, int], CheckInfo] = {}
     for rule, column in targets.items():
-        for code, words, passes in checks(rule, pl.col(column)):
+        for code, words, passes in checks(rule, pl.col(column), column if shared else None):
             column_checks = columns.setdefault(column, [])
             info[(column, len(column_checks))] = CheckInfo(rule, code, words)
             column_checks.append(pa.Check(_vectorised(passes), name=code, error=words))

@@ -300,7 +300,7 @@ def _rule_problems(
     rows: pl.DataFrame, ruleset: RuleSet, plan: ColumnPlan, header_of: dict[int, str]
 ) -> tuple[pl.LazyFrame, list[Rule]]:
     """Problems of the column rules over ``rows``, and the rules whose column is missing."""
-    from .rules import failures, pandera_schema
+    from .rules import failures, helpers, pandera_schema
 
     by_header = {h: i for i, h in sorted(header_of.items(), reverse=True) if h}
     targets: dict[Rule, str] = {}
@@ -311,8 +311,9 @@ def _rule_problems(
             missing.append(rule)
         else:
             targets[rule] = column_name(index)
-    schema, info = pandera_schema(targets)
-    fails = failures(rows.select(sorted(set(targets.values()))), schema)
+    schema, info = pandera_schema(targets, shared=True)
+    checked = rows.select(sorted(set(targets.values()))).with_columns(**helpers(targets))
+    fails = failures(checked, schema)
     meta = [
         (
             column,
