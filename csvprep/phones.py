@@ -171,6 +171,8 @@ def repaired(value: pl.Expr) -> dict[str, pl.Expr]:
 # ASCII digits, inner spaces, hyphens and parentheses: nothing any repair would change
 _PLAIN = r"^\+?[0-9](?:[0-9 ()\-]*[0-9])?$"
 
+_SLICE = 250_000
+
 _ANSWER_SCHEMA = {
     E164: pl.String,
     TYPE: pl.String,
@@ -214,7 +216,14 @@ def answers_for(values: pl.Series, region: str) -> pl.DataFrame:
     """
     from . import phones_fast
 
-    fast = phones_fast.decide(values, region)
+    # in slices: the vectorised path's intermediate columns then cost a slice's memory, not
+    # the whole list's (every value is decided on its own, so slicing changes no answer)
+    fast = pl.concat(
+        [
+            phones_fast.decide(values.slice(i, _SLICE), region)
+            for i in range(0, max(values.len(), 1), _SLICE)
+        ]
+    )
     answers = fast.select(list(_ANSWER_SCHEMA))
     undecided = (~fast[phones_fast.DECIDED] & (values != "")).arg_true()
     rest = values[undecided]

@@ -223,13 +223,16 @@ def _split_fast(data: bytes, delimiter: str) -> Records | None:
         frame = _empty_frame(width)
     else:
         first = int(good["i"][0])
+        skip = 0
         if good.height == body.height and not (blank_lines >= first).any():
-            buf = data[int(good["offset"][0]) :]  # the usual case: the rest of the file as is
+            # the usual case: the file as is, from the first data line (no copy of it)
+            buf, skip = data, first
         else:
             buf = _join_ranges(data, good["offset"].to_list(), good["end"].to_list(), ending)
         try:
             frame = pl.read_csv(
                 buf,
+                skip_lines=skip,
                 has_header=False,
                 separator=delimiter,
                 quote_char='"',
