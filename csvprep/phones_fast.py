@@ -296,8 +296,12 @@ def decide(values: pl.Series, default_region: str) -> pl.DataFrame:
     frame = everything.filter(pl.col(CLEAN).str.len_chars() <= MAX_INPUT_STRING_LENGTH)
     # plain digits (most values) skip the label, extension and Unicode-digit steps
     is_plain = frame[CLEAN].str.contains(r"^\+?[0-9]+$")
-    plain = frame.filter(is_plain).with_columns(
-        pl.col(CLEAN).alias("__text"), pl.lit(False).alias(EXTENSION)
+    plain = frame.filter(is_plain).select(
+        _INDEX,
+        CLEAN,
+        pl.lit(False).alias(EXTENSION),
+        pl.col(CLEAN).str.strip_prefix("+").alias(_DIGITS),
+        pl.col(CLEAN).str.starts_with("+").alias(_PLUS),
     )
     text = pl.col(CLEAN).str.replace_many(_OTHER_DIGITS)
     text = text.str.replace(_LABEL, "")
@@ -308,15 +312,14 @@ def decide(values: pl.Series, default_region: str) -> pl.DataFrame:
         .with_columns(text.alias("__text"), extension.alias(EXTENSION))
         .filter(pl.col("__text").str.contains(_SHAPE) & ~pl.col(CLEAN).str.contains(";"))
     )
-    frame = pl.concat([plain, other])
-    digits = pl.col("__text").str.replace_all(r"[^0-9]", "")
-    frame = frame.select(
+    other = other.select(
         _INDEX,
         CLEAN,
         EXTENSION,
-        digits.alias(_DIGITS),
+        pl.col("__text").str.replace_all(r"[^0-9]", "").alias(_DIGITS),
         pl.col("__text").str.contains(r"^\(?\+").alias(_PLUS),
-    ).filter(pl.col(_DIGITS).str.len_chars() >= 3)
+    )
+    frame = pl.concat([plain, other]).filter(pl.col(_DIGITS).str.len_chars() >= 3)
 
     # -- the country code: after '+', after the home region's international prefix, or the
     #    home region's own code written without '+' (_maybe_extract_country_code) --
