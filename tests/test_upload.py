@@ -405,3 +405,26 @@ def test_campaign_schema_and_example_agree_with_the_checks():
     load_campaign(example)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({**SETTINGS, "number_pool_id": "p"}, schema)
+
+
+def test_resume_after_insufficient_balance_skips_the_finished_steps(server, large):
+    server.platform.balance_shape = "insufficient"
+    with api(server) as client:
+        with pytest.raises(RemoteError, match="insufficient balance"):
+            upload(large, campaign(), api=client, start_calls=True)
+        server.platform.balance_shape = "sufficient"  # the user added balance
+        upload(large, campaign(), api=client, start_calls=True)
+    assert len(server.platform.calls("POST /campaign/upload-csv")) == 1
+    assert len(server.platform.calls("GET /campaign/upload-status/{bulk_list_id}")) == 3
+    assert len(server.platform.calls("POST /campaign/check-balance/{bulk_list_id}")) == 2
+    assert len(server.platform.calls("POST /campaign/make-call-async")) == 1
+
+
+def test_resume_after_a_refused_start_sends_it_once_more(server, small):
+    server.platform.fault("POST /campaign/start", "500")
+    with api(server) as client:
+        with pytest.raises(RemoteError, match="HTTP 500"):
+            upload(small, campaign(), api=client, start_calls=True)
+        upload(small, campaign(), api=client, start_calls=True)
+    assert posts(server) == ["POST /campaign/save", "POST /campaign/start", "POST /campaign/start"]
+    assert len(server.platform.started) == 1
