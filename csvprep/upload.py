@@ -393,12 +393,17 @@ class _Run:
     dry_run: bool
     poll_timeout: float
     say: Event
+    # the file being uploaded: its name and hash in the manifest, its ledger steps, its result
+    name: str = ""
+    sha: str = ""
+    steps: dict[str, Any] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
 
     def file(self, folder: Path, entry: dict[str, Any], force: bool) -> None:
         self.name, self.sha = entry["path"], entry["sha256"]
         self.steps = {} if force else self.ledger.steps(self.name, self.sha)
         route = route_for(entry["rows"])
-        self.info: dict[str, Any] = {"path": self.name, "rows": entry["rows"], "route": route}
+        self.info = {"path": self.name, "rows": entry["rows"], "route": route}
         self.result.files.append(self.info)
         if route == "standard":
             self.standard(folder / self.name, entry["rows"])
