@@ -117,6 +117,23 @@ def api_options(f: F) -> F:
     )(f)
 
 
+def out_options(what: str) -> Callable[[F], F]:
+    """--out FOLDER and --force, for the commands that write files."""
+
+    def decorate(f: F) -> F:
+        f = click.option("--force", is_flag=True, help="Write into a folder that is not empty.")(f)
+        return click.option(
+            "--out",
+            "-o",
+            "out_dir",
+            required=True,
+            type=click.Path(file_okay=False, path_type=Path),
+            help=f"Folder for {what} (refused when not empty, unless --force).",
+        )(f)
+
+    return decorate
+
+
 class _Group(click.Group):
     """Maps csvprep's exceptions to their exit codes, with a one-line message, for every
     command."""
@@ -253,14 +270,7 @@ def validate(
 
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option(
-    "--out",
-    "-o",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the outputs (refused when not empty, unless --force).",
-)
+@out_options("the outputs")
 @validation_options
 @click.option(
     "--max-rows",
@@ -299,7 +309,6 @@ def validate(
     metavar="HH:MM-HH:MM",
     help="Hours it is acceptable to ring someone, in their own time zone.",
 )
-@click.option("--force", is_flag=True, help="Write into a folder that is not empty.")
 @output_options
 def prepare(
     file: Path,
@@ -358,15 +367,7 @@ def prepare(
     metavar="N",
     help="At most N rows a part.",
 )
-@click.option(
-    "--out",
-    "-o",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the parts.",
-)
-@click.option("--force", is_flag=True, help="Write into a folder that is not empty.")
+@out_options("the parts")
 @output_options
 def split(
     file: Path, max_rows: int, out_dir: Path, force: bool, fmt: str, quiet: bool, no_color: bool

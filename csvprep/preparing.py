@@ -8,22 +8,19 @@ reasons).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import polars as pl
 
 from . import phones
-from .calling_hours import CallWindow
 from .errors import UsageError
 from .headers import PHONE_VARIABLE
 from .problems import CODES
 from .records import LINE, RAW, ROW, column_name
 from .render import render_json
 from .report import Report
-from .rules import RuleSet
 from .splitting import (
     MANIFEST,
     file_entries,
@@ -31,7 +28,7 @@ from .splitting import (
     write_manifest,
     write_parts,
 )
-from .validation import STATUS, Checked, check
+from .validation import DEFAULT_COUNTRY_CODE, STATUS, Checked, CheckOptions, check
 from .writing import WrittenFile, csv_bytes, neutralise_formulas, prepare_out_dir, write_file
 
 # File-level problems that prepare itself repairs in the clean file.
@@ -109,25 +106,17 @@ def prepare(
     source: Any,
     out_dir: str | Path,
     *,
-    variables_map: str | Path | Mapping[str, str] | None = None,
-    country_code: str = "+91",
-    prompt: str | Path | None = None,
-    mobile_only: bool = False,
-    max_problems: int = 1000,
-    delimiter: str | None = None,
     max_rows: int | None = None,
     keep_duplicates: bool = False,
-    exclude: str | Path | None = None,
-    call_window: CallWindow | None = None,
     force: bool = False,
-    rules: str | Path | RuleSet | Mapping[str, Any] | None = None,
+    **options: Unpack[CheckOptions],
 ) -> PrepareResult:
     """Validate ``source`` and write upload-ready files into ``out_dir``.
 
     Writes ``<stem>.clean.csv`` (or ``<stem>.part-NNN.csv`` parts of at most ``max_rows``),
-    ``<stem>.rejected.csv``, ``<stem>.report.json`` and ``manifest.json``. Options are those of
-    :func:`csvprep.validate`, plus ``keep_duplicates``, ``exclude`` (a suppression file) and
-    ``call_window``.
+    ``<stem>.rejected.csv``, ``<stem>.report.json`` and ``manifest.json``. ``options`` are those
+    of :func:`csvprep.check` (``exclude``, a suppression file, and ``call_window`` among them);
+    ``keep_duplicates`` keeps repeated numbers in the clean file.
 
     >>> import tempfile
     >>> out = Path(tempfile.mkdtemp()) / "out"
@@ -136,18 +125,7 @@ def prepare(
     {'input': 4, 'clean': 2, 'rejected': 0, 'duplicates': 2, 'excluded': 0}
     """
     out = Path(out_dir)
-    checked = check(
-        source,
-        variables_map=variables_map,
-        country_code=country_code,
-        prompt=prompt,
-        mobile_only=mobile_only,
-        max_problems=max_problems,
-        delimiter=delimiter,
-        exclude=exclude,
-        call_window=call_window,
-        rules=rules,
-    )
+    checked = check(source, **options)
     if max_rows is not None and max_rows < 1:
         raise UsageError("--max-rows must be at least 1")
     prepare_out_dir(out, force)
@@ -206,7 +184,7 @@ def prepare(
             "excluded": rows.excluded,
         },
         "variables_map": effective_map,
-        "country_code": country_code,
+        "country_code": options.get("country_code", DEFAULT_COUNTRY_CODE),
         "region": checked.report.region,
         "files": file_entries(files, out),
         "rejected_file": {
@@ -218,8 +196,8 @@ def prepare(
         "settings": {
             "max_rows": max_rows,
             "keep_duplicates": keep_duplicates,
-            "mobile_only": mobile_only,
-            "exclude": str(exclude) if exclude is not None else None,
+            "mobile_only": options.get("mobile_only", False),
+            "exclude": str(exclude) if (exclude := options.get("exclude")) is not None else None,
         },
     }
     write_manifest(out, manifest)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict, Unpack
 
 import polars as pl
 
@@ -39,6 +39,22 @@ _PROBLEM_SCHEMA: dict[str, pl.DataType] = {
     "order": pl.UInt16(),
 }
 _SHOWN_VALUE_CHARS = 200
+DEFAULT_COUNTRY_CODE = "+91"
+
+
+class CheckOptions(TypedDict, total=False):
+    """The options of :func:`check`, which :func:`validate` and :func:`csvprep.prepare` take
+    too (one list, so the three cannot drift apart)."""
+
+    variables_map: str | Path | Mapping[str, str] | None
+    country_code: str
+    prompt: str | Path | None
+    mobile_only: bool
+    max_problems: int
+    delimiter: str | None
+    exclude: str | Path | None
+    call_window: CallWindow | None
+    rules: str | Path | RuleSet | Mapping[str, Any] | None
 
 
 @dataclass(frozen=True)
@@ -71,7 +87,7 @@ def check(
     source: Any,
     *,
     variables_map: str | Path | Mapping[str, str] | None = None,
-    country_code: str = "+91",
+    country_code: str = DEFAULT_COUNTRY_CODE,
     prompt: str | Path | None = None,
     mobile_only: bool = False,
     max_problems: int = 1000,
@@ -428,17 +444,7 @@ def _report(
     )
 
 
-def validate(
-    source: Any,
-    *,
-    variables_map: str | Path | Mapping[str, str] | None = None,
-    country_code: str = "+91",
-    prompt: str | Path | None = None,
-    mobile_only: bool = False,
-    max_problems: int = 1000,
-    delimiter: str | None = None,
-    rules: str | Path | RuleSet | Mapping[str, Any] | None = None,
-) -> Report:
+def validate(source: Any, **options: Unpack[CheckOptions]) -> Report:
     """Validate a contact list and return the :class:`~csvprep.Report`.
 
     ``source`` is a path (CSV, TSV or ``.xlsx``), a polars DataFrame or LazyFrame, or a pandas
@@ -446,20 +452,11 @@ def validate(
     (``+91`` or ``IN``) is the region of numbers written without one; ``prompt`` is the
     assistant's prompt text (or a :class:`~pathlib.Path` to it); ``max_problems`` bounds the
     problem details kept (counts always cover every row); ``rules`` is a rule file (see
-    :mod:`csvprep.rules`).
+    :mod:`csvprep.rules`); ``exclude`` and ``call_window`` are those of :func:`check`.
 
     >>> import polars as pl
     >>> r = validate(pl.DataFrame({"Mobile Number": ["98765 43210", "12345"]}))
     >>> r.rows.valid, r.rows.invalid, r.problems[0].code
     (1, 1, 'phone_invalid')
     """
-    return check(
-        source,
-        variables_map=variables_map,
-        country_code=country_code,
-        prompt=prompt,
-        mobile_only=mobile_only,
-        max_problems=max_problems,
-        delimiter=delimiter,
-        rules=rules,
-    ).report
+    return check(source, **options).report
