@@ -24,6 +24,7 @@ from .phones_fast import E164 as E164
 from .phones_fast import EXTENSION as EXTENSION
 from .phones_fast import MESSAGE as MESSAGE
 from .phones_fast import TYPE as TYPE
+from .phones_fast import scatter
 
 _INVISIBLE = "[\u00ad\u200b\u200c\u200d\u2060\ufeff]"
 _ODD_SPACE = "[\u00a0\u2000-\u200a\u202f\u205f\u3000]"
@@ -183,15 +184,6 @@ _ANSWER_SCHEMA = {
 }
 
 
-def _scatter(whole: pl.DataFrame, at: pl.Series, part: pl.DataFrame) -> pl.DataFrame:
-    """``whole`` with the rows at indices ``at`` replaced by ``part``'s (same columns)."""
-    if at.len() == 0:
-        return whole
-    return whole.with_columns(
-        whole[c].scatter(at, part[c].cast(whole.schema[c])) for c in part.columns
-    )
-
-
 def _repairs(raw: pl.Series) -> pl.DataFrame:
     """The repaired value (``CLEAN``) and repair flags of each value, in order.
 
@@ -203,7 +195,7 @@ def _repairs(raw: pl.Series) -> pl.DataFrame:
     whole = frame.with_columns(*flags)
     messy = frame[CLEAN].str.contains(_PLAIN).not_().arg_true()
     fixed = frame[messy].select(**repaired(pl.col(CLEAN)))
-    return _scatter(whole, messy, fixed)
+    return scatter(whole, messy, fixed)
 
 
 def answers_for(values: pl.Series, region: str) -> pl.DataFrame:
@@ -240,7 +232,7 @@ def answers_for(values: pl.Series, region: str) -> pl.DataFrame:
         },
         schema=_ANSWER_SCHEMA,
     )
-    return _scatter(answers, undecided, slow)
+    return scatter(answers, undecided, slow)
 
 
 def normalise(frame: pl.DataFrame, column: str, region: str) -> pl.DataFrame:
@@ -273,9 +265,11 @@ def normalise(frame: pl.DataFrame, column: str, region: str) -> pl.DataFrame:
             .then(pl.lit("no phone number"))
             .when(scientific)
             .then(
-                pl.format(
-                    "{}: spreadsheet scientific notation; the digits after the first few are lost",
+                pl.concat_str(
                     pl.col(column),
+                    pl.lit(
+                        ": spreadsheet scientific notation; the digits after the first few are lost"
+                    ),
                 )
             )
             .otherwise(pl.col(MESSAGE))

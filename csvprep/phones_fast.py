@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import TypeVar
 
 import polars as pl
 
@@ -65,6 +66,8 @@ _LABEL = r"^[A-Za-z][A-Za-z .:\-]*"
 _SHAPE = r"^\(?\+?[0-9](?:[0-9]|[ .\-()]{1,2}[0-9])*$"
 # An extension libphonenumber's extension pattern takes as such (its 'ext'/'x' forms).
 _EXTENSION = r"^(.*[0-9])[ ]*(?:ext|extn|x)\.?[ ]*[0-9]{1,9}$"
+
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
 _TYPE_ORDER = (
     ("premium_rate", "premium_rate"),
@@ -188,7 +191,7 @@ def _matches_desc(number: pl.Expr, desc: Desc | None) -> pl.Expr:
     if desc is None:
         return pl.lit(False)
     if desc.lengths:
-        number = pl.when(number.str.len_chars().is_in(list(desc.lengths))).then(number)
+        number = pl.when(number.str.len_bytes().is_in(list(desc.lengths))).then(number)
     return _matches(number, desc)
 
 
@@ -223,7 +226,7 @@ def _number_type(number: pl.Expr, r: Region) -> pl.Expr:
 
 def _length_result(number: pl.Expr, r: Region) -> pl.Expr:
     """``_test_number_length(number, metadata)`` for the general description."""
-    n = number.str.len_chars()
+    n = number.str.len_bytes()
     lengths = r.general.lengths
     return (
         pl.when(n.is_in(list(r.general.local)))
@@ -240,7 +243,7 @@ def _length_result(number: pl.Expr, r: Region) -> pl.Expr:
     )
 
 
-def _strip_national_prefix(frame: pl.DataFrame, src: str, dst: str, r: Region) -> pl.DataFrame:
+def _strip_national_prefix(frame: Frame, src: str, dst: str, r: Region) -> Frame:
     """``_maybe_strip_national_prefix_carrier_code`` of column ``src`` into ``dst``.
 
     Also sets ``_UNDECIDED`` where the region's transform rule would rewrite the number (left to
@@ -254,7 +257,7 @@ def _strip_national_prefix(frame: pl.DataFrame, src: str, dst: str, r: Region) -
     if r.transform:
         return frame.with_columns(number.alias(dst), matched.alias(_UNDECIDED)).drop("__np")
     only = pl.when(matched).then(number)
-    frame = frame.with_columns(only.str.slice(pl.col("__np").str.len_chars()).alias("__np_rest"))
+    frame = frame.with_columns(only.str.slice(pl.col("__np").str.len_bytes()).alias("__np_rest"))
     keep = _matches(only, r.general) & ~_matches(pl.col("__np_rest"), r.general)
     return frame.with_columns(
         pl.when(matched & ~keep).then(pl.col("__np_rest")).otherwise(number).alias(dst),
@@ -262,15 +265,96 @@ def _strip_national_prefix(frame: pl.DataFrame, src: str, dst: str, r: Region) -
     ).drop("__np", "__np_rest")
 
 
+def _with_type(frame: Frame, number: str, r: Region) -> Frame:
+    """``TYPE`` of column ``number`` (``_number_type_helper``), one column per description
+    first: they are independent, so Polars matches them in parallel."""
+    descs = [r.general, *(desc for _, desc in r.types), r.fixed_line, r.mobile]
+    flags = [f"__t{i}" for i in range(len(descs))]
+    frame = frame.with_columns(
+        _matches_desc(pl.col(number), desc).alias(flag)
+        for flag, desc in zip(flags, descs, strict=True)
+    )
+    general, *types, fixed, mobile = (pl.col(flag) for flag in flags)
+    cases = [(~general, "unknown")]
+    cases += [(found, name) for found, (name, _) in zip(types, r.types, strict=True)]
+    if r.same_mobile_and_fixed:
+        cases.append((fixed, "fixed_line_or_mobile"))
+    else:
+        cases += [
+            (fixed & mobile, "fixed_line_or_mobile"),
+            (fixed, "fixed_line"),
+            (mobile, "mobile"),
+        ]
+    return frame.with_columns(_first(cases, "unknown").alias(TYPE)).drop(flags)
+
+
+def _national_prefix(frame: Frame, r: Region) -> Frame:
+    """``_NATIONAL`` without the national prefix where parse keeps it off: only when what
+    remains has a possible length. Sets ``_UNDECIDED`` where the transform rule applies."""
+    frame = _strip_national_prefix(frame, _NATIONAL, "__stripped", r)
+    stripped = pl.col("__stripped")
+    usable = ~_length_result(stripped, r).is_in(list(_LENGTH_FAILS_STRIP))
+    national = pl.when(usable).then(stripped).otherwise(pl.col(_NATIONAL))
+    n = national.str.len_bytes()
+    in_range = (n >= MIN_LENGTH_FOR_NSN) & (n <= MAX_LENGTH_FOR_NSN) & ~pl.col(_UNDECIDED)
+    # rows out of range are left to libphonenumber: a null national number is undecided
+    return frame.with_columns(pl.when(in_range).then(national).alias(_NATIONAL)).drop(
+        "__stripped", _UNDECIDED
+    )
+
+
+def _answers(frame: Frame, main: str, *keep: str) -> Frame:
+    """The answer columns from ``_NATIONAL``, ``_CC``, ``TYPE``, ``__length`` (the
+    possible-length result by the main region of the calling code, ``main``)."""
+    decided = pl.col(_NATIONAL).is_not_null()
+    valid = decided & (pl.col(TYPE) != "unknown")
+    invalid = decided & ~valid
+    why = pl.col("__length").replace_strict(_REASONS, default="not a number in use")
+    return frame.select(
+        *keep,
+        CLEAN,
+        pl.when(valid)
+        .then(pl.concat_str(pl.lit("+"), pl.col(_CC).cast(pl.String), pl.col(_NATIONAL)))
+        .alias(E164),
+        pl.when(valid).then(pl.col(TYPE)).alias(TYPE),
+        pl.when(invalid).then(pl.lit("phone_invalid")).alias(CODE),
+        pl.when(invalid)
+        .then(
+            # concat_str, not pl.format: format panics on a column with an empty chunk
+            # (polars 2.1), which filtering can leave
+            pl.concat_str(
+                pl.lit("'"),
+                pl.col(CLEAN),
+                pl.lit("': "),
+                why,
+                pl.lit(" for +"),
+                pl.col(_CC).cast(pl.String),
+                pl.lit(f" ({main})"),
+            )
+        )
+        .alias(MESSAGE),
+        pl.when(decided).then(valid & pl.col(EXTENSION)).alias(EXTENSION),
+        pl.when(valid).then(pl.col(_CC).cast(pl.UInt16)).alias(COUNTRY),
+        decided.alias(DECIDED),
+    )
+
+
+def _one_region(frame: Frame, r: Region, *keep: str) -> Frame:
+    """Answers for rows whose calling code has one region, ``r``: that region's national
+    prefix, type and possible lengths throughout."""
+    frame = _national_prefix(frame, r)
+    frame = _with_type(frame, _NATIONAL, r)
+    frame = frame.with_columns(_length_result(pl.col(_NATIONAL), r).alias("__length"))
+    return _answers(frame, r.code, *keep)
+
+
 def _per_partition(
     frame: pl.DataFrame, key: str, step: Callable[[pl.DataFrame, str], pl.DataFrame]
 ) -> pl.DataFrame:
     """Apply ``step`` to the rows of each value of ``key`` (a region code), keeping order."""
-    if frame.height == 0:
-        return step(frame.clear(), "")
     keys = frame[key].unique()
-    if keys.len() == 1:  # the common case, one region: no copy
-        return step(frame, str(keys[0]))
+    if keys.len() <= 1:  # the common case, one region: no copy
+        return step(frame, str(keys[0]) if keys.len() else "")
     parts = [
         step(part, str(value))
         for (value,), part in frame.partition_by(key, as_dict=True, maintain_order=True).items()
@@ -278,73 +362,93 @@ def _per_partition(
     return pl.concat(parts, how="vertical_relaxed")
 
 
-def decide(values: pl.Series, default_region: str) -> pl.DataFrame:
-    """libphonenumber's answer for every value it can decide exactly, in input order.
+def _shared(frame: pl.DataFrame, cc: int) -> pl.DataFrame:
+    """Answers for rows of a calling code several regions share (1, 7, 44...): the national
+    prefix by the region parsing used, the region by ``region_code_for_number``, the type by
+    that region, the possible lengths by the main region."""
+    regions = country_codes()[cc]
+    frame = _per_partition(frame, _META, lambda part, code: _national_prefix(part, region(code)))
+    national = pl.col(_NATIONAL)
+    cases = []
+    for code in regions:
+        r = region(code)
+        found = (
+            national.str.contains(_ascii(f"^(?:{r.leading_digits})"))
+            if r.leading_digits
+            else _number_type(national, r) != "unknown"
+        )
+        cases.append((found, code))
+    frame = frame.with_columns(_first(cases, "").alias(_REGION))
 
-    Returns ``CLEAN`` (the value), ``E164``, ``TYPE``, ``CODE`` (``phone_invalid`` or null),
-    ``MESSAGE``, ``EXTENSION`` and ``COUNTRY``, as :func:`csvprep.phones.lookup` gives them,
-    and ``DECIDED``: False where the answers are null because libphonenumber must decide.
+    def classify(part: pl.DataFrame, code: str) -> pl.DataFrame:
+        if not code:
+            return part.with_columns(pl.lit("unknown").alias(TYPE))
+        return _with_type(part, _NATIONAL, region(code))
 
-    >>> decide(pl.Series(["098765 43210", "+1 650 253 0000 x12", "abc"]), "IN").rows()
-    [('098765 43210', '+919876543210', 'mobile', None, None, False, 91, True), \
-('+1 650 253 0000 x12', '+16502530000', 'fixed_line_or_mobile', None, None, True, 1, True), \
-('abc', None, None, None, None, None, None, False)]
-    """
-    codes = country_codes()
-    home = region(default_region)
-    everything = pl.DataFrame({CLEAN: values.cast(pl.String)}).with_row_index(_INDEX)
-    frame = everything.filter(pl.col(CLEAN).str.len_chars() <= MAX_INPUT_STRING_LENGTH)
+    frame = _per_partition(frame, _REGION, classify)
+    main = region(regions[0])
+    frame = frame.with_columns(_length_result(national, main).alias("__length"))
+    return _answers(frame, main.code, _INDEX)
+
+
+def _parse(values: pl.Series, home: Region) -> pl.LazyFrame:
+    """Every value's calling code (``_CC``), national number before the national prefix
+    (``_NATIONAL``, null where libphonenumber must decide) and the region whose metadata parsing
+    reads next (``_META``): ``parse`` up to ``_maybe_extract_country_code``."""
+    clean = pl.col(CLEAN)
+    plain = pl.col("__plain")
+    frame = pl.DataFrame({CLEAN: values.cast(pl.String)}).lazy()
     # plain digits (most values) skip the label, extension and Unicode-digit steps
-    is_plain = frame[CLEAN].str.contains(r"^\+?[0-9]+$")
-    plain = frame.filter(is_plain).select(
-        _INDEX,
-        CLEAN,
-        pl.lit(False).alias(EXTENSION),
-        pl.col(CLEAN).str.strip_prefix("+").alias(_DIGITS),
-        pl.col(CLEAN).str.starts_with("+").alias(_PLUS),
+    frame = frame.with_columns(clean.str.contains(r"^\+?[0-9]+$").fill_null(False).alias("__plain"))
+    frame = frame.with_columns(
+        pl.when(~plain)
+        .then(clean)
+        .str.replace_many(_OTHER_DIGITS)
+        .str.replace(_LABEL, "")
+        .alias("__text")
     )
-    text = pl.col(CLEAN).str.replace_many(_OTHER_DIGITS)
-    text = text.str.replace(_LABEL, "")
+    text = pl.col("__text")
     extension = text.str.contains(_EXTENSION)
-    text = pl.when(extension).then(text.str.extract(_EXTENSION, 1)).otherwise(text)
-    other = (
-        frame.filter(~is_plain)
-        .with_columns(text.alias("__text"), extension.alias(EXTENSION))
-        .filter(pl.col("__text").str.contains(_SHAPE) & ~pl.col(CLEAN).str.contains(";"))
+    frame = frame.with_columns(
+        pl.when(extension).then(text.str.extract(_EXTENSION, 1)).otherwise(text).alias("__text"),
+        extension.fill_null(False).alias(EXTENSION),
     )
-    other = other.select(
-        _INDEX,
-        CLEAN,
-        EXTENSION,
-        pl.col("__text").str.replace_all(r"[^0-9]", "").alias(_DIGITS),
-        pl.col("__text").str.contains(r"^\(?\+").alias(_PLUS),
+    shaped = text.str.contains(_SHAPE) & ~clean.str.contains(";", literal=True)
+    digits = (
+        pl.when(plain)
+        .then(clean.str.strip_prefix("+"))
+        .when(shaped)
+        .then(text.str.replace_all(r"[^0-9]", ""))
     )
-    frame = pl.concat([plain, other]).filter(pl.col(_DIGITS).str.len_chars() >= 3)
+    usable = (clean.str.len_chars() <= MAX_INPUT_STRING_LENGTH) & (digits.str.len_bytes() >= 3)
+    frame = frame.with_columns(
+        pl.when(usable).then(digits).alias(_DIGITS),
+        pl.when(plain)
+        .then(clean.str.starts_with("+"))
+        .otherwise(text.str.contains(r"^\(?\+"))
+        .fill_null(False)
+        .alias(_PLUS),
+    ).drop("__text", "__plain")
 
     # -- the country code: after '+', after the home region's international prefix, or the
     #    home region's own code written without '+' (_maybe_extract_country_code) --
     d = pl.col(_DIGITS)
+    if home.idd and home.idd.isdigit():
+        idd: pl.Expr = pl.when(d.str.starts_with(home.idd)).then(pl.lit(home.idd))
+    elif home.idd:
+        idd = pl.when(~pl.col(_PLUS)).then(d).str.extract(_ascii(f"^({home.idd})"), 1)
     if home.idd:
-        idd = d.str.extract(_ascii(f"^({home.idd})"), 1)
-        after = d.str.slice(idd.str.len_chars())
-        by_idd = ~pl.col(_PLUS) & idd.is_not_null() & (after.str.slice(0, 1) != "0")
+        after = d.str.slice(idd.str.len_bytes())
+        by_idd = ~pl.col(_PLUS) & idd.is_not_null() & ~after.str.starts_with("0")
     else:
         after, by_idd = d, pl.lit(False)
     international = pl.when(pl.col(_PLUS)).then(d).when(by_idd).then(after)
     frame = frame.with_columns(international.alias("__intl"))
     intl = pl.col("__intl")
-    known = [str(c) for c in codes]
-    cc_text = (
-        pl.when(intl.str.slice(0, 1).is_in(known))
-        .then(intl.str.slice(0, 1))
-        .when(intl.str.slice(0, 2).is_in(known))
-        .then(intl.str.slice(0, 2))
-        .when(intl.str.slice(0, 3).is_in(known))
-        .then(intl.str.slice(0, 3))
-    )
+    cc_text = intl.str.slice(0, 3).replace_strict(_code_prefixes(), default=None)
     frame = frame.with_columns(cc_text.alias("__cc_text"))
     undecided_intl = intl.is_not_null() & (
-        (intl.str.len_chars() <= MIN_LENGTH_FOR_NSN) | pl.col("__cc_text").is_null()
+        (intl.str.len_bytes() <= MIN_LENGTH_FOR_NSN) | pl.col("__cc_text").is_null()
     )
 
     home_cc = str(home.country_code)
@@ -363,10 +467,10 @@ def decide(values: pl.Series, default_region: str) -> pl.DataFrame:
         (undecided_intl | (own_code & pl.col(_UNDECIDED))).alias(_UNDECIDED),
     )
     without_plus = pl.col("__without_plus")
-    main_region = {c: regions[0] for c, regions in codes.items()}
-    frame = frame.filter(~pl.col(_UNDECIDED)).with_columns(
+    main_region = {c: regions[0] for c, regions in country_codes().items()}
+    frame = frame.with_columns(
         pl.when(intl.is_not_null())
-        .then(intl.str.slice(pl.col("__cc_text").str.len_chars()))
+        .then(intl.str.slice(pl.col("__cc_text").str.len_bytes()))
         .when(without_plus)
         .then(pl.col("__pot"))
         .otherwise(d)
@@ -376,98 +480,93 @@ def decide(values: pl.Series, default_region: str) -> pl.DataFrame:
         .otherwise(pl.lit(home.country_code))
         .alias(_CC),
     )
-    frame = frame.with_columns(
+    meta = (
         pl.when(intl.is_not_null() | without_plus)
         .then(pl.col(_CC).replace_strict(main_region, default=None, return_dtype=pl.String))
-        .otherwise(pl.lit(default_region))
-        .alias(_META)
+        .otherwise(pl.lit(home.code))
     )
     # non-geographic calling codes ("001") have metadata of another kind: left to the library
-    frame = frame.filter(pl.col(_META).is_not_null() & (pl.col(_META) != "001")).select(
-        _INDEX,
+    decided = ~pl.col(_UNDECIDED) & meta.is_not_null() & (meta != "001")
+    return frame.select(
         CLEAN,
         EXTENSION,
-        _NATIONAL,
+        pl.when(decided).then(pl.col(_NATIONAL)).alias(_NATIONAL),
         _CC,
-        _META,  # what the rest needs; frees the rest
+        meta.alias(_META),
     )
 
-    # -- the national prefix, kept off only when what remains has a possible length (parse) --
-    def national_prefix(part: pl.DataFrame, code: str) -> pl.DataFrame:
-        if not code:
-            return part.with_columns(pl.lit(False).alias(_UNDECIDED))
-        r = region(code)
-        part = _strip_national_prefix(part, _NATIONAL, "__stripped", r)
-        stripped = pl.col("__stripped")
-        usable = ~_length_result(stripped, r).is_in(list(_LENGTH_FAILS_STRIP))
-        return part.with_columns(
-            pl.when(usable).then(stripped).otherwise(pl.col(_NATIONAL)).alias(_NATIONAL)
-        ).drop("__stripped")
 
-    frame = _per_partition(frame, _META, national_prefix)
-    n = pl.col(_NATIONAL).str.len_chars()
-    frame = frame.filter(
-        ~pl.col(_UNDECIDED) & (n >= MIN_LENGTH_FOR_NSN) & (n <= MAX_LENGTH_FOR_NSN)
+@lru_cache(maxsize=1)
+def _code_prefixes() -> dict[str, str]:
+    """Every string of one to three digits to the calling code it starts with (country codes
+    are prefix-free, so there is at most one), for those that start with one."""
+    known = {str(c) for c in country_codes()}
+    table = {}
+    for size in (1, 2, 3):
+        for n in range(10**size):
+            text = f"{n:0{size}d}"
+            found = [text[:k] for k in (1, 2, 3) if text[:k] in known]
+            if found:
+                table[text] = found[0]
+    return table
+
+
+def scatter(whole: pl.DataFrame, at: pl.Series, part: pl.DataFrame) -> pl.DataFrame:
+    """``whole`` with the rows at indices ``at`` replaced by ``part``'s (same columns).
+
+    >>> whole = pl.DataFrame({"a": [1, 2, 3]})
+    >>> scatter(whole, pl.Series([2]), pl.DataFrame({"a": [9]}))["a"].to_list()
+    [1, 2, 9]
+    """
+    if at.len() == 0:
+        return whole
+    return whole.with_columns(
+        whole[c].scatter(at, part[c].cast(whole.schema[c])) for c in part.columns
     )
 
-    # -- the region of the number (region_code_for_number), then its type --
-    def resolve(part: pl.DataFrame, cc: str) -> pl.DataFrame:
-        regions = codes[int(cc)] if cc else ()
-        national = pl.col(_NATIONAL)
-        if len(regions) <= 1:
-            only = regions[0] if regions else None
-            return part.with_columns(pl.lit(only, dtype=pl.String).alias(_REGION))
-        cases = []
-        for code in regions:
-            r = region(code)
-            found = (
-                national.str.contains(_ascii(f"^(?:{r.leading_digits})"))
-                if r.leading_digits
-                else _number_type(national, r) != "unknown"
-            )
-            cases.append((found, code))
-        return part.with_columns(_first(cases, None).alias(_REGION))
 
-    frame = frame.with_columns(pl.col(_CC).cast(pl.String).alias("__cc_key"))
-    frame = _per_partition(frame, "__cc_key", resolve)
+def decide(values: pl.Series, default_region: str) -> pl.DataFrame:
+    """libphonenumber's answer for every value it can decide exactly, in input order.
 
-    def classify(part: pl.DataFrame, code: str) -> pl.DataFrame:
-        kind = _number_type(pl.col(_NATIONAL), region(code)) if code else pl.lit("unknown")
-        return part.with_columns(kind.alias(TYPE))
+    Returns ``CLEAN`` (the value), ``E164``, ``TYPE``, ``CODE`` (``phone_invalid`` or null),
+    ``MESSAGE``, ``EXTENSION`` and ``COUNTRY``, as :func:`csvprep.phones.lookup` gives them,
+    and ``DECIDED``: False where the answers are null because libphonenumber must decide.
 
-    frame = frame.with_columns(pl.col(_REGION).fill_null("").alias("__region_key"))
-    frame = _per_partition(frame, "__region_key", classify)
-
-    # -- why an invalid number is invalid: is_possible_number_with_reason, by the main region --
-    def reason(part: pl.DataFrame, code: str) -> pl.DataFrame:
-        if not code:
-            return part.with_columns(pl.lit(None, dtype=pl.String).alias("__length"))
-        result = _length_result(pl.col(_NATIONAL), region(code))
-        return part.with_columns(result.alias("__length"))
-
-    frame = frame.with_columns(
-        pl.col(_CC)
-        .replace_strict(main_region, default=None, return_dtype=pl.String)
-        .alias("__main")
-    )
-    frame = _per_partition(frame, "__main", reason)
-
-    valid = pl.col(TYPE) != "unknown"
-    why = pl.col("__length").replace_strict(_REASONS, default="not a number in use")
-    answers = frame.select(
-        _INDEX,
-        pl.when(valid)
-        .then(pl.concat_str(pl.lit("+"), pl.col(_CC).cast(pl.String), pl.col(_NATIONAL)))
-        .alias(E164),
-        pl.when(valid).then(pl.col(TYPE)).alias(TYPE),
-        pl.when(~valid).then(pl.lit("phone_invalid")).alias(CODE),
-        pl.when(~valid)
-        .then(pl.format("'{}': {} for +{} ({})", pl.col(CLEAN), why, pl.col(_CC), pl.col("__main")))
-        .alias(MESSAGE),
-        (valid & pl.col(EXTENSION)).alias(EXTENSION),
-        pl.when(valid).then(pl.col(_CC).cast(pl.UInt16)).alias(COUNTRY),
-        pl.lit(True).alias(DECIDED),
-    )
-    return everything.join(answers, on=_INDEX, how="left", maintain_order="left").select(
-        CLEAN, E164, TYPE, CODE, MESSAGE, EXTENSION, COUNTRY, pl.col(DECIDED).fill_null(False)
-    )
+    >>> decide(pl.Series(["098765 43210", "+1 650 253 0000 x12", "abc"]), "IN").rows()
+    [('098765 43210', '+919876543210', 'mobile', None, None, False, 91, True), \
+('+1 650 253 0000 x12', '+16502530000', 'fixed_line_or_mobile', None, None, True, 1, True), \
+('abc', None, None, None, None, None, None, False)]
+    """
+    codes = country_codes()
+    home = region(default_region)
+    parsed = _parse(values, home).collect()
+    national = pl.col(_NATIONAL)
+    # the rows of the home region's calling code, nearly all of a real list, are answered in
+    # place, in one query, when that code has one region; the others in groups by code
+    if len(codes[home.country_code]) == 1:
+        here = pl.col(_CC) == home.country_code
+        answers = _one_region(parsed.lazy().with_columns(pl.when(here).then(national)), home)
+        elsewhere = ~here & national.is_not_null()
+    else:
+        answers = _answers(
+            parsed.lazy().with_columns(
+                pl.lit(None, dtype=pl.String).alias(_NATIONAL),
+                pl.lit(None, dtype=pl.String).alias(TYPE),
+                pl.lit(None, dtype=pl.String).alias("__length"),
+            ),
+            "",
+        )
+        elsewhere = national.is_not_null()
+    whole = answers.collect()
+    rest = parsed.with_row_index(_INDEX).filter(elsewhere)
+    if rest.height == 0:
+        return whole
+    parts = []
+    for (cc,), part in rest.partition_by(_CC, as_dict=True).items():
+        regions = codes[int(str(cc))]
+        if len(regions) == 1:
+            parts.append(_one_region(part.lazy(), region(regions[0]), _INDEX).collect())
+        else:
+            parts.append(_shared(part, int(str(cc))))
+    found = pl.concat(parts)
+    return scatter(whole, found[_INDEX], found.drop(_INDEX))

@@ -94,15 +94,21 @@ def _read_frame(source: Any) -> Table:
             )
         source = pl.from_pandas(source.astype("string"))
     headers = tuple(str(c) for c in source.columns)
-    frame = source.select(
-        pl.col(c).cast(pl.String).fill_null("").alias(column_name(i))
-        for i, c in enumerate(source.columns)
-    ).with_columns(
-        pl.int_range(1, source.height + 1, dtype=pl.UInt32).alias(ROW),
-        pl.int_range(2, source.height + 2, dtype=pl.UInt32).alias(LINE),
-        pl.lit(None, dtype=pl.String).alias(DEFECT),
-        pl.lit(None, dtype=pl.String).alias(RAW),
-        pl.lit(None, dtype=pl.String).alias(NOTE),
+    # one chunk: a caller's filtered frame can hold empty chunks, on which some Polars string
+    # functions panic (pl.format in polars 2.1)
+    frame = (
+        source.rechunk()
+        .select(
+            pl.col(c).cast(pl.String).fill_null("").alias(column_name(i))
+            for i, c in enumerate(source.columns)
+        )
+        .with_columns(
+            pl.int_range(1, source.height + 1, dtype=pl.UInt32).alias(ROW),
+            pl.int_range(2, source.height + 2, dtype=pl.UInt32).alias(LINE),
+            pl.lit(None, dtype=pl.String).alias(DEFECT),
+            pl.lit(None, dtype=pl.String).alias(RAW),
+            pl.lit(None, dtype=pl.String).alias(NOTE),
+        )
     )
     return Table(name="<dataframe>", headers=headers, frame=frame)
 

@@ -208,3 +208,21 @@ _char = st.sampled_from([*"0123456789+-() .x", "ext", "tel:", "०", "٣", "Ｏ"
 @given(parts=st.lists(_char, max_size=24), region=st.sampled_from(REGIONS))
 def test_property_any_string_any_region(parts, region):
     assert disagreements(region, ["".join(parts)]) == []
+
+
+@settings(max_examples=100 * SCALE, deadline=None)
+@given(
+    values=st.lists(st.lists(_char, max_size=24).map("".join), min_size=2, max_size=30),
+    region=st.sampled_from(["IN", "US", "GB", "RU", "SG", "FR"]),
+)
+def test_property_lists_mixing_calling_codes(values, region):
+    # several values at once: the rows of other calling codes are answered apart from the
+    # home region's and put back in place
+    assert disagreements(region, values) == []
+
+
+def test_rows_of_a_shared_calling_code_after_a_filter_leave_no_empty_chunk_behind():
+    # the first two values are undecided, so the rows answered apart start in the second
+    # internal chunk: Polars' pl.format panicked on the empty first one
+    values = ["x3.", ".9+261-8/+7e+82)", "13)8", "902)8-65)0"]
+    assert disagreements("US", values) == []

@@ -89,6 +89,16 @@ def test_sources_path_polars_lazy_and_pandas_agree():
         assert [p.line for p in report.problems] == [p.line for p in path_report.problems]
 
 
+def test_a_filtered_frame_with_an_empty_chunk_validates():
+    first = pl.DataFrame({"Mobile Number": ["junk", "1e5"]})
+    second = pl.DataFrame({"Mobile Number": ["1.5e10", "98765 43210"]})
+    frame = pl.concat([first, second], rechunk=False).filter(pl.Series([False, False, True, True]))
+    assert frame["Mobile Number"].n_chunks() == 2  # the first one empty
+    report = validate(frame)
+    assert (report.rows.valid, report.rows.invalid) == (1, 1)
+    assert report.problems[0].code == "phone_scientific_notation"
+
+
 def test_pandas_float_numbers_and_missing_values_are_named():
     # a numeric column with a gap is float64 in pandas: 919876543210.0, the Excel damage
     frame = pd.DataFrame({"Mobile Number": [919876543210, None], "Name": ["A", "B"]})
