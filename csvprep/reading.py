@@ -123,7 +123,7 @@ def _read_path(path: Path, delimiter: str | None, require_rows: bool) -> Table:
         data = path.read_bytes()
     except OSError as e:
         raise InputError(f"{name}: cannot be read ({e.strerror})") from None
-    if not data.strip():
+    if data.isspace() or not data:  # not strip(): that copies the whole file
         raise InputError(f"{name}: file is empty")
     if data.startswith(b"PK\x03\x04"):
         if path.suffix.lower() in (".xlsx", ".xlsm") or b"xl/workbook" in data[:65536]:

@@ -57,6 +57,9 @@ class Records:
 
 
 # zlib headers (0x78 then a check byte) and gzip: Polars decompresses input that starts so
+# wider records are checked by counting cells instead of one regex of that many fields
+_EXACT_WIDTH = 200
+
 _COMPRESSED = {b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda", b"\x1f\x8b"}
 
 
@@ -138,10 +141,12 @@ def _split_fast(data: bytes, delimiter: str) -> Records | None:
         return None  # Polars would take text that starts like this ("x^") for a zlib stream
     if b"\0" in data:
         return None  # NUL bytes: the exact path names the records that hold them
-    crlf = data.count(b"\r\n")
-    if data.count(b"\r") != crlf or (crlf and crlf != data.count(b"\n")):
-        return None  # a lone CR or mixed line ends
-    ending = 2 if crlf else 1
+    ending = 1
+    if b"\r" in data:  # counted only then: each count is a pass over the whole file
+        crlf = data.count(b"\r\n")
+        if data.count(b"\r") != crlf or crlf != data.count(b"\n"):
+            return None  # a lone CR or mixed line ends
+        ending = 2
     # Polars reads the lines (a NUL separator never occurs, no quoting), in parallel; CRs of
     # CRLF are dropped, an empty line is null.
     try:
@@ -184,28 +189,7 @@ def _split_fast(data: bytes, delimiter: str) -> Records | None:
             (pl.col("offset") + pl.col("bytes")).alias("end"),
             pl.col("l").is_null().alias("blank"),
         )
-    del lines  # the text of every line: keep only numbers from here on
-    d = re.escape(delimiter)
-    field = f'"(?:[^"]|"")*"|[^"{d}]*'
-    line = pl.col("l").fill_null("")
-    quoted = line.str.contains('"', literal=True)
-    conforming = line.str.contains(f"^(?:{field})(?:{d}(?:{field}))*$")
-    # delimiters inside quotes do not count; only records with a quoted value that holds a
-    # delimiter pay for removing the quoted values before counting
-    holds = line.str.contains(f'(?:^|{d})"(?:[^"]|"")*{d}')
-    inside = pl.when(holds).then(line).str.replace_all('"(?:[^"]|"")*"', "")
-    cells = (
-        pl.coalesce(
-            inside.str.count_matches(delimiter, literal=True),
-            line.str.count_matches(delimiter, literal=True),
-        )
-        + 1
-    )
-    records = records.select(
-        "i", "offset", "end", "blank", cells.alias("cells"), (~quoted | conforming).alias("rfc")
-    )
-    if not records["rfc"].all():
-        return None  # quotes that are not RFC 4180: the exact path reads them as Python does
+    del lines
     blank_lines = records.filter(pl.col("blank"))["i"]
     records = records.filter(~pl.col("blank"))
     if records.height == 0:
@@ -213,11 +197,29 @@ def _split_fast(data: bytes, delimiter: str) -> Records | None:
     header_row = records.row(0, named=True)
     header = _parse_one(data[header_row["offset"] : header_row["end"]].decode("utf-8"), delimiter)
     width = len(header)
-    body = records.slice(1).with_columns(
-        pl.int_range(1, records.height, dtype=pl.UInt32).alias(ROW),
+    d = re.escape(delimiter)
+    field = f'"(?:[^"]|"")*"|[^"{d}]*'
+    line = pl.col("l")
+    # one regex pass settles nearly every record: RFC 4180 quotes and exactly the header's
+    # number of cells (delimiters inside quotes do not count); only the others are looked at
+    # again, for their quotes (the pattern grows with the width: very wide files count cells)
+    quoted = line.str.contains('"', literal=True)
+    conforming = line.str.contains(f"^(?:{field})(?:{d}(?:{field}))*$")
+    if width <= _EXACT_WIDTH:
+        exact = line.str.contains(f"^(?:{field})(?:{d}(?:{field})){{{width - 1}}}$")
+    else:
+        unquoted = pl.when(quoted).then(line.str.replace_all('"(?:[^"]|"")*"', "")).otherwise(line)
+        exact = conforming & (unquoted.str.count_matches(delimiter, literal=True) == width - 1)
+    body = records.with_columns(
+        pl.int_range(0, records.height, dtype=pl.UInt32).alias(ROW),
         (pl.col("i") + 1).cast(pl.UInt32).alias(LINE),
-        (pl.col("cells") == width).alias("good"),
+        (exact & (pl.int_range(pl.len()) > 0)).alias("good"),  # the header is checked below
     )
+    others = body.filter(~pl.col("good"))
+    if not others.select((~quoted | conforming).all()).item():
+        return None  # quotes that are not RFC 4180: the exact path reads them as Python does
+    body = body.slice(1).select("i", "offset", "end", ROW, LINE, "good")
+    del records, others
     good = body.filter(pl.col("good"))
     if good.height == 0:
         frame = _empty_frame(width)

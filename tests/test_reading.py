@@ -9,7 +9,15 @@ from hypothesis import strategies as st
 
 from csvprep import InputError, UsageError
 from csvprep.reading import read_table, sniff_delimiter
-from csvprep.records import DEFECT, LINE, ROW, _split_exact, split_records
+from csvprep.records import (
+    _EXACT_WIDTH,
+    DEFECT,
+    LINE,
+    ROW,
+    _split_exact,
+    _split_fast,
+    split_records,
+)
 
 EXPECTED_FIRST = ("+919876543210", "Aarav Sharma", "POL-1001", "20/10/2026")
 HEADER = ("Mobile Number", "Name", "Policy ID", "Due Date")
@@ -183,3 +191,22 @@ def test_fast_path_equals_exact_path_and_python_csv(width, data, delimiter, newl
 def test_ragged_and_nul_records_agree_between_paths():
     raw = b"a,b\n1,2\n3\n\n4,5,6\n7,\x008\n9,10"
     assert split_records(raw, ",").frame.equals(_split_exact(raw, ",").frame)
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(
+    width=st.sampled_from([1, 2, 3, _EXACT_WIDTH + 1]),
+    data=st.data(),
+    delimiter=st.sampled_from([",", "\t"]),
+)
+def test_ragged_records_are_found_by_the_fast_path_as_by_the_exact_one(width, data, delimiter):
+    # wider than _EXACT_WIDTH, cells are counted rather than matched by one regex
+    header = [f"h{i}" for i in range(width)]
+    sizes = st.integers(max(1, width - 2), width + 2)
+    value = st.text(alphabet=st.sampled_from(list('ab ,"\n\t1é')), max_size=6)  # no lone CR
+    rows = data.draw(st.lists(sizes.flatmap(lambda n: st.lists(value, min_size=n, max_size=n))))
+    rows = [r for r in rows if r != [""]]
+    raw = _write_csv([header, *rows], delimiter, "\n")
+    fast = _split_fast(raw, delimiter)
+    assert fast is not None  # well-formed quotes: the fast path must take it
+    assert fast.frame.equals(_split_exact(raw, delimiter).frame)
