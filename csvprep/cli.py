@@ -78,9 +78,11 @@ class Output:
         self.fmt, self.quiet = fmt, quiet
         self.color = not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
 
-    def text(self, text: str) -> None:
+    def text(self, render: Callable[[], str]) -> None:
+        """Print what ``render`` makes, unless quiet: then it is not even made (rich's import
+        and the layout cost a pre-commit hook's run time for nothing)."""
         if not self.quiet:
-            click.echo(text, nl=False)
+            click.echo(render(), nl=False)
 
 
 def output_options(f: F) -> F:
@@ -260,7 +262,7 @@ def validate(
         reports.append(report)
         worst = max(worst, report.exit_code(settings["strict"]))
         if fmt == "text":
-            out.text(render_text(report, color=out.color))
+            out.text(lambda: render_text(report, color=out.color))
         elif fmt == "github":
             click.echo(render_github(report), nl=False)
     if fmt == "json" and reports:
@@ -354,7 +356,7 @@ def prepare(
     elif fmt == "github":
         click.echo(render_github(result.report), nl=False)
     else:
-        out.text(render_prepared(result, color=out.color))
+        out.text(lambda: render_prepared(result, color=out.color))
     sys.exit(result.exit_code(settings["strict"]))
 
 
@@ -385,7 +387,7 @@ def split(
         payload = result.manifest or {"problems": [p.to_dict() for p in result.problems]}
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
-        out.text(render_split(result, str(file)))
+        out.text(lambda: render_split(result, str(file)))
     sys.exit(result.exit_code())
 
 
