@@ -8,6 +8,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -262,7 +263,7 @@ def validate(
         reports.append(report)
         worst = max(worst, report.exit_code(settings["strict"]))
         if fmt == "text":
-            out.text(lambda: render_text(report, color=out.color))
+            out.text(partial(render_text, report, color=out.color))
         elif fmt == "github":
             click.echo(render_github(report), nl=False)
     if fmt == "json" and reports:
@@ -356,7 +357,7 @@ def prepare(
     elif fmt == "github":
         click.echo(render_github(result.report), nl=False)
     else:
-        out.text(lambda: render_prepared(result, color=out.color))
+        out.text(partial(render_prepared, result, color=out.color))
     sys.exit(result.exit_code(settings["strict"]))
 
 
@@ -387,7 +388,7 @@ def split(
         payload = result.manifest or {"problems": [p.to_dict() for p in result.problems]}
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
-        out.text(lambda: render_split(result, str(file)))
+        out.text(partial(render_split, result, str(file)))
     sys.exit(result.exit_code())
 
 

@@ -12,6 +12,7 @@ import codecs
 import csv
 import io
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,128 @@ def read_table(source: Any, *, delimiter: str | None = None, require_rows: bool 
     if isinstance(source, (str, os.PathLike)):
         return _read_path(Path(source), delimiter, require_rows)
     return _read_frame(source)
+
+
+#: How much of a big file is read at a time: about 1.3M rows of a four-column list.
+BATCH_BYTES = 64 * 2**20
+
+
+class NotStreamable(Exception):
+    """A big file that must be read whole after all (not UTF-8, or quotes only the exact
+    path reads): raised before or between batches; start again with :func:`read_table`."""
+
+
+def read_batches(
+    source: Any, *, delimiter: str | None = None, batch_bytes: int | None = BATCH_BYTES
+) -> Iterator[Table]:
+    """The table in batches of whole records, so memory stays bounded however big the file.
+
+    Every batch is a :class:`Table` with the file's header and its rows numbered (row and
+    line) as in the whole file. Small files, frames, workbooks and ``batch_bytes=None`` come as
+    one batch, as :func:`read_table` reads them. A UTF-8 file with LF or CRLF line ends is
+    read a batch at a time; if one turns out to need the whole-file reader (bytes that are not
+    UTF-8, quotes only Python's csv module follows) :class:`NotStreamable` is raised.
+
+    >>> import polars as pl
+    >>> [t.rows for t in read_batches(pl.DataFrame({"Mobile Number": ["+919876543210"]}))]
+    [1]
+    """
+    if (
+        batch_bytes is None
+        or not isinstance(source, (str, os.PathLike))
+        or not Path(source).is_file()
+        or Path(source).stat().st_size <= batch_bytes
+    ):
+        yield read_table(source, delimiter=delimiter)
+        return
+    with Path(source).open("rb") as f:
+        yield from _batches(f, str(source), delimiter, batch_bytes)
+
+
+def _batches(f: io.BufferedReader, name: str, delimiter: str | None, size: int) -> Iterator[Table]:
+    chunk = f.read(size)
+    bom = chunk.startswith(codecs.BOM_UTF8)
+    if bom:
+        chunk = chunk[len(codecs.BOM_UTF8) :]
+    if chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\0" in chunk[:8192]:
+        raise NotStreamable
+    sample = chunk[:65536].decode("utf-8", errors="ignore")
+    ending = _line_ending(sample)
+    if ending not in ("LF", "CRLF"):
+        raise NotStreamable
+    delimiter = delimiter or sniff_delimiter(sample)
+    prefix = _header_prefix(chunk)  # the lines up to the header's end, put before each batch
+    lines_before = rows_before = 0
+    first: Table | None = None
+    while chunk:
+        more = f.read(size)
+        cut = _record_end(chunk) if more else len(chunk)
+        while cut < 0:  # one record longer than a batch: read on until it ends
+            extra = f.read(size)
+            chunk, more = chunk + more, extra
+            cut = _record_end(chunk) if more else len(chunk)
+        batch, chunk = chunk[:cut], chunk[cut:] + more
+        if not batch.isascii():
+            try:
+                codecs.utf_8_decode(batch, "strict", True)
+            except UnicodeDecodeError:
+                raise NotStreamable from None
+        text = batch if first is None else prefix + batch
+        records = split_records(text, delimiter, exact=False)
+        if records is None:
+            raise NotStreamable
+        frame = records.frame
+        if first is not None:
+            frame = frame.with_columns(
+                pl.col(ROW) + rows_before,
+                pl.col(LINE) + (lines_before - prefix.count(b"\n")),
+            )
+        table = Table(
+            name=name,
+            headers=tuple(records.header),
+            frame=frame,
+            encoding="utf-8-sig" if bom else "utf-8",
+            delimiter=delimiter,
+            line_ending=ending,
+            header_line=records.header_line if first is None else first.header_line,
+        )
+        first = first or table
+        rows_before += frame.height
+        lines_before += batch.count(b"\n")
+        yield table
+    if first is not None and rows_before == 0:
+        raise _no_rows(name, first.header_line)
+
+
+def _header_prefix(chunk: bytes) -> bytes:
+    """The bytes up to the end of the first non-blank record (the header)."""
+    pos = quotes = 0
+    seen = False
+    while True:
+        end = chunk.find(b"\n", pos)
+        if end < 0:
+            raise NotStreamable
+        line = chunk[pos:end]
+        quotes += line.count(b'"')
+        seen = seen or line not in (b"", b"\r")
+        pos = end + 1
+        if seen and quotes % 2 == 0:
+            return chunk[:pos]
+
+
+def _record_end(chunk: bytes) -> int:
+    """Where the last whole record of ``chunk`` ends (after a line end outside quotes), or -1.
+
+    >>> _record_end(b'a,b\\n"x\\ny",1\\n"open\\n')
+    12
+    """
+    total, tail, after = chunk.count(b'"'), 0, len(chunk)
+    while (end := chunk.rfind(b"\n", 0, after)) >= 0:
+        tail += chunk.count(b'"', end, after)
+        if (total - tail) % 2 == 0:
+            return end + 1
+        after = end
+    return -1
 
 
 def _read_frame(source: Any) -> Table:
@@ -193,6 +316,9 @@ def _decode_cp1252(body: bytes, whole: bytes, bad: int, name: str) -> tuple[byte
 
 
 def _line_ending(sample: str) -> str:
+    # the sample may end between the CR and LF of a CRLF
+    if (last := sample.rfind("\n")) >= 0:
+        sample = sample[: last + 1]
     crlf = sample.count("\r\n")
     lf = sample.count("\n") - crlf
     cr = sample.count("\r") - crlf
@@ -251,7 +377,7 @@ def _read_text(
     except BadHeaderError as e:
         raise InputError(f"{name}: {e}") from None
     if require_rows and records.frame.height == 0:
-        raise InputError(f"{name}: has a header (line {records.header_line}) but no data rows")
+        raise _no_rows(name, records.header_line)
     return Table(
         name=name,
         headers=tuple(records.header),
@@ -262,6 +388,10 @@ def _read_text(
         notes=tuple(notes),
         header_line=records.header_line,
     )
+
+
+def _no_rows(name: str, header_line: int) -> InputError:
+    return InputError(f"{name}: has a header (line {header_line}) but no data rows")
 
 
 def _read_xlsx(path: Path) -> Table:

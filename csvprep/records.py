@@ -21,7 +21,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, overload
 
 import polars as pl
 
@@ -74,15 +74,23 @@ class BadHeaderError(Exception):
         super().__init__(f"the header (line {line}) {why}; fix the header row or re-export")
 
 
-def split_records(data: bytes, delimiter: str) -> Records:
+@overload
+def split_records(data: bytes, delimiter: str) -> Records: ...
+@overload
+def split_records(data: bytes, delimiter: str, *, exact: Literal[False]) -> Records | None: ...
+def split_records(data: bytes, delimiter: str, *, exact: bool = True) -> Records | None:
     """Split UTF-8 ``data`` (no BOM, LF or CRLF line ends) into a header and data records.
+
+    With ``exact=False``, None where only the exact path could read the data.
 
     >>> r = split_records(b'Name,Mobile Number\\n"Doe, J",+919876543210\\n', ",")
     >>> r.header, r.frame.select("c0", "__line").rows()
     (['Name', 'Mobile Number'], [('Doe, J', 2)])
     """
     fast = _split_fast(data, delimiter)
-    return fast if fast is not None else _split_exact(data, delimiter)
+    if fast is not None or not exact:
+        return fast
+    return _split_exact(data, delimiter)
 
 
 def _empty_frame(width: int) -> pl.DataFrame:

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from csvprep import InputError, UsageError
-from csvprep.reading import read_table, sniff_delimiter
+from csvprep.reading import NotStreamable, read_batches, read_table, sniff_delimiter
 from csvprep.records import (
     _EXACT_WIDTH,
     DEFECT,
@@ -210,3 +210,43 @@ def test_ragged_records_are_found_by_the_fast_path_as_by_the_exact_one(width, da
     fast = _split_fast(raw, delimiter)
     assert fast is not None  # well-formed quotes: the fast path must take it
     assert fast.frame.equals(_split_exact(raw, delimiter).frame)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(
+    data=st.data(),
+    newline=st.sampled_from(["\n", "\r\n"]),
+    batch=st.integers(16, 64),  # the header must end within the first batch
+    blank_lead=st.booleans(),
+)
+def test_batches_number_rows_and_lines_as_the_whole_file(
+    tmp_path_factory, data, newline, batch, blank_lead
+):
+    value = st.text(alphabet=st.sampled_from(list('ab ,"\n1é')), max_size=5)
+    sizes = st.integers(1, 3)
+    rows = data.draw(st.lists(sizes.flatmap(lambda n: st.lists(value, min_size=n, max_size=n))))
+    rows = [r for r in rows if r != [""]]
+    raw = _write_csv([["h0", "h1"], *rows], ",", newline)
+    raw = (newline.encode() if blank_lead else b"") + raw + newline.encode()  # blank lines
+    path = tmp_path_factory.mktemp("batches") / "list.csv"
+    path.write_bytes(raw)
+    if not rows:
+        for read in (read_table, lambda p: list(read_batches(p, batch_bytes=batch))):
+            with pytest.raises(InputError, match="no data rows"):
+                read(path)
+        return
+    whole = read_table(path).frame
+    try:
+        batches = list(read_batches(path, batch_bytes=batch))
+    except NotStreamable:  # only where the whole file needs the exact reader too
+        assert split_records(raw, ",", exact=False) is None
+        return
+    assert all(t.headers == ("h0", "h1") for t in batches)
+    assert pl.concat([t.frame for t in batches]).equals(whole)
+
+
+def test_a_big_file_that_is_not_utf8_is_read_whole(tmp_path):
+    path = tmp_path / "cp1252.csv"
+    path.write_bytes(b"Name,Mobile Number\n" + b"Jos\xe9,+919876543210\n" * 20)
+    with pytest.raises(NotStreamable):
+        list(read_batches(path, batch_bytes=64))
