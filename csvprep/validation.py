@@ -6,7 +6,9 @@ returns the annotated rows with the report; :func:`validate` returns just the re
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+from collections import Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypedDict, Unpack
@@ -18,12 +20,12 @@ from .calling_hours import LOCAL_WINDOW, CallWindow, local_windows, time_zones
 from .errors import ConfigError, UsageError
 from .headers import PHONE_VARIABLE, ColumnPlan, load_variables_map, plan_columns
 from .problems import CODES, SEVERITY_ORDER, Problem
-from .reading import Table, read_table
+from .reading import BATCH_BYTES, NotStreamable, Table, read_batches
 from .records import DEFECT, LINE, NOTE, RAW, ROW, column_name
 from .report import Report, RowCounts
 from .routing import route_for
 from .rules import Rule, RuleSet, load_rules
-from .suppression import load_suppression
+from .suppression import Suppression, load_suppression
 
 STATUS = "__status"
 Status = Literal["valid", "invalid", "duplicate", "excluded"]
@@ -107,34 +109,230 @@ def check(
     >>> c.frame["__status"].to_list()
     ['valid', 'duplicate']
     """
-    if max_problems < 0:
-        raise UsageError("max_problems must be 0 or more")
-    region = phones.region_for(country_code)
-    vmap = load_variables_map(variables_map) if variables_map is not None else None
-    prompt_text = _read_prompt(prompt)
-    suppression = load_suppression(exclude, region) if exclude is not None else None
-    ruleset = rules if isinstance(rules, RuleSet) or rules is None else load_rules(rules)
-    table = read_table(source, delimiter=delimiter)
-    notes = list(table.notes)
-    frame = table.frame
-    width = len(table.headers)
-    cells = [column_name(i) for i in range(width)]
-
-    blank_header_columns = [i for i, h in enumerate(table.headers) if not h.strip()]
-    empty_columns = [
-        i
-        for i in blank_header_columns
-        if not frame.select((pl.col(column_name(i)).str.strip_chars() != "").any()).item()
-    ]
-    plan = plan_columns(
-        table.headers,
-        vmap,
-        prompt_text,
-        header_line=table.header_line,
-        empty_columns=empty_columns,
+    return _check(
+        source,
+        True,
+        variables_map=variables_map,
+        country_code=country_code,
+        prompt=prompt,
+        mobile_only=mobile_only,
+        max_problems=max_problems,
+        delimiter=delimiter,
+        exclude=exclude,
+        call_window=call_window,
+        rules=rules,
     )
 
+
+@dataclass(frozen=True)
+class _Context:
+    """What every batch is checked against."""
+
+    region: str
+    plan: ColumnPlan
+    headers: dict[int, str]
+    mobile_only: bool
+    suppression: Suppression | None
+    call_window: CallWindow | None
+    ruleset: RuleSet | None
+
+
+def _check(source: Any, keep_rows: bool, **options: Unpack[CheckOptions]) -> Checked:
+    """:func:`check`, batch by batch for big files. Without ``keep_rows`` (what
+    :func:`validate` needs) only the counts, the duplicate keys and the first problems outlive
+    a batch, so memory stays bounded whatever the file's size."""
+    max_problems = options.get("max_problems", 1000)
+    if max_problems < 0:
+        raise UsageError("max_problems must be 0 or more")
+    region = phones.region_for(options.get("country_code", DEFAULT_COUNTRY_CODE))
+    variables_map = options.get("variables_map")
+    vmap = load_variables_map(variables_map) if variables_map is not None else None
+    prompt_text = _read_prompt(options.get("prompt"))
+    exclude = options.get("exclude")
+    suppression = load_suppression(exclude, region) if exclude is not None else None
+    rules = options.get("rules")
+    ruleset = rules if isinstance(rules, RuleSet) or rules is None else load_rules(rules)
+    # a unique rule compares every row with every other: such files are read whole
+    whole = ruleset is not None and any(rule.unique for rule in ruleset.rules)
+    batch_bytes = None if whole or keep_rows else BATCH_BYTES
+    delimiter = options.get("delimiter")
+    while True:
+        try:
+            tables = read_batches(source, delimiter=delimiter, batch_bytes=batch_bytes)
+            first = next(tables)
+            plan = plan_columns(first.headers, vmap, prompt_text, header_line=first.header_line)
+            context = _Context(
+                region=region,
+                plan=plan,
+                headers={i: h.strip() for i, h in enumerate(first.headers)},
+                mobile_only=options.get("mobile_only", False),
+                suppression=suppression,
+                call_window=options.get("call_window"),
+                ruleset=ruleset,
+            )
+            return _run(first, tables, context, keep_rows, max_problems, vmap, prompt_text)
+        except NotStreamable:
+            batch_bytes = None  # read it whole after all
+
+
+def _run(
+    first: Table,
+    rest: Iterator[Table],
+    context: _Context,
+    keep_rows: bool,
+    max_problems: int,
+    vmap: Mapping[str, str] | None,
+    prompt_text: str | None,
+) -> Checked:
+    blank = [i for i, h in enumerate(first.headers) if not h.strip()]
+    filled: set[int] = set()  # blank-header columns with a value somewhere
+    frames: list[pl.DataFrame] = []
+    kept: list[pl.DataFrame] = []
+    candidates: list[pl.DataFrame] = []
+    counts: Counter[str] = Counter()
+    warnings: Counter[str] = Counter()
+    rows = invalid = excluded = 0
+    order = 0
+    for table in itertools.chain([first], rest):
+        frame = table.frame
+        filled |= {
+            i
+            for i in blank
+            if frame.select((pl.col(column_name(i)).str.strip_chars() != "").any()).item()
+        }
+        frame, checks = _batch(frame, context)
+        order = len(checks)
+        problems = (
+            pl.concat(checks).sort(ROW, "order").collect()
+            if checks
+            else pl.DataFrame(schema=_PROBLEM_SCHEMA)
+        )
+        counts.update(_value_counts(problems["code"]))
+        warnings.update(_value_counts(problems.filter(pl.col("level") == "warning")["code"]))
+        rows += frame.height
+        invalid += int(frame["__error"].sum())
+        excluded += int((~frame["__error"] & frame["__excluded"]).sum())
+        candidates.append(
+            frame.filter(
+                ~pl.col("__error") & ~pl.col("__excluded") & pl.col(phones.E164).is_not_null()
+            ).select(ROW, LINE, phones.E164)
+        )
+        if keep_rows:
+            frames.append(frame)
+            kept.append(problems)
+        else:
+            kept = [pl.concat([*kept, problems.head(max_problems)]).head(max_problems)]
+        del frame, problems
+
+    plan = context.plan
+    if blank:
+        plan = plan_columns(
+            first.headers,
+            vmap,
+            prompt_text,
+            header_line=first.header_line,
+            empty_columns=[i for i in blank if i not in filled],
+        )
     file_problems = list(plan.problems)
+    notes = list(first.notes)
+    ruleset, suppression = context.ruleset, context.suppression
+    if ruleset is not None and ruleset.rules:
+        file_problems += [
+            Problem(
+                "rule_column_missing",
+                f"{rule.label} of {ruleset.source} is not in the file",
+                line=first.header_line,
+                column=rule.target,
+            )
+            for rule in _missing_rules(ruleset, plan, context.headers)
+        ]
+    if suppression is not None and suppression.unusable and plan.phone_index is not None:
+        notes.append(
+            f"{suppression.unusable:,} values of the suppression list "
+            f"{suppression.source} are not valid numbers and suppress nothing"
+        )
+
+    everyone = pl.concat(candidates)
+    repeats = _repeats(everyone)
+    if plan.phone_index is not None and repeats.height:
+        found = repeats.select(
+            ROW,
+            LINE,
+            pl.lit(context.headers[plan.phone_index], dtype=pl.String).alias("column"),
+            pl.lit("duplicate_number").alias("code"),
+            pl.col(phones.E164).alias("value"),
+            pl.format(
+                "{} is already on line {}", pl.col(phones.E164), pl.col("__first_line")
+            ).alias("message"),
+            pl.lit(None, dtype=pl.String).alias("level"),
+            pl.lit(order, dtype=pl.UInt16).alias("order"),
+        )
+        counts["duplicate_number"] += found.height
+        kept.append(found)
+    problems = pl.concat(kept).sort(ROW, "order") if kept else pl.DataFrame(schema=_PROBLEM_SCHEMA)
+    counted = RowCounts(
+        total=rows,
+        valid=everyone.height - repeats.height,
+        invalid=invalid,
+        duplicate=repeats.height,
+        excluded=excluded,
+    )
+    if keep_rows:  # then there is one batch: the whole file
+        frame = (
+            pl.concat(frames)
+            .with_columns(
+                pl.when(pl.col("__error"))
+                .then(pl.lit("invalid"))
+                .when(pl.col("__excluded"))
+                .then(pl.lit("excluded"))
+                .when(pl.col(ROW).is_in(repeats[ROW].implode()))
+                .then(pl.lit("duplicate"))
+                .otherwise(pl.lit("valid"))
+                .alias(STATUS)
+            )
+            .drop("__error", "__excluded")
+        )
+    else:
+        frame = pl.DataFrame()  # validate keeps no rows
+    report = _report(
+        first,
+        plan,
+        file_problems,
+        counted,
+        counts,
+        warnings,
+        problems,
+        context.region,
+        max_problems,
+        notes,
+    )
+    return Checked(table=first, plan=plan, frame=frame, problems=problems, report=report)
+
+
+def _value_counts(codes: pl.Series) -> dict[str, int]:
+    counted = codes.value_counts()
+    return dict(zip(counted[codes.name].to_list(), counted["count"].to_list(), strict=True))
+
+
+def _repeats(candidates: pl.DataFrame) -> pl.DataFrame:
+    """The rows whose number an earlier row has, with that row's line (``__first_line``)."""
+    is_first = candidates[phones.E164].is_first_distinct()
+    repeats = candidates.filter(~is_first)
+    firsts = candidates.filter(is_first & pl.col(phones.E164).is_in(repeats[phones.E164].implode()))
+    return repeats.join(
+        firsts.select(phones.E164, pl.col(LINE).alias("__first_line")),
+        on=phones.E164,
+        how="left",
+        maintain_order="left",
+    )
+
+
+def _batch(frame: pl.DataFrame, context: _Context) -> tuple[pl.DataFrame, list[pl.LazyFrame]]:
+    """One batch's rows with their phone answers, ``__error`` and ``__excluded``, and the
+    checks (lazy problem frames, numbered in ``order``) that concern single rows."""
+    plan, header_of = context.plan, context.headers
+    width = len(header_of)
+    cells = [column_name(i) for i in range(width)]
     checks: list[pl.LazyFrame] = []
 
     def add(
@@ -169,7 +367,6 @@ def check(
     add(empty_row, "empty_row", None, pl.lit(""), pl.lit("every cell of the row is empty"))
     row_error = defect | empty_row
 
-    header_of = {i: h.strip() for i, h in enumerate(table.headers)}
     excluded = pl.lit(False)
     if plan.phone_index is None:
         row_error = pl.lit(True)
@@ -178,7 +375,7 @@ def check(
         phone_col = column_name(plan.phone_index)
         phone_header = header_of[plan.phone_index]
         raw = pl.col(phone_col)
-        frame = phones.normalise(frame, phone_col, region)
+        frame = phones.normalise(frame, phone_col, context.region)
         for code, step in phones.REPAIRS.items():
             add(
                 live & pl.col(code),
@@ -191,7 +388,7 @@ def check(
         add(phone_error, pl.col(phones.CODE), phone_header, raw, pl.col(phones.MESSAGE))
         row_error = row_error | phone_error
         number_ok = live & pl.col(phones.CODE).is_null()
-        if mobile_only:
+        if context.mobile_only:
             not_mobile = number_ok & ~pl.col(phones.TYPE).is_in(sorted(phones.MOBILE_TYPES))
             add(
                 not_mobile,
@@ -212,8 +409,9 @@ def check(
             raw,
             pl.format("the extension cannot be dialled; the call goes to {}", pl.col(phones.E164)),
         )
-        if suppression is not None:
-            excluded = ~row_error & pl.col(phones.E164).is_in(suppression.numbers.implode())
+        if context.suppression is not None:
+            numbers = context.suppression.numbers.implode()
+            excluded = ~row_error & pl.col(phones.E164).is_in(numbers)
             add(
                 excluded,
                 "excluded_number",
@@ -221,14 +419,9 @@ def check(
                 raw,
                 pl.format("{} is on the suppression list", pl.col(phones.E164)),
             )
-            if suppression.unusable:
-                notes.append(
-                    f"{suppression.unusable:,} values of the suppression list "
-                    f"{suppression.source} are not valid numbers and suppress nothing"
-                )
-        if call_window is not None:
+        if context.call_window is not None:
             zones = time_zones(frame)
-            frame = frame.with_columns(zones, local_windows(zones, call_window))
+            frame = frame.with_columns(zones, local_windows(zones, context.call_window))
             add(
                 number_ok & ~row_error & ~excluded & pl.col(LOCAL_WINDOW).is_not_null(),
                 "outside_calling_hours",
@@ -248,85 +441,43 @@ def check(
             pl.lit(f"{header_of[index]!r} is empty (variable {variable!r})"),
         )
 
+    ruleset = context.ruleset
     if ruleset is not None and ruleset.rules:
-        found, missing = _rule_problems(frame.filter(live), ruleset, plan, header_of)
-        file_problems += [
-            Problem(
-                "rule_column_missing",
-                f"{rule.label} of {ruleset.source} is not in the file",
-                line=table.header_line,
-                column=rule.target,
-            )
-            for rule in missing
-        ]
+        found = _rule_problems(frame.filter(live), ruleset, plan, header_of)
         checks.append(found.with_columns(pl.lit(len(checks), dtype=pl.UInt16).alias("order")))
         rule_errors = found.filter(pl.col("level").is_null()).select(ROW).collect()[ROW]
         row_error = row_error | pl.col(ROW).is_in(rule_errors.implode())
 
-    frame = frame.with_columns(row_error.alias("__error"), excluded.alias("__excluded"))
-    candidates = frame.filter(
-        ~pl.col("__error") & ~pl.col("__excluded") & pl.col(phones.E164).is_not_null()
-    ).select(ROW, LINE, phones.E164)
-    is_first = candidates[phones.E164].is_first_distinct()
-    repeats = candidates.filter(~is_first)
-    firsts = candidates.filter(is_first & pl.col(phones.E164).is_in(repeats[phones.E164].implode()))
-    repeats = repeats.join(
-        firsts.select(phones.E164, pl.col(LINE).alias("__first_line")),
-        on=phones.E164,
-        how="left",
-        maintain_order="left",
+    frame = frame.with_columns(row_error.alias("__error"), excluded.alias("__excluded")).drop(
+        "__defect_row", "__empty_row", "__live"
     )
-    if plan.phone_index is not None and repeats.height:
-        phone_header = header_of[plan.phone_index]
-        checks.append(
-            repeats.lazy().select(
-                ROW,
-                LINE,
-                pl.lit(phone_header, dtype=pl.String).alias("column"),
-                pl.lit("duplicate_number").alias("code"),
-                pl.col(phones.E164).alias("value"),
-                pl.format(
-                    "{} is already on line {}", pl.col(phones.E164), pl.col("__first_line")
-                ).alias("message"),
-                pl.lit(None, dtype=pl.String).alias("level"),
-                pl.lit(len(checks), dtype=pl.UInt16).alias("order"),
-            )
-        )
-    frame = frame.with_columns(
-        pl.when(pl.col("__error"))
-        .then(pl.lit("invalid"))
-        .when(pl.col("__excluded"))
-        .then(pl.lit("excluded"))
-        .when(pl.col(ROW).is_in(repeats[ROW].implode()))
-        .then(pl.lit("duplicate"))
-        .otherwise(pl.lit("valid"))
-        .alias(STATUS)
-    ).drop("__error", "__excluded", "__defect_row", "__empty_row", "__live")
+    return frame, checks
 
-    problems = (
-        pl.concat(checks).sort(ROW, "order").collect()
-        if checks
-        else pl.DataFrame(schema=_PROBLEM_SCHEMA)
-    )
-    report = _report(table, plan, file_problems, frame, problems, region, max_problems, notes)
-    return Checked(table=table, plan=plan, frame=frame, problems=problems, report=report)
+
+def _missing_rules(ruleset: RuleSet, plan: ColumnPlan, header_of: dict[int, str]) -> list[Rule]:
+    """The rules whose column the file does not have."""
+    targets = _rule_targets(ruleset, plan, header_of)
+    return [rule for rule in ruleset.rules if rule not in targets]
+
+
+def _rule_targets(ruleset: RuleSet, plan: ColumnPlan, header_of: dict[int, str]) -> dict[Rule, str]:
+    by_header = {h: i for i, h in sorted(header_of.items(), reverse=True) if h}
+    targets: dict[Rule, str] = {}
+    for rule in ruleset.rules:
+        index = (plan.variables if rule.by_variable else by_header).get(rule.target)
+        if index is not None:
+            targets[rule] = column_name(index)
+    return targets
 
 
 def _rule_problems(
     rows: pl.DataFrame, ruleset: RuleSet, plan: ColumnPlan, header_of: dict[int, str]
-) -> tuple[pl.LazyFrame, list[Rule]]:
-    """Problems of the column rules over ``rows``, and the rules whose column is missing."""
+) -> pl.LazyFrame:
+    """Problems of the column rules over ``rows`` (rules whose column is missing check
+    nothing)."""
     from .rules import failures, helpers, pandera_schema
 
-    by_header = {h: i for i, h in sorted(header_of.items(), reverse=True) if h}
-    targets: dict[Rule, str] = {}
-    missing = []
-    for rule in ruleset.rules:
-        index = (plan.variables if rule.by_variable else by_header).get(rule.target)
-        if index is None:
-            missing.append(rule)
-        else:
-            targets[rule] = column_name(index)
+    targets = _rule_targets(ruleset, plan, header_of)
     schema, info = pandera_schema(targets, shared=True)
     checked = rows.select(sorted(set(targets.values()))).with_columns(**helpers(targets))
     fails = failures(checked, schema)
@@ -371,40 +522,27 @@ def _rule_problems(
             "level",
         )
     )
-    return found.lazy(), missing
+    return found.lazy()
 
 
 def _report(
     table: Table,
     plan: ColumnPlan,
     file_problems: list[Problem],
-    frame: pl.DataFrame,
+    rows: RowCounts,
+    row_problem_counts: Mapping[str, int],
+    warning_counts: Mapping[str, int],
     problems: pl.DataFrame,
     region: str,
     max_problems: int,
     notes: list[str],
 ) -> Report:
-    status = frame[STATUS].value_counts()
-    by_status = dict(zip(status[STATUS].to_list(), status["count"].to_list(), strict=True))
-    rows = RowCounts(
-        total=frame.height,
-        valid=by_status.get("valid", 0),
-        invalid=by_status.get("invalid", 0),
-        duplicate=by_status.get("duplicate", 0),
-        excluded=by_status.get("excluded", 0),
-    )
-    counts: dict[str, int] = {}
-    for p in file_problems:
-        counts[p.code] = counts.get(p.code, 0) + 1
-    code_counts = problems["code"].value_counts()
-    pairs = zip(code_counts["code"].to_list(), code_counts["count"].to_list(), strict=True)
-    for code, n in pairs:
-        counts[code] = counts.get(code, 0) + n
+    """The report: ``problems`` holds (at least) the first ``max_problems`` row problems in
+    order; the counts cover every row."""
+    counts = Counter(p.code for p in file_problems) + Counter(row_problem_counts)
     unknown = set(counts) - set(CODES)
     assert not unknown, f"problem codes missing from the registry: {unknown}"
 
-    demoted = problems.filter(pl.col("level") == "warning")["code"].value_counts()
-    warning_counts = dict(zip(demoted["code"].to_list(), demoted["count"].to_list(), strict=True))
     file_level = sorted(file_problems, key=lambda p: SEVERITY_ORDER[p.severity])
     details = list(file_level[:max_problems])
     room = max_problems - len(details)
@@ -440,7 +578,7 @@ def _report(
         problem_counts=dict(sorted(counts.items())),
         max_problems=max_problems,
         notes=tuple(notes),
-        warning_counts=warning_counts,
+        warning_counts=dict(warning_counts),
     )
 
 
@@ -459,4 +597,4 @@ def validate(source: Any, **options: Unpack[CheckOptions]) -> Report:
     >>> r.rows.valid, r.rows.invalid, r.problems[0].code
     (1, 1, 'phone_invalid')
     """
-    return check(source, **options).report
+    return _check(source, False, **options).report

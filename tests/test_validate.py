@@ -115,3 +115,39 @@ def test_negative_max_problems_is_a_usage_error():
 def test_windows_1252_is_said_in_the_report():
     report = validate(FIXTURES / "windows1252.csv")
     assert report.encoding == "windows-1252" and report.notes
+
+
+_LISTS = sorted(
+    p.name
+    for p in FIXTURES.iterdir()
+    if p.suffix in (".csv", ".tsv") and p.name not in ("empty.csv", "binary_png.csv")
+)
+
+
+def _outcome(run, path):
+    try:
+        return run(path, variables_map=VARIABLES_MAP, max_problems=5)
+    except csvprep.InputError as e:
+        return str(e)
+
+
+@pytest.mark.parametrize("name", _LISTS)
+def test_a_list_read_in_batches_gets_the_report_of_the_whole(monkeypatch, name):
+    # tiny batches: duplicates, blank-header columns and problem order must span them
+    path = FIXTURES / name
+    whole = _outcome(lambda *a, **k: csvprep.check(*a, **k).report, path)
+    monkeypatch.setattr("csvprep.validation.BATCH_BYTES", 90)
+    assert _outcome(validate, path) == whole
+
+
+def test_duplicates_across_batches_point_at_the_first_line(tmp_path, monkeypatch):
+    numbers = [f"98765{i:05d}" for i in range(40)]
+    lines = ["Mobile Number,Name", *(f"{n},A" for n in numbers), f"+91 {numbers[3]},B"]
+    path = tmp_path / "list.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr("csvprep.validation.BATCH_BYTES", 100)
+    batches = list(csvprep.reading.read_batches(path, batch_bytes=100))
+    assert len(batches) > 5
+    report = validate(path)
+    assert (report.rows.valid, report.rows.duplicate) == (40, 1)
+    assert report.problems[0].message == f"+91{numbers[3]} is already on line 5"
