@@ -243,6 +243,18 @@ def _length_result(number: pl.Expr, r: Region) -> pl.Expr:
     )
 
 
+def _prefix(number: pl.Expr, pattern: str) -> pl.Expr:
+    """The start of ``number`` that ``pattern`` matches, or null. Most prefixes in the
+    metadata are plain digits ("0", "00"): those need no regex.
+
+    >>> pl.select(_prefix(pl.lit("0987"), "0"), _prefix(pl.lit("0987"), "0[89]").alias("b")).row(0)
+    ('0', '09')
+    """
+    if pattern.isdigit():
+        return pl.when(number.str.starts_with(pattern)).then(pl.lit(pattern))
+    return number.str.extract(_ascii(f"^({pattern})"), 1)
+
+
 def _strip_national_prefix(frame: Frame, src: str, dst: str, r: Region) -> Frame:
     """``_maybe_strip_national_prefix_carrier_code`` of column ``src`` into ``dst``.
 
@@ -252,7 +264,7 @@ def _strip_national_prefix(frame: Frame, src: str, dst: str, r: Region) -> Frame
     number = pl.col(src)
     if not r.npfp:
         return frame.with_columns(number.alias(dst), pl.lit(False).alias(_UNDECIDED))
-    frame = frame.with_columns(number.str.extract(_ascii(f"^({r.npfp})"), 1).alias("__np"))
+    frame = frame.with_columns(_prefix(number, r.npfp).alias("__np"))
     matched = pl.col("__np").is_not_null()
     if r.transform:
         return frame.with_columns(number.alias(dst), matched.alias(_UNDECIDED)).drop("__np")
@@ -433,11 +445,8 @@ def _parse(values: pl.Series, home: Region) -> pl.LazyFrame:
     # -- the country code: after '+', after the home region's international prefix, or the
     #    home region's own code written without '+' (_maybe_extract_country_code) --
     d = pl.col(_DIGITS)
-    if home.idd and home.idd.isdigit():
-        idd: pl.Expr = pl.when(d.str.starts_with(home.idd)).then(pl.lit(home.idd))
-    elif home.idd:
-        idd = pl.when(~pl.col(_PLUS)).then(d).str.extract(_ascii(f"^({home.idd})"), 1)
     if home.idd:
+        idd = _prefix(pl.when(~pl.col(_PLUS)).then(d), home.idd)
         after = d.str.slice(idd.str.len_bytes())
         by_idd = ~pl.col(_PLUS) & idd.is_not_null() & ~after.str.starts_with("0")
     else:
