@@ -355,12 +355,15 @@ def _batch(frame: pl.DataFrame, context: _Context) -> tuple[pl.DataFrame, list[p
 
     # computed once as columns: every check filters on them, and an expression would be
     # evaluated again by each
-    frame = frame.with_columns(pl.col(DEFECT).is_not_null().alias("__defect_row"))
     frame = frame.with_columns(
-        (
-            ~pl.col("__defect_row")
-            & pl.all_horizontal(pl.col(c).str.strip_chars() == "" for c in cells)
-        ).alias("__empty_row")
+        pl.col(DEFECT).is_not_null().alias("__defect_row"), pl.lit(True).alias("__empty_row")
+    )
+    for c in cells:  # a cell at a time, each only on the rows still empty so far
+        still = pl.col("__empty_row")
+        blank = pl.when(still).then(pl.col(c)).str.strip_chars() == ""
+        frame = frame.with_columns((still & blank).fill_null(False).alias("__empty_row"))
+    frame = frame.with_columns(
+        (pl.col("__empty_row") & ~pl.col("__defect_row")).alias("__empty_row")
     ).with_columns((~pl.col("__defect_row") & ~pl.col("__empty_row")).alias("__live"))
     defect, empty_row, live = pl.col("__defect_row"), pl.col("__empty_row"), pl.col("__live")
     add(defect, pl.col(DEFECT), None, pl.col(RAW), pl.col(NOTE))
