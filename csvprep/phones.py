@@ -144,29 +144,37 @@ def lookup(value: str, region: str) -> Lookup:
     )
 
 
-def repaired(value: pl.Expr) -> dict[str, pl.Expr]:
-    """Expressions for the repaired value (key ``CLEAN``) and one flag per repair code.
+def repaired(values: pl.Series) -> pl.DataFrame:
+    """The repaired value (column ``CLEAN``) and one flag column per repair code.
 
-    >>> df = pl.DataFrame({"p": ["'919876543210.0"]})
-    >>> df.select(**repaired(pl.col("p"))).row(0, named=True)[CLEAN]
+    Step by step, each step a column: an expression chain would be evaluated again for every
+    flag that reads it.
+
+    >>> repaired(pl.Series(["'919876543210.0"])).row(0, named=True)[CLEAN]
     '919876543210'
     """
-    invisible = value.str.contains(f"{_INVISIBLE}|{_ODD_SPACE}")
-    step = value.str.replace_all(_INVISIBLE, "").str.replace_all(_ODD_SPACE, " ")
-    step = step.str.strip_chars()
-    formula = step.str.contains(_FORMULA)
-    step = pl.when(formula).then(step.str.extract(_FORMULA, 1).str.strip_chars()).otherwise(step)
-    apostrophe = step.str.starts_with("'")
-    step = step.str.strip_prefix("'").str.strip_chars()
-    decimal = step.str.contains(_DECIMAL)
-    step = pl.when(decimal).then(step.str.replace(r"\.0+$", "")).otherwise(step)
-    return {
-        CLEAN: step,
-        "phone_repaired_invisible": invisible & (step != ""),
-        "phone_repaired_formula": formula,
-        "phone_repaired_apostrophe": apostrophe,
-        "phone_repaired_decimal": decimal,
-    }
+    step = pl.col(CLEAN)
+    frame = pl.DataFrame({CLEAN: values}).lazy()
+    invisible = step.str.contains(f"{_INVISIBLE}|{_ODD_SPACE}")
+    frame = frame.with_columns(invisible.alias("phone_repaired_invisible"))
+    # only values that hold such characters pay for replacing them
+    odd = pl.when(pl.col("phone_repaired_invisible")).then(step)
+    fixed = odd.str.replace_all(_INVISIBLE, "").str.replace_all(_ODD_SPACE, " ")
+    frame = frame.with_columns(pl.coalesce(fixed, step).str.strip_chars().alias(CLEAN))
+    frame = frame.with_columns(step.str.contains(_FORMULA).alias("phone_repaired_formula"))
+    formula = pl.col("phone_repaired_formula")
+    unwrapped = pl.when(formula).then(step).str.extract(_FORMULA, 1).str.strip_chars()
+    frame = frame.with_columns(pl.coalesce(unwrapped, step).alias(CLEAN))
+    frame = frame.with_columns(
+        step.str.strip_prefix("'").str.strip_chars().alias(CLEAN),
+        step.str.starts_with("'").alias("phone_repaired_apostrophe"),
+    )
+    frame = frame.with_columns(step.str.contains(_DECIMAL).alias("phone_repaired_decimal"))
+    decimal = pl.when(pl.col("phone_repaired_decimal")).then(step).str.replace(r"\.0+$", "")
+    frame = frame.with_columns(pl.coalesce(decimal, step).alias(CLEAN))
+    # nothing left at all: the value is reported empty, not repaired
+    invisible = pl.col("phone_repaired_invisible") & (step != "")
+    return frame.select(CLEAN, *REPAIRS).with_columns(invisible).collect()
 
 
 # ASCII digits, inner spaces, hyphens and parentheses: nothing any repair would change
@@ -194,7 +202,7 @@ def _repairs(raw: pl.Series) -> pl.DataFrame:
     flags = [pl.lit(False).alias(code) for code in REPAIRS]
     whole = frame.with_columns(*flags)
     messy = frame[CLEAN].str.contains(_PLAIN).not_().arg_true()
-    fixed = frame[messy].select(**repaired(pl.col(CLEAN)))
+    fixed = repaired(frame[CLEAN].gather(messy))
     return scatter(whole, messy, fixed)
 
 

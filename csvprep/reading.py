@@ -144,13 +144,13 @@ def _batches(f: io.BufferedReader, name: str, delimiter: str | None, size: int) 
             chunk, more = chunk + more, extra
             cut = _record_end(chunk) if more else len(chunk)
         batch, chunk = chunk[:cut], chunk[cut:] + more
-        if not batch.isascii():
-            try:
-                codecs.utf_8_decode(batch, "strict", True)
-            except UnicodeDecodeError:
-                raise NotStreamable from None
         text = batch if first is None else prefix + batch
-        records = split_records(text, delimiter, exact=False)
+        try:
+            # Polars reads text strictly: bytes that are not UTF-8 make it fail, and the
+            # whole-file reader then decides the encoding
+            records = split_records(text, delimiter, exact=False)
+        except UnicodeDecodeError:
+            raise NotStreamable from None
         if records is None:
             raise NotStreamable
         frame = records.frame

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import csvprep
 from csvprep import InputError, UsageError
 from csvprep.reading import NotStreamable, read_batches, read_table, sniff_delimiter
 from csvprep.records import (
@@ -250,3 +251,18 @@ def test_a_big_file_that_is_not_utf8_is_read_whole(tmp_path):
     path.write_bytes(b"Name,Mobile Number\n" + b"Jos\xe9,+919876543210\n" * 20)
     with pytest.raises(NotStreamable):
         list(read_batches(path, batch_bytes=64))
+
+
+def test_bytes_that_are_not_utf8_in_a_later_batch_make_the_whole_file_read_whole(
+    tmp_path, monkeypatch
+):
+    path = tmp_path / "late_cp1252.csv"
+    path.write_bytes(b"Name,Mobile Number\n" + b"Jo,+919876543210\n" * 20 + b"Jos\xe9,+91\n")
+    batches = read_batches(path, batch_bytes=64)
+    assert next(batches).rows > 0  # the first batches are UTF-8
+    with pytest.raises(NotStreamable):
+        list(batches)
+    monkeypatch.setattr("csvprep.validation.BATCH_BYTES", 64)
+    report = csvprep.validate(path)  # started in batches, then read whole as Windows-1252
+    assert report.encoding == "windows-1252"
+    assert report.rows.total == 21
