@@ -14,8 +14,11 @@ transform rule, a non-geographic calling code) it leaves undecided, and
 :mod:`csvprep.phones` asks libphonenumber itself, once per distinct value. A differential test
 holds the two to zero disagreements.
 
-The work is done per partition of rows (all rows of one region at a time), so every regex is a
-plain per-region pattern and the cost grows with the rows, not with the number of regions.
+Parsing up to the country code is one lazy query over every value. The rows of the home
+region's calling code, nearly all of a real list, are then answered in one more query with that
+region's patterns; the rows of other calling codes in groups by code (and, where a code is
+shared, by region), then put back in place. Every regex is a plain per-region pattern, so the
+cost grows with the rows, not with the number of regions.
 """
 
 from __future__ import annotations
@@ -363,7 +366,8 @@ def _one_region(frame: Frame, r: Region, *keep: str) -> Frame:
 def _per_partition(
     frame: pl.DataFrame, key: str, step: Callable[[pl.DataFrame, str], pl.DataFrame]
 ) -> pl.DataFrame:
-    """Apply ``step`` to the rows of each value of ``key`` (a region code), keeping order."""
+    """Apply ``step`` to the rows of each value of ``key`` (a region code). Rows come back
+    grouped by value: callers carry ``_INDEX`` to put them back."""
     keys = frame[key].unique()
     if keys.len() <= 1:  # the common case, one region: no copy
         return step(frame, str(keys[0]) if keys.len() else "")
