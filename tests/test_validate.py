@@ -151,3 +151,24 @@ def test_duplicates_across_batches_point_at_the_first_line(tmp_path, monkeypatch
     report = validate(path)
     assert (report.rows.valid, report.rows.duplicate) == (40, 1)
     assert report.problems[0].message == f"+91{numbers[3]} is already on line 5"
+
+
+def test_every_option_gets_the_same_report_in_batches(monkeypatch):
+    import datetime as dt
+
+    from csvprep.calling_hours import CallWindow
+
+    options = {
+        "variables_map": VARIABLES_MAP,
+        "exclude": FIXTURES / "do_not_call.txt",
+        "call_window": CallWindow.parse("10:00-18:00", "Asia/Kolkata", date=dt.date(2026, 11, 22)),
+        "mobile_only": True,  # each option finds something in one of the lists below
+        "rules": {"columns": {"Name": {"required": True, "max_length": 9}}},
+        "max_problems": 7,
+    }
+    lists = ("international_numbers.csv", "duplicate_numbers.csv", "landline_numbers.csv")
+    for name in lists:
+        whole = csvprep.check(FIXTURES / name, **options).report
+        monkeypatch.setattr("csvprep.validation.BATCH_BYTES", 90)
+        assert validate(FIXTURES / name, **options) == whole
+        monkeypatch.undo()
