@@ -29,6 +29,7 @@ from functools import cache, lru_cache
 from typing import TypeVar
 
 import polars as pl
+from polars.expr.whenthen import ChainedThen, Then
 
 # libphonenumber's constants (phonenumberutil.py); asserted against the library in the tests.
 MIN_LENGTH_FOR_NSN = 2
@@ -204,10 +205,13 @@ def _first(cases: list[tuple[pl.Expr, str]], otherwise: str | None) -> pl.Expr:
     >>> pl.select(_first([(pl.lit(False), "a"), (pl.lit(True), "b")], "c")).item()
     'b'
     """
-    return pl.coalesce(
-        *(pl.when(cond).then(pl.lit(value)) for cond, value in cases),
-        pl.lit(otherwise, dtype=pl.String),
-    )
+    # one chain, not a coalesce of one when/then per case: that makes a column per case and
+    # costs four times as much
+    (cond, value), *rest = cases
+    chain: Then | ChainedThen = pl.when(cond).then(pl.lit(value))
+    for cond, value in rest:
+        chain = chain.when(cond).then(pl.lit(value))
+    return chain.otherwise(pl.lit(otherwise, dtype=pl.String))
 
 
 def _number_type(number: pl.Expr, r: Region) -> pl.Expr:
