@@ -215,7 +215,7 @@ def _run(
         candidates.append(
             frame.filter(
                 ~pl.col("__error") & ~pl.col("__excluded") & pl.col(phones.E164).is_not_null()
-            ).select(ROW, LINE, phones.E164)
+            ).select(ROW, LINE, _KEY)
         )
         if keep_rows:
             frames.append(frame)
@@ -260,10 +260,8 @@ def _run(
             LINE,
             pl.lit(context.headers[plan.phone_index], dtype=pl.String).alias("column"),
             pl.lit("duplicate_number").alias("code"),
-            pl.col(phones.E164).alias("value"),
-            pl.format(
-                "{} is already on line {}", pl.col(phones.E164), pl.col("__first_line")
-            ).alias("message"),
+            _NUMBER.alias("value"),
+            pl.format("{} is already on line {}", _NUMBER, pl.col("__first_line")).alias("message"),
             pl.lit(None, dtype=pl.String).alias("level"),
             pl.lit(order, dtype=pl.UInt16).alias("order"),
         )
@@ -314,14 +312,23 @@ def _value_counts(codes: pl.Series) -> dict[str, int]:
     return dict(zip(counted[codes.name].to_list(), counted["count"].to_list(), strict=True))
 
 
+# A valid number in E.164 is '+' and at most 19 digits (a test holds the metadata to that),
+# never with a leading zero: as an integer it is the same key, in half the memory of the text
+# and hashed twice as fast. The cast is strict, so a longer one would stop with an error.
+_KEY_NAME = "__key"
+_KEY = pl.col(phones.E164).str.slice(1).cast(pl.UInt64, strict=True).alias(_KEY_NAME)
+_NUMBER = pl.concat_str(pl.lit("+"), pl.col(_KEY_NAME).cast(pl.String))
+
+
 def _repeats(candidates: pl.DataFrame) -> pl.DataFrame:
-    """The rows whose number an earlier row has, with that row's line (``__first_line``)."""
-    is_first = candidates[phones.E164].is_first_distinct()
+    """The rows whose number (``__key``) an earlier row has, with that row's line
+    (``__first_line``)."""
+    is_first = candidates[_KEY_NAME].is_first_distinct()
     repeats = candidates.filter(~is_first)
-    firsts = candidates.filter(is_first & pl.col(phones.E164).is_in(repeats[phones.E164].implode()))
+    firsts = candidates.filter(is_first & pl.col(_KEY_NAME).is_in(repeats[_KEY_NAME].implode()))
     return repeats.join(
-        firsts.select(phones.E164, pl.col(LINE).alias("__first_line")),
-        on=phones.E164,
+        firsts.select(_KEY_NAME, pl.col(LINE).alias("__first_line")),
+        on=_KEY_NAME,
         how="left",
         maintain_order="left",
     )

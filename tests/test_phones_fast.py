@@ -226,3 +226,20 @@ def test_rows_of_a_shared_calling_code_after_a_filter_leave_no_empty_chunk_behin
     # internal chunk: Polars' pl.format panicked on the empty first one
     values = ["x3.", ".9+261-8/+7e+82)", "13)8", "902)8-65)0"]
     assert disagreements("US", values) == []
+
+
+def test_a_valid_number_in_e164_has_at_most_19_digits():
+    # validation keys duplicates by the E.164 digits as a UInt64 (20 digits would not fit)
+    from phonenumbers import PhoneMetadata
+
+    longest = max(
+        len(str(m.country_code)) + max(m.general_desc.possible_length or (0,))
+        for m in [
+            *(PhoneMetadata.metadata_for_region(r) for r in phonenumbers.SUPPORTED_REGIONS),
+            *(
+                PhoneMetadata.metadata_for_nongeo_region(c)
+                for c in phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS
+            ),
+        ]
+    )
+    assert longest <= 19
