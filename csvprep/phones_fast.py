@@ -484,7 +484,6 @@ def _parse(values: pl.Series, home: Region) -> pl.LazyFrame:
         (undecided_intl | (own_code & pl.col(_UNDECIDED))).alias(_UNDECIDED),
     )
     without_plus = pl.col("__without_plus")
-    main_region = {c: regions[0] for c, regions in country_codes().items()}
     frame = frame.with_columns(
         pl.when(intl.is_not_null())
         .then(intl.str.slice(pl.col("__cc_text").str.len_bytes()))
@@ -497,11 +496,14 @@ def _parse(values: pl.Series, home: Region) -> pl.LazyFrame:
         .otherwise(pl.lit(home.country_code))
         .alias(_CC),
     )
+    foreign = pl.when(intl.is_not_null() | without_plus).then(pl.col(_CC))
     meta = (
-        pl.when(intl.is_not_null() | without_plus)
-        .then(pl.col(_CC).replace_strict(main_region, default=None, return_dtype=pl.String))
-        .otherwise(pl.lit(home.code))
+        pl.when(foreign.is_null())
+        .then(pl.lit(home.code))
+        .otherwise(_main_regions().gather(foreign))
     )
+    frame = frame.with_columns(meta.alias(_META))
+    meta = pl.col(_META)
     # non-geographic calling codes ("001") have metadata of another kind: left to the library
     decided = ~pl.col(_UNDECIDED) & meta.is_not_null() & (meta != "001")
     return frame.select(
@@ -509,8 +511,16 @@ def _parse(values: pl.Series, home: Region) -> pl.LazyFrame:
         EXTENSION,
         pl.when(decided).then(pl.col(_NATIONAL)).alias(_NATIONAL),
         _CC,
-        meta.alias(_META),
+        _META,
     )
+
+
+@lru_cache(maxsize=1)
+def _main_regions() -> pl.Expr:
+    """The main region of each calling code, indexed by the code (a gather is far cheaper than
+    a lookup by value; codes are at most 3 digits)."""
+    main = {c: regions[0] for c, regions in country_codes().items()}
+    return pl.lit(pl.Series([main.get(i) for i in range(1000)], dtype=pl.String))
 
 
 @lru_cache(maxsize=1)
