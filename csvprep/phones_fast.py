@@ -328,7 +328,9 @@ def _answers(frame: Frame, main: str, *keep: str) -> Frame:
     decided = pl.col(_NATIONAL).is_not_null()
     valid = decided & (pl.col(TYPE) != "unknown")
     invalid = decided & ~valid
-    why = pl.col("__length").replace_strict(_REASONS, default="not a number in use")
+    length = pl.col("__length")
+    reasons = [(length == result, words) for result, words in _REASONS.items()]
+    why = _first(reasons, "not a number in use")
     return frame.select(
         *keep,
         CLEAN,
@@ -337,21 +339,18 @@ def _answers(frame: Frame, main: str, *keep: str) -> Frame:
         .alias(E164),
         pl.when(valid).then(pl.col(TYPE)).alias(TYPE),
         pl.when(invalid).then(pl.lit("phone_invalid")).alias(CODE),
-        pl.when(invalid)
-        .then(
-            # concat_str, not pl.format: format panics on a column with an empty chunk
-            # (polars 2.1), which filtering can leave
-            pl.concat_str(
-                pl.lit("'"),
-                pl.col(CLEAN),
-                pl.lit("': "),
-                why,
-                pl.lit(" for +"),
-                pl.col(_CC).cast(pl.String),
-                pl.lit(f" ({main})"),
-            )
-        )
-        .alias(MESSAGE),
+        # concat_str, not pl.format: format panics on a column with an empty chunk (polars
+        # 2.1), which filtering can leave. Null for all but invalid rows, whose value is its
+        # first part: building every row's message and masking it cost more than the rest.
+        pl.concat_str(
+            pl.lit("'"),
+            pl.when(invalid).then(pl.col(CLEAN)),
+            pl.lit("': "),
+            why,
+            pl.lit(" for +"),
+            pl.col(_CC).cast(pl.String),
+            pl.lit(f" ({main})"),
+        ).alias(MESSAGE),
         pl.when(decided).then(valid & pl.col(EXTENSION)).alias(EXTENSION),
         pl.when(valid).then(pl.col(_CC).cast(pl.UInt16)).alias(COUNTRY),
         decided.alias(DECIDED),
