@@ -57,19 +57,24 @@ def _settings(file: str | Path, given: dict[str, Any]) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def _progress(file: str | Path, quiet: bool) -> Iterator[None]:
-    """A spinner on stderr while a large file is worked on, only on a terminal."""
+def _progress(file: str | Path, quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr while a large file is read, only on a terminal: the callback
+    for the library's ``progress`` option, or None."""
     try:
-        big = Path(file).stat().st_size >= _PROGRESS_BYTES
+        size = Path(file).stat().st_size
     except OSError:
-        big = False
-    if quiet or not big or not sys.stderr.isatty():
-        yield
+        size = 0
+    if quiet or size < _PROGRESS_BYTES or not sys.stderr.isatty():
+        yield None
         return
     from rich.console import Console
+    from rich.markup import escape
+    from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn
 
-    with Console(stderr=True).status(f"checking {file} ..."):
-        yield
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), DownloadColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(escape(f"checking {file}"), total=size)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 class Output:
@@ -252,8 +257,8 @@ def validate(
     for file in files:
         try:
             settings = _settings(file, given)
-            with _progress(file, quiet):
-                report = run(file, **_validate_kwargs(settings))
+            with _progress(file, quiet) as progress:
+                report = run(file, progress=progress, **_validate_kwargs(settings))
         except CsvprepError as e:
             _fail(e)
             if e.exit_code == 2:
@@ -341,10 +346,11 @@ def prepare(
     out = Output(fmt, quiet, no_color)
     settings = _settings(file, given)
     window = CallWindow.parse(call_window, timezone, local_hours) if call_window else None
-    with _progress(file, quiet):
+    with _progress(file, quiet) as progress:
         result = run(
             file,
             out_dir,
+            progress=progress,
             **_validate_kwargs(settings),
             max_rows=max_rows,
             keep_duplicates=keep_duplicates,

@@ -12,7 +12,7 @@ import codecs
 import csv
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,8 +94,16 @@ class NotStreamable(Exception):
     path reads): raised before or between batches; start again with :func:`read_table`."""
 
 
+#: Told how far reading has got: bytes read so far and the file's size.
+Progress = Callable[[int, int], None]
+
+
 def read_batches(
-    source: Any, *, delimiter: str | None = None, batch_bytes: int | None = BATCH_BYTES
+    source: Any,
+    *,
+    delimiter: str | None = None,
+    batch_bytes: int | None = BATCH_BYTES,
+    progress: Progress | None = None,
 ) -> Iterator[Table]:
     """The table in batches of whole records, so memory stays bounded however big the file.
 
@@ -104,24 +112,31 @@ def read_batches(
     one batch, as :func:`read_table` reads them. A UTF-8 file with LF or CRLF line ends is
     read a batch at a time; if one turns out to need the whole-file reader (bytes that are not
     UTF-8, quotes only Python's csv module follows) :class:`NotStreamable` is raised.
+    ``progress``, if given, is called after each batch of a file is read.
 
     >>> import polars as pl
     >>> [t.rows for t in read_batches(pl.DataFrame({"Mobile Number": ["+919876543210"]}))]
     [1]
     """
-    if (
-        batch_bytes is None
-        or not isinstance(source, (str, os.PathLike))
-        or not Path(source).is_file()
-        or Path(source).stat().st_size <= batch_bytes
-    ):
-        yield read_table(source, delimiter=delimiter)
+    is_file = isinstance(source, (str, os.PathLike)) and Path(source).is_file()
+    size = Path(source).stat().st_size if is_file else 0
+    if batch_bytes is None or not is_file or size <= batch_bytes:
+        table = read_table(source, delimiter=delimiter)
+        if progress is not None and is_file:
+            progress(size, size)
+        yield table
         return
     with Path(source).open("rb") as f:
-        yield from _batches(f, str(source), delimiter, batch_bytes)
+        for table, done in _batches(f, str(source), delimiter, batch_bytes):
+            if progress is not None:
+                progress(done, size)
+            yield table
 
 
-def _batches(f: io.BufferedReader, name: str, delimiter: str | None, size: int) -> Iterator[Table]:
+def _batches(
+    f: io.BufferedReader, name: str, delimiter: str | None, size: int
+) -> Iterator[tuple[Table, int]]:
+    """Each batch's table, and how many bytes of the file are read up to its end."""
     chunk = f.read(size)
     bom = chunk.startswith(codecs.BOM_UTF8)
     if bom:
@@ -135,6 +150,7 @@ def _batches(f: io.BufferedReader, name: str, delimiter: str | None, size: int) 
     delimiter = delimiter or sniff_delimiter(sample)
     prefix = _header_prefix(chunk)  # the lines up to the header's end, put before each batch
     lines_before = rows_before = 0
+    done = len(codecs.BOM_UTF8) if bom else 0
     first: Table | None = None
     while chunk:
         more = f.read(size)
@@ -171,7 +187,8 @@ def _batches(f: io.BufferedReader, name: str, delimiter: str | None, size: int) 
         first = first or table
         rows_before += frame.height
         lines_before += batch.count(b"\n")
-        yield table
+        done += len(batch)
+        yield table, done
     if first is not None and rows_before == 0:
         raise _no_rows(name, first.header_line)
 

@@ -20,7 +20,7 @@ from .calling_hours import LOCAL_WINDOW, CallWindow, local_windows, time_zones
 from .errors import ConfigError, UsageError
 from .headers import PHONE_VARIABLE, ColumnPlan, load_variables_map, plan_columns
 from .problems import CODES, SEVERITY_ORDER, Problem
-from .reading import BATCH_BYTES, NotStreamable, Table, read_batches
+from .reading import BATCH_BYTES, NotStreamable, Progress, Table, read_batches
 from .records import DEFECT, LINE, NOTE, RAW, ROW, column_name
 from .report import Report, RowCounts
 from .routing import route_for
@@ -57,6 +57,7 @@ class CheckOptions(TypedDict, total=False):
     exclude: str | Path | None
     call_window: CallWindow | None
     rules: str | Path | RuleSet | Mapping[str, Any] | None
+    progress: Progress | None
 
 
 @dataclass(frozen=True)
@@ -97,12 +98,11 @@ def check(
     exclude: str | Path | None = None,
     call_window: CallWindow | None = None,
     rules: str | Path | RuleSet | Mapping[str, Any] | None = None,
+    progress: Progress | None = None,
 ) -> Checked:
     """Validate ``source`` and keep everything the other commands need.
 
-    Arguments are those of :func:`validate`, plus ``exclude`` (a suppression file: its numbers
-    become ``excluded`` rows) and ``call_window`` (warn about numbers it would ring outside
-    their local calling hours).
+    Arguments are those of :func:`validate`.
 
     >>> import polars as pl
     >>> c = check(pl.DataFrame({"Mobile Number": ["9876543210", "9876543210"]}))
@@ -121,6 +121,7 @@ def check(
         exclude=exclude,
         call_window=call_window,
         rules=rules,
+        progress=progress,
     )
 
 
@@ -158,7 +159,12 @@ def _check(source: Any, keep_rows: bool, **options: Unpack[CheckOptions]) -> Che
     delimiter = options.get("delimiter")
     while True:
         try:
-            tables = read_batches(source, delimiter=delimiter, batch_bytes=batch_bytes)
+            tables = read_batches(
+                source,
+                delimiter=delimiter,
+                batch_bytes=batch_bytes,
+                progress=options.get("progress"),
+            )
             first = next(tables)
             plan = plan_columns(first.headers, vmap, prompt_text, header_line=first.header_line)
             context = _Context(
@@ -600,7 +606,10 @@ def validate(source: Any, **options: Unpack[CheckOptions]) -> Report:
     (``+91`` or ``IN``) is the region of numbers written without one; ``prompt`` is the
     assistant's prompt text (or a :class:`~pathlib.Path` to it); ``max_problems`` bounds the
     problem details kept (counts always cover every row); ``rules`` is a rule file (see
-    :mod:`csvprep.rules`); ``exclude`` and ``call_window`` are those of :func:`check`.
+    :mod:`csvprep.rules`); ``exclude`` is a suppression file (its numbers become ``excluded``
+    rows); ``call_window`` warns about numbers it would ring outside their local calling hours;
+    ``progress`` is called as a file is read, with the bytes read so far and its size (for a
+    progress bar: big files are read in parts).
 
     >>> import polars as pl
     >>> r = validate(pl.DataFrame({"Mobile Number": ["98765 43210", "12345"]}))

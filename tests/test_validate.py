@@ -172,3 +172,15 @@ def test_every_option_gets_the_same_report_in_batches(monkeypatch):
         monkeypatch.setattr("csvprep.validation.BATCH_BYTES", 90)
         assert validate(FIXTURES / name, **options) == whole
         monkeypatch.undo()
+
+
+def test_progress_is_told_how_far_reading_has_got(monkeypatch):
+    path = FIXTURES / "valid_contacts.csv"
+    size = path.stat().st_size
+    for batch, parts in ((10**9, 1), (90, 3)):
+        calls: list[tuple[int, int]] = []
+        monkeypatch.setattr("csvprep.validation.BATCH_BYTES", batch)
+        validate(path, progress=lambda done, total, seen=calls: seen.append((done, total)))
+        assert len(calls) >= parts
+        assert [done for done, _ in calls] == sorted({done for done, _ in calls})  # rising
+        assert calls[-1] == (size, size) and {total for _, total in calls} == {size}
