@@ -266,3 +266,13 @@ def test_bytes_that_are_not_utf8_in_a_later_batch_make_the_whole_file_read_whole
     report = csvprep.validate(path)  # started in batches, then read whole as Windows-1252
     assert report.encoding == "windows-1252"
     assert report.rows.total == 21
+
+
+def test_a_header_spanning_lines_is_put_before_every_batch(tmp_path):
+    rows = "".join(f'+91987654{i:04d},"x\ny"\n' for i in range(12))
+    path = tmp_path / "multiline_header.csv"
+    path.write_bytes(f'\n"Mobile\nNumber",Note\n{rows}'.encode())
+    batches = list(read_batches(path, batch_bytes=64))
+    assert len(batches) > 3
+    assert {t.headers for t in batches} == {("Mobile\nNumber", "Note")}
+    assert pl.concat([t.frame for t in batches]).equals(read_table(path).frame)
