@@ -340,11 +340,14 @@ def pandera_schema(
     extra: Mapping[str, list[pa.Check]] | None = None,
     *,
     shared: bool = False,
+    per_row: bool = False,
 ) -> tuple[pa.DataFrameSchema, dict[tuple[str, int], CheckInfo]]:
     """A pandera schema checking each rule's column (named by ``targets``), and what each
     check (by column and position, as pandera reports failures) stands for.
 
-    With ``shared``, the checks read the :func:`helpers` columns the validated frame holds.
+    With ``shared``, the checks read the :func:`helpers` columns the validated frame holds;
+    with ``per_row``, ``unique`` is left out (a caller reading a file in parts checks it
+    across them).
     """
     import pandera.polars as pa
 
@@ -352,6 +355,8 @@ def pandera_schema(
     info: dict[tuple[str, int], CheckInfo] = {}
     for rule, column in targets.items():
         for code, words, passes in checks(rule, pl.col(column), column if shared else None):
+            if per_row and code == "rule_unique":
+                continue
             column_checks = columns.setdefault(column, [])
             info[(column, len(column_checks))] = CheckInfo(rule, code, words)
             column_checks.append(pa.Check(_vectorised(passes), name=code, error=words))

@@ -153,9 +153,7 @@ def _check(source: Any, keep_rows: bool, **options: Unpack[CheckOptions]) -> Che
     suppression = load_suppression(exclude, region) if exclude is not None else None
     rules = options.get("rules")
     ruleset = rules if isinstance(rules, RuleSet) or rules is None else load_rules(rules)
-    # a unique rule compares every row with every other: such files are read whole
-    whole = ruleset is not None and any(rule.unique for rule in ruleset.rules)
-    batch_bytes = None if whole or keep_rows else BATCH_BYTES
+    batch_bytes = None if keep_rows else BATCH_BYTES
     delimiter = options.get("delimiter")
     while True:
         try:
@@ -199,6 +197,8 @@ def _run(
     warnings: Counter[str] = Counter()
     rows = invalid = excluded = 0
     order = 0
+    unique = _unique_targets(context)
+    values: dict[Rule, list[pl.DataFrame]] = {rule: [] for rule in unique}
     for table in itertools.chain([first], rest):
         frame = table.frame
         filled |= {
@@ -223,6 +223,14 @@ def _run(
                 ~pl.col("__error") & ~pl.col("__excluded") & pl.col(phones.E164).is_not_null()
             ).select(ROW, LINE, _KEY)
         )
+        for rule, column in unique.items():
+            filled_in = pl.col("__live") & (pl.col(column).str.strip_chars() != "")
+            values[rule].append(
+                frame.filter(filled_in).select(
+                    ROW, LINE, pl.col(column).alias("__value"), "__error", "__excluded"
+                )
+            )
+        frame = frame.drop("__live")
         if keep_rows:
             frames.append(frame)
             kept.append(problems)
@@ -258,7 +266,21 @@ def _run(
             f"{suppression.source} are not valid numbers and suppress nothing"
         )
 
-    everyone = pl.concat(candidates)
+    # unique rules, across every batch: a repeat breaking an error rule makes its row invalid
+    broken: list[pl.DataFrame] = []
+    for rule, column in unique.items():
+        found, failed = _unique_problems(rule, column, values.pop(rule), context, order - 1)
+        counts["rule_unique"] += found.height
+        if rule.severity == "warning":
+            warnings["rule_unique"] += found.height
+        kept.append(found if keep_rows else found.head(max_problems))
+        if rule.severity == "error":
+            broken.append(failed)
+    newly = pl.concat(broken).unique(ROW) if broken else pl.DataFrame(schema=_FLAGS)
+    newly = newly.filter(~pl.col("__error"))
+    invalid += newly.height
+    excluded -= int(newly["__excluded"].sum())
+    everyone = pl.concat(candidates).filter(~pl.col(ROW).is_in(newly[ROW].implode()))
     repeats = _repeats(everyone)
     if plan.phone_index is not None and repeats.height:
         found = repeats.select(
@@ -284,6 +306,7 @@ def _run(
     if keep_rows:  # then there is one batch: the whole file
         frame = (
             pl.concat(frames)
+            .with_columns(pl.col("__error") | pl.col(ROW).is_in(newly[ROW].implode()))
             .with_columns(
                 pl.when(pl.col("__error"))
                 .then(pl.lit("invalid"))
@@ -311,6 +334,43 @@ def _run(
         notes,
     )
     return Checked(table=first, plan=plan, frame=frame, problems=problems, report=report)
+
+
+_FLAGS = {ROW: pl.UInt32, "__error": pl.Boolean, "__excluded": pl.Boolean}
+
+
+def _unique_targets(context: _Context) -> dict[Rule, str]:
+    """The ``unique`` rules whose column the file has, and that column."""
+    ruleset = context.ruleset
+    if ruleset is None:
+        return {}
+    targets = _rule_targets(ruleset, context.plan, context.headers)
+    return {rule: column for rule, column in targets.items() if rule.unique}
+
+
+def _unique_problems(
+    rule: Rule, column: str, parts: list[pl.DataFrame], context: _Context, order: int
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The problems of a ``unique`` rule over the filled values of every batch (``parts``),
+    and the rows that broke it with their flags before (``ROW``, ``__error``,
+    ``__excluded``)."""
+    from .rules import checks
+
+    words = next(w for code, w, _ in checks(rule, pl.col(column)) if code == "rule_unique")
+    header = context.headers[int(column[1:])]
+    values = pl.concat(parts)
+    repeats = values.filter(~pl.col("__value").is_first_distinct())
+    found = repeats.select(
+        ROW,
+        LINE,
+        pl.lit(header, dtype=pl.String).alias("column"),
+        pl.lit("rule_unique").alias("code"),
+        pl.col("__value").str.slice(0, _SHOWN_VALUE_CHARS).alias("value"),
+        pl.lit(f"{header} {words}").alias("message"),
+        pl.lit(None if rule.severity == "error" else rule.severity, dtype=pl.String).alias("level"),
+        pl.lit(order, dtype=pl.UInt16).alias("order"),
+    )
+    return found, repeats.select(ROW, "__error", "__excluded")
 
 
 def _value_counts(codes: pl.Series) -> dict[str, int]:
@@ -460,12 +520,13 @@ def _batch(frame: pl.DataFrame, context: _Context) -> tuple[pl.DataFrame, list[p
     ruleset = context.ruleset
     if ruleset is not None and ruleset.rules:
         found = _rule_problems(frame.filter(live), ruleset, plan, header_of)
+        # the last check of a batch: unique rules, checked across batches, take its order
         checks.append(found.with_columns(pl.lit(len(checks), dtype=pl.UInt16).alias("order")))
         rule_errors = found.filter(pl.col("level").is_null()).select(ROW).collect()[ROW]
         row_error = row_error | pl.col(ROW).is_in(rule_errors.implode())
 
     frame = frame.with_columns(row_error.alias("__error"), excluded.alias("__excluded")).drop(
-        "__defect_row", "__empty_row", "__live"
+        "__defect_row", "__empty_row"
     )
     return frame, checks
 
@@ -494,7 +555,7 @@ def _rule_problems(
     from .rules import failures, helpers, pandera_schema
 
     targets = _rule_targets(ruleset, plan, header_of)
-    schema, info = pandera_schema(targets, shared=True)
+    schema, info = pandera_schema(targets, shared=True, per_row=True)
     checked = rows.select(sorted(set(targets.values()))).with_columns(**helpers(targets))
     fails = failures(checked, schema)
     meta = [

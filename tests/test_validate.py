@@ -184,3 +184,27 @@ def test_progress_is_told_how_far_reading_has_got(monkeypatch):
         assert len(calls) >= parts
         assert [done for done, _ in calls] == sorted({done for done, _ in calls})  # rising
         assert calls[-1] == (size, size) and {total for _, total in calls} == {size}
+
+
+@pytest.mark.parametrize("severity", ["error", "warning"])
+def test_a_unique_rule_spans_batches(tmp_path, monkeypatch, severity):
+    # ids repeat every 7 rows; one repeat is on an excluded number, one on a repeated number
+    rows = [f"98765{i:05d},POL-{i % 7}" for i in range(30)]
+    rows[20] = f"9876500001,{rows[20].split(',')[1]}"
+    path = tmp_path / "list.csv"
+    path.write_text("Mobile Number,Policy ID\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    exclude = tmp_path / "dnc.txt"
+    exclude.write_text("+919876500009\n", encoding="utf-8")
+    options = {
+        "rules": {"columns": {"Policy ID": {"unique": True, "severity": severity}}},
+        "exclude": exclude,
+        "max_problems": 50,
+    }
+    whole = csvprep.check(path, **options)
+    assert whole.report.problem_counts["rule_unique"] == 23
+    if severity == "error":  # a repeated id makes its row invalid, before exclusion
+        assert whole.report.rows.invalid == 23
+        assert whole.frame.filter(pl.col("__row") == 10)["__status"].item() == "invalid"
+    monkeypatch.setattr("csvprep.validation.BATCH_BYTES", 60)
+    assert len(list(csvprep.reading.read_batches(path, batch_bytes=60))) > 5
+    assert validate(path, **options) == whole.report
