@@ -280,7 +280,9 @@ def _run(
     newly = newly.filter(~pl.col("__error"))
     invalid += newly.height
     excluded -= int(newly["__excluded"].sum())
-    everyone = pl.concat(candidates).filter(~pl.col(ROW).is_in(newly[ROW].implode()))
+    everyone = pl.concat(candidates)
+    if newly.height:  # a filter copies every key: only when there is something to take out
+        everyone = everyone.filter(~pl.col(ROW).is_in(newly[ROW].implode()))
     repeats = _repeats(everyone)
     if plan.phone_index is not None and repeats.height:
         found = repeats.select(
