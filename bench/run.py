@@ -136,17 +136,25 @@ def best_of(args: list[str], runs: int = 3) -> tuple[float, float]:
     return min(walls), max(peaks)
 
 
+CSVPREP = [sys.executable, "-m", "csvprep"]
+
+
+def validate_command(path: Path) -> list[str]:
+    """``csvprep validate`` as every figure here runs it: JSON out, the first 100 details."""
+    return [*CSVPREP, "validate", str(path), "--format", "json", "--max-problems", "100"]
+
+
 def run_mix(label: str, path: Path, rows: int, work: Path) -> dict[str, tuple[float, float]]:
-    csvprep = [sys.executable, "-m", "csvprep"]
+
     rules = work / "rules.toml"
     rules.write_text(RULES, encoding="utf-8")
-    validate_cmd = [*csvprep, "validate", str(path), "--format", "json", "--max-problems", "100"]
+    validate_cmd = validate_command(path)
     out = str(work / "out")
     commands = {
         "csvprep validate": validate_cmd,
         "csvprep validate --rules (3 columns)": [*validate_cmd, "--rules", str(rules)],
         "csvprep prepare": [
-            *csvprep,
+            *CSVPREP,
             "prepare",
             str(path),
             "--out",
@@ -215,17 +223,7 @@ def run_rules(rows: int, work: Path) -> None:
             f.write(f"{realistic(rng)},{name},POL-{i:07d},{due},{amount},{plan}\n")
     rules = work / "rules5.toml"
     rules.write_text(RULES_FIVE, encoding="utf-8")
-    base = [
-        sys.executable,
-        "-m",
-        "csvprep",
-        "validate",
-        str(path),
-        "--format",
-        "json",
-        "--max-problems",
-        "100",
-    ]
+    base = validate_command(path)
     plain, _ = best_of(base)
     with_rules, rss = best_of([*base, "--rules", str(rules)])
     print(f"\n== rules on 5 columns, {rows:,} rows x 6 columns")
@@ -240,7 +238,7 @@ def run_startup(work: Path) -> None:
     against the import of its three heavy dependencies alone."""
     path = work / "tiny.csv"
     generate(path, 10, realistic, seed=3)
-    validate = [sys.executable, "-m", "csvprep", "validate", str(path), "--quiet"]
+    validate = [*CSVPREP, "validate", str(path), "--quiet"]
     imports = [sys.executable, "-c", "import polars, phonenumbers, click"]
     measure(validate)  # warm the file cache
     runs = {
@@ -297,19 +295,7 @@ def run_big(rows: int, work: Path) -> None:
     path = work / "big.csv"
     # in a child: Linux counts the parent's peak memory into every child it starts later
     subprocess.run([sys.executable, __file__, "--write-big", str(path), str(rows)], check=True)
-    wall, rss = measure(
-        [
-            sys.executable,
-            "-m",
-            "csvprep",
-            "validate",
-            str(path),
-            "--format",
-            "json",
-            "--max-problems",
-            "100",
-        ]
-    )
+    wall, rss = measure(validate_command(path))
     print(f"\n== big list: {rows:,} rows, {path.stat().st_size / 2**20:.0f} MiB")
     print(f"csvprep validate {wall:.2f} s ({rows / wall:,.0f} rows/s), peak {rss:.0f} MiB")
     path.unlink()
