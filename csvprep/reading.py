@@ -141,8 +141,9 @@ def _batches(
     bom = chunk.startswith(codecs.BOM_UTF8)
     if bom:
         chunk = chunk[len(codecs.BOM_UTF8) :]
-    if chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\0" in chunk[:8192]:
-        raise NotStreamable
+    other = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, b"PK\x03\x04", *(m for m, _ in _MAGIC))
+    if chunk.startswith(other) or b"\0" in chunk[:8192]:
+        raise NotStreamable  # workbooks, other encodings, binary files: the whole-file reader
     sample = chunk[:65536].decode("utf-8", errors="ignore")
     ending = _line_ending(sample)
     if ending not in ("LF", "CRLF"):

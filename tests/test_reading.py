@@ -276,3 +276,14 @@ def test_a_header_spanning_lines_is_put_before_every_batch(tmp_path):
     assert len(batches) > 3
     assert {t.headers for t in batches} == {("Mobile\nNumber", "Note")}
     assert pl.concat([t.frame for t in batches]).equals(read_table(path).frame)
+
+
+def test_a_big_workbook_is_read_as_a_workbook(tmp_path, monkeypatch):
+    import shutil
+
+    from conftest import FIXTURES
+
+    path = tmp_path / "contacts.xlsx"
+    shutil.copy(FIXTURES / "contacts.xlsx", path)
+    monkeypatch.setattr("csvprep.validation.BATCH_BYTES", 64)  # "big": past one batch
+    assert csvprep.validate(path).encoding == "xlsx"
