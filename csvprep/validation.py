@@ -86,20 +86,7 @@ def _read_prompt(prompt: str | Path | None) -> str | None:
         raise ConfigError(f"{prompt}: cannot read the prompt ({e})") from None
 
 
-def check(
-    source: Any,
-    *,
-    variables_map: str | Path | Mapping[str, str] | None = None,
-    country_code: str = DEFAULT_COUNTRY_CODE,
-    prompt: str | Path | None = None,
-    mobile_only: bool = False,
-    max_problems: int = 1000,
-    delimiter: str | None = None,
-    exclude: str | Path | None = None,
-    call_window: CallWindow | None = None,
-    rules: str | Path | RuleSet | Mapping[str, Any] | None = None,
-    progress: Progress | None = None,
-) -> Checked:
+def check(source: Any, **options: Unpack[CheckOptions]) -> Checked:
     """Validate ``source`` and keep everything the other commands need.
 
     Arguments are those of :func:`validate`.
@@ -109,20 +96,7 @@ def check(
     >>> c.frame["__status"].to_list()
     ['valid', 'duplicate']
     """
-    return _check(
-        source,
-        True,
-        variables_map=variables_map,
-        country_code=country_code,
-        prompt=prompt,
-        mobile_only=mobile_only,
-        max_problems=max_problems,
-        delimiter=delimiter,
-        exclude=exclude,
-        call_window=call_window,
-        rules=rules,
-        progress=progress,
-    )
+    return _check(source, True, **options)
 
 
 @dataclass(frozen=True)
