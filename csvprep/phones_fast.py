@@ -36,6 +36,9 @@ MIN_LENGTH_FOR_NSN = 2
 MAX_LENGTH_FOR_NSN = 17
 MAX_INPUT_STRING_LENGTH = 250
 
+#: From this many values on, :func:`decide` answers the home region's numbers as integers.
+NUMERIC_FROM = 50_000
+
 # Columns of the answer frame, which :mod:`csvprep.phones` adds to a table.
 CLEAN = "__phone_clean"
 E164 = "__phone_e164"
@@ -53,6 +56,8 @@ _META = "__meta"
 _REGION = "__region"
 _UNDECIDED = "__undecided"
 _INDEX = "__index"
+SHAPED_DIGITS = "__shaped_digits"
+SHAPED_PLUS = "__shaped_plus"
 DECIDED = "__phone_decided"
 
 # Decimal digits other scripts use in real exports; libphonenumber reads any Unicode digit the
@@ -322,6 +327,27 @@ def _national_prefix(frame: Frame, r: Region) -> Frame:
     )
 
 
+def message(
+    invalid: pl.Expr, length_is: Callable[[str], pl.Expr], calling_code: pl.Expr, main: str
+) -> pl.Expr:
+    """The message of each ``invalid`` row (null for the others): its value, why, by the
+    possible-length result (``length_is(result)`` holds where the number's is ``result``),
+    and the calling code and ``main`` region it was read for."""
+    reasons = [(length_is(result), words) for result, words in _REASONS.items()]
+    # concat_str, not pl.format: format panics on a column with an empty chunk (polars 2.1),
+    # which filtering can leave. Null for all but invalid rows, whose value is its first part:
+    # building every row's message and masking it cost more than the rest.
+    return pl.concat_str(
+        pl.lit("'"),
+        pl.when(invalid).then(pl.col(CLEAN)),
+        pl.lit("': "),
+        _first(reasons, "not a number in use"),
+        pl.lit(" for +"),
+        calling_code.cast(pl.String),
+        pl.lit(f" ({main})"),
+    )
+
+
 def _answers(frame: Frame, main: str, *keep: str) -> Frame:
     """The answer columns from ``_NATIONAL``, ``_CC``, ``TYPE``, ``__length`` (the
     possible-length result by the main region of the calling code, ``main``)."""
@@ -329,8 +355,6 @@ def _answers(frame: Frame, main: str, *keep: str) -> Frame:
     valid = decided & (pl.col(TYPE) != "unknown")
     invalid = decided & ~valid
     length = pl.col("__length")
-    reasons = [(length == result, words) for result, words in _REASONS.items()]
-    why = _first(reasons, "not a number in use")
     return frame.select(
         *keep,
         CLEAN,
@@ -339,18 +363,7 @@ def _answers(frame: Frame, main: str, *keep: str) -> Frame:
         .alias(E164),
         pl.when(valid).then(pl.col(TYPE)).alias(TYPE),
         pl.when(invalid).then(pl.lit("phone_invalid")).alias(CODE),
-        # concat_str, not pl.format: format panics on a column with an empty chunk (polars
-        # 2.1), which filtering can leave. Null for all but invalid rows, whose value is its
-        # first part: building every row's message and masking it cost more than the rest.
-        pl.concat_str(
-            pl.lit("'"),
-            pl.when(invalid).then(pl.col(CLEAN)),
-            pl.lit("': "),
-            why,
-            pl.lit(" for +"),
-            pl.col(_CC).cast(pl.String),
-            pl.lit(f" ({main})"),
-        ).alias(MESSAGE),
+        message(invalid, lambda result: length == result, pl.col(_CC), main).alias(MESSAGE),
         pl.when(decided).then(valid & pl.col(EXTENSION)).alias(EXTENSION),
         pl.when(valid).then(pl.col(_CC).cast(pl.UInt16)).alias(COUNTRY),
         decided.alias(DECIDED),
@@ -410,17 +423,20 @@ def _shared(frame: pl.DataFrame, cc: int) -> pl.DataFrame:
     return _answers(frame, main.code, _INDEX)
 
 
-def _parse(values: pl.Series, home: Region) -> pl.LazyFrame:
-    """Every value's calling code (``_CC``), national number before the national prefix
-    (``_NATIONAL``, null where libphonenumber must decide) and the region whose metadata parsing
-    reads next (``_META``): ``parse`` up to ``_maybe_extract_country_code``."""
+def shapes(frame: Frame, plain: str) -> Frame:
+    """For the rows that are not ``plain`` (a Boolean column: digits with an optional ``+``),
+    what libphonenumber reads of the value: ``SHAPED_DIGITS`` (its digits, null unless the
+    value has a shape this module decides), ``SHAPED_PLUS`` (it starts with ``+``) and, for
+    every row, ``EXTENSION``.
+
+    >>> f = pl.DataFrame({CLEAN: ["Mob: +91 98765-43210 ext. 5"], "p": [False]})
+    >>> shapes(f, "p").select(SHAPED_DIGITS, SHAPED_PLUS, EXTENSION).row(0)
+    ('919876543210', True, True)
+    """
     clean = pl.col(CLEAN)
-    plain = pl.col("__plain")
-    frame = pl.DataFrame({CLEAN: values.cast(pl.String)}).lazy()
-    # plain digits (most values) skip the label, extension and Unicode-digit steps
-    frame = frame.with_columns(clean.str.contains(r"^\+?[0-9]+$").fill_null(False).alias("__plain"))
+    other = ~pl.col(plain)
     frame = frame.with_columns(
-        pl.when(~plain)
+        pl.when(other)
         .then(clean)
         .str.replace_many(_OTHER_DIGITS)
         .str.replace(_LABEL, "")
@@ -432,22 +448,29 @@ def _parse(values: pl.Series, home: Region) -> pl.LazyFrame:
         pl.when(extension).then(text.str.extract(_EXTENSION, 1)).otherwise(text).alias("__text"),
         extension.fill_null(False).alias(EXTENSION),
     )
-    shaped = text.str.contains(_SHAPE) & ~clean.str.contains(";", literal=True)
-    digits = (
-        pl.when(plain)
-        .then(clean.str.strip_prefix("+"))
-        .when(shaped)
-        .then(text.str.replace_all(r"[^0-9]", ""))
-    )
+    shaped = text.str.contains(_SHAPE) & ~pl.when(other).then(clean).str.contains(";", literal=True)
+    return frame.with_columns(
+        pl.when(shaped).then(text.str.replace_all(r"[^0-9]", "")).alias(SHAPED_DIGITS),
+        text.str.contains(r"^\(?\+").fill_null(False).alias(SHAPED_PLUS),
+    ).drop("__text")
+
+
+def _parse(values: pl.Series, home: Region) -> pl.LazyFrame:
+    """Every value's calling code (``_CC``), national number before the national prefix
+    (``_NATIONAL``, null where libphonenumber must decide) and the region whose metadata parsing
+    reads next (``_META``): ``parse`` up to ``_maybe_extract_country_code``."""
+    clean = pl.col(CLEAN)
+    plain = pl.col("__plain")
+    frame = pl.DataFrame({CLEAN: values.cast(pl.String)}).lazy()
+    # plain digits (most values) skip the label, extension and Unicode-digit steps
+    frame = frame.with_columns(clean.str.contains(r"^\+?[0-9]+$").fill_null(False).alias("__plain"))
+    frame = shapes(frame, "__plain")
+    digits = pl.when(plain).then(clean.str.strip_prefix("+")).otherwise(pl.col(SHAPED_DIGITS))
     usable = (clean.str.len_chars() <= MAX_INPUT_STRING_LENGTH) & (digits.str.len_bytes() >= 3)
     frame = frame.with_columns(
         pl.when(usable).then(digits).alias(_DIGITS),
-        pl.when(plain)
-        .then(clean.str.starts_with("+"))
-        .otherwise(text.str.contains(r"^\(?\+"))
-        .fill_null(False)
-        .alias(_PLUS),
-    ).drop("__text", "__plain")
+        pl.when(plain).then(clean.str.starts_with("+")).otherwise(pl.col(SHAPED_PLUS)).alias(_PLUS),
+    ).drop("__plain", SHAPED_DIGITS, SHAPED_PLUS)
 
     # -- the country code: after '+', after the home region's international prefix, or the
     #    home region's own code written without '+' (_maybe_extract_country_code) --
@@ -551,20 +574,39 @@ def scatter(whole: pl.DataFrame, at: pl.Series, part: pl.DataFrame) -> pl.DataFr
     )
 
 
-def decide(values: pl.Series, default_region: str) -> pl.DataFrame:
+def decide(
+    values: pl.Series, default_region: str, *, numeric_from: int = NUMERIC_FROM
+) -> pl.DataFrame:
     """libphonenumber's answer for every value it can decide exactly, in input order.
 
     Returns ``CLEAN`` (the value), ``E164``, ``TYPE``, ``CODE`` (``phone_invalid`` or null),
     ``MESSAGE``, ``EXTENSION`` and ``COUNTRY``, as :func:`csvprep.phones.lookup` gives them,
     and ``DECIDED``: False where the answers are null because libphonenumber must decide.
 
+    From ``numeric_from`` values on, the home region's numbers are answered as integers by
+    :mod:`csvprep.phones_numeric` where it applies (building its tables takes a moment, which
+    only a long column repays); the same answers either way.
+
     >>> decide(pl.Series(["098765 43210", "+1 650 253 0000 x12", "abc"]), "IN").rows()
     [('098765 43210', '+919876543210', 'mobile', None, None, False, 91, True), \
 ('+1 650 253 0000 x12', '+16502530000', 'fixed_line_or_mobile', None, None, True, 1, True), \
 ('abc', None, None, None, None, None, None, False)]
     """
-    codes = country_codes()
     home = region(default_region)
+    if values.len() >= numeric_from:
+        from . import phones_numeric
+
+        if phones_numeric.applies(home):
+            found, others = phones_numeric.decide(values, home)
+            if others.len() == 0:
+                return found
+            return scatter(found, others, _decide(values.gather(others), home))
+    return _decide(values, home)
+
+
+def _decide(values: pl.Series, home: Region) -> pl.DataFrame:
+    """:func:`decide` with string kernels throughout."""
+    codes = country_codes()
     parsed = _parse(values, home).collect()
     national = pl.col(_NATIONAL)
     # the rows of the home region's calling code, nearly all of a real list, are answered in

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 from phonenumbers import phonenumberutil as util
 
-from csvprep import phones_fast
+from csvprep import phones_fast, phones_numeric
 from csvprep.phones import TYPE_NAMES, lookup
 
 SCALE = int(os.environ.get("CSVPREP_CORPUS_SCALE", "1"))
@@ -140,10 +140,16 @@ def corpus(region: str, rng: random.Random, size: int) -> list[str]:
     return sorted(values)
 
 
+# decide() answers the home region's numbers with integer kernels (phones_numeric) from
+# NUMERIC_FROM values on: every differential test runs both ways
+PATHS = {"strings": 10**12, "integers": 0}
+
+
 def disagreements(
-    region: str, values: list[str], seen: list[int] | None = None
+    region: str, values: list[str], seen: list[int] | None = None, numeric_from: int = 10**12
 ) -> list[tuple[str, object, object]]:
-    decided = phones_fast.decide(pl.Series(values, dtype=pl.String), region)
+    series = pl.Series(values, dtype=pl.String)
+    decided = phones_fast.decide(series, region, numeric_from=numeric_from)
     assert decided[phones_fast.CLEAN].to_list() == values  # in input order, one row each
     decided = decided.filter(pl.col(phones_fast.DECIDED))
     if seen is not None:
@@ -179,15 +185,20 @@ def test_libphonenumber_constants_are_the_ones_we_copied():
     assert util._MAX_INPUT_STRING_LENGTH == phones_fast.MAX_INPUT_STRING_LENGTH
 
 
-def test_zero_disagreements_over_every_region():
+@pytest.mark.parametrize("path", PATHS)
+def test_zero_disagreements_over_every_region(path):
     rng = random.Random(20261122)
     total = 0
     decided: list[int] = []
     failures: dict[str, list[tuple[str, object, object]]] = {}
-    for region in REGIONS:
+    regions = REGIONS
+    if path == "integers":  # the others fall back to the string path, tested above
+        regions = [r for r in REGIONS if phones_numeric.applies(phones_fast.region(r))]
+        assert len(regions) > 100, len(regions)
+    for region in regions:
         values = corpus(region, rng, 40 * SCALE)
         total += len(values)
-        bad = disagreements(region, values, decided)
+        bad = disagreements(region, values, decided, PATHS[path])
         if bad:
             failures[region] = bad[:5]
     assert not failures, failures
@@ -195,30 +206,37 @@ def test_zero_disagreements_over_every_region():
     assert sum(decided) > total * 0.5, (sum(decided), total)
 
 
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("region", ["IN", "US", "GB", "AE", "BR", "AR", "MX", "IT", "RU", "CA"])
-def test_zero_disagreements_on_dense_corpora_of_key_regions(region):
+def test_zero_disagreements_on_dense_corpora_of_key_regions(region, path):
     rng = random.Random(region)
-    assert disagreements(region, corpus(region, rng, 1500 * SCALE)) == []
+    values = corpus(region, rng, 1500 * SCALE)
+    assert disagreements(region, values, numeric_from=PATHS[path]) == []
 
 
 _char = st.sampled_from([*"0123456789+-() .x", "ext", "tel:", "०", "٣", "Ｏ"])
 
 
 @settings(max_examples=200 * SCALE, deadline=None)
-@given(parts=st.lists(_char, max_size=24), region=st.sampled_from(REGIONS))
-def test_property_any_string_any_region(parts, region):
-    assert disagreements(region, ["".join(parts)]) == []
+@given(
+    parts=st.lists(_char, max_size=24),
+    region=st.sampled_from(REGIONS),
+    path=st.sampled_from(list(PATHS)),
+)
+def test_property_any_string_any_region(parts, region, path):
+    assert disagreements(region, ["".join(parts)], numeric_from=PATHS[path]) == []
 
 
 @settings(max_examples=100 * SCALE, deadline=None)
 @given(
     values=st.lists(st.lists(_char, max_size=24).map("".join), min_size=2, max_size=30),
-    region=st.sampled_from(["IN", "US", "GB", "RU", "SG", "FR"]),
+    region=st.sampled_from(["IN", "US", "GB", "RU", "SG", "FR", "DE", "PK"]),
+    path=st.sampled_from(list(PATHS)),
 )
-def test_property_lists_mixing_calling_codes(values, region):
+def test_property_lists_mixing_calling_codes(values, region, path):
     # several values at once: the rows of other calling codes are answered apart from the
     # home region's and put back in place
-    assert disagreements(region, values) == []
+    assert disagreements(region, values, numeric_from=PATHS[path]) == []
 
 
 def test_rows_of_a_shared_calling_code_after_a_filter_leave_no_empty_chunk_behind():

@@ -287,3 +287,31 @@ def test_a_big_workbook_is_read_as_a_workbook(tmp_path, monkeypatch):
     shutil.copy(FIXTURES / "contacts.xlsx", path)
     monkeypatch.setattr("csvprep.validation.BATCH_BYTES", 64)  # "big": past one batch
     assert csvprep.validate(path).encoding == "xlsx"
+
+
+def test_batches_are_read_ahead_in_order_and_a_reader_can_stop_early(tmp_path):
+    import threading
+
+    rows = "".join(f"+91987654{i:04d},x\n" for i in range(40))
+    path = tmp_path / "list.csv"
+    path.write_bytes(f"Mobile Number,Note\n{rows}".encode())
+    whole = read_table(path).frame
+    before = threading.active_count()
+    assert pl.concat([t.frame for t in read_batches(path, batch_bytes=64)]).equals(whole)
+    batches = read_batches(path, batch_bytes=64)
+    assert next(batches).frame[ROW].to_list()[0] == 1
+    batches.close()  # the reading thread is done with, the file closed
+    assert threading.active_count() == before
+
+
+def test_an_error_while_reading_ahead_comes_out_where_the_batch_would_have():
+    from csvprep.reading import _read_ahead
+
+    def items():
+        yield 1
+        raise InputError("line 9: broken")
+
+    got = _read_ahead(items())
+    assert next(got) == 1
+    with pytest.raises(InputError, match="line 9"):
+        next(got)

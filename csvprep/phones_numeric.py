@@ -1,0 +1,432 @@
+"""The home region's numbers as integers: libphonenumber's answers in a few integer kernels.
+
+Nearly every value of a real list is a number of the list's own country, written as digits.
+:mod:`csvprep.phones_fast` answers any value with about thirty string kernels; this module
+answers those values with three (the digits read as a ``UInt64``, a leading ``+``, the
+length) and integer arithmetic for the rest. A digit string is its length and its value:
+prefixes are a division, the rest of the number a remainder, and every number pattern of the
+region is one binary search over its ranges (:mod:`csvprep.phones_ranges`).
+
+It follows the steps of ``phones_fast`` exactly, for a region whose calling code is its alone,
+whose international and national prefixes are plain digits and which has no national-prefix
+transform rule (India and most others). Every row it does not answer (another calling code,
+more than 19 digits, anything unusual) is left to ``phones_fast``; a differential test holds
+both paths to libphonenumber.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+import polars as pl
+
+from .phones_fast import (
+    CLEAN,
+    CODE,
+    COUNTRY,
+    DECIDED,
+    E164,
+    EXTENSION,
+    MAX_INPUT_STRING_LENGTH,
+    MAX_LENGTH_FOR_NSN,
+    MESSAGE,
+    MIN_LENGTH_FOR_NSN,
+    SHAPED_DIGITS,
+    SHAPED_PLUS,
+    TYPE,
+    Desc,
+    Region,
+    country_codes,
+    message,
+    region,
+    scatter,
+    shapes,
+)
+from .phones_ranges import Language, Unsupported, language
+
+# Every string of at most 19 digits fits a UInt64.
+_MAX_DIGITS = 19
+# A national number's table key: its length times this, plus its digits left-aligned in 17
+# (lengths up to 17).
+_KEY_STEP = 10**MAX_LENGTH_FOR_NSN
+
+#: Type names by index; a label is ``index << 1 | general`` (general: the region's general
+#: pattern matches the whole number).
+TYPE_NAMES = (
+    "unknown",
+    "premium_rate",
+    "toll_free",
+    "shared_cost",
+    "voip",
+    "personal_number",
+    "pager",
+    "uan",
+    "voicemail",
+    "fixed_line_or_mobile",
+    "fixed_line",
+    "mobile",
+)
+_LENGTH_RESULTS = ("possible", "local_only", "too_short", "too_long", "invalid_length")
+
+# A digit string is its length and its digits left-aligned in 19 (value * 10**(19 - length)):
+# taking digits off the front is then a division by a constant, not by a power per row.
+_N, _W = "__n", "__w"
+_NN, _NW = "__nn", "__nw"  # the same of the national number
+_PLUS = "__plus"
+_OWN = "__own"
+_LANE = "__lane"  # answered here
+
+
+@dataclass(frozen=True)
+class Table:
+    """A region's number patterns over national numbers of every length: the keys where a
+    run of equal labels starts (sorted), and those labels."""
+
+    starts: pl.Series
+    labels: pl.Series
+
+
+def _p10(k: pl.Expr) -> pl.Expr:
+    """10 to the power ``k`` (0 to 19) as a UInt64."""
+    return pl.lit(pl.Series([10**i for i in range(_MAX_DIGITS + 1)], dtype=pl.UInt64)).gather(k)
+
+
+def _head(w: pl.Expr, k: int) -> pl.Expr:
+    """The first ``k`` digits of a left-aligned number, as an integer."""
+    scale: int = 10 ** (_MAX_DIGITS - k)
+    return w // scale
+
+
+def _drop(w: pl.Expr, k: int) -> pl.Expr:
+    """A left-aligned number without its first ``k`` digits, left-aligned."""
+    scale: int = 10 ** (_MAX_DIGITS - k)
+    shift: int = 10**k
+    return w % scale * shift
+
+
+def _starts(n: pl.Expr, w: pl.Expr, digits: str) -> pl.Expr:
+    """The ``n`` digits left-aligned in ``w`` start with ``digits``."""
+    return (n >= len(digits)) & (_head(w, len(digits)) == int(digits))
+
+
+def applies(r: Region) -> bool:
+    """This module can answer the numbers of region ``r``.
+
+    >>> applies(region("IN")), applies(region("US"))
+    (True, False)
+    """
+    literal = (r.idd is None or r.idd.isdigit()) and (r.npfp is None or r.npfp.isdigit())
+    alone = country_codes().get(r.country_code) == (r.code,)
+    return literal and alone and not r.transform and table(r.code) is not None
+
+
+def _descs(r: Region) -> list[Desc | None]:
+    return [r.general, *(desc for _, desc in r.types), r.fixed_line, r.mobile]
+
+
+@cache
+def table(code: str) -> Table | None:
+    """The label table of region ``code``, or None if a pattern cannot be read as ranges."""
+    r = region(code)
+    try:
+        langs = [language(d.pattern) if d is not None and d.pattern else None for d in _descs(r)]
+    except Unsupported:
+        return None
+    if any(lang is not None and lang.longest() > MAX_LENGTH_FOR_NSN for lang in langs):
+        return None  # keys hold lengths up to 17 only
+    starts: list[int] = []
+    labels: list[int] = []
+    for n in range(MAX_LENGTH_FOR_NSN + 1):
+        for start, label in _runs(r, langs, n):
+            if not labels or labels[-1] != label:
+                starts.append(n * _KEY_STEP + start * 10 ** (MAX_LENGTH_FOR_NSN - n))
+                labels.append(label)
+    return Table(pl.Series(starts, dtype=pl.UInt64), pl.Series(labels, dtype=pl.UInt8))
+
+
+def _runs(r: Region, langs: list[Language | None], n: int) -> list[tuple[int, int]]:
+    """(start, label) of the runs of national numbers of ``n`` digits, from 0 up."""
+    descs = _descs(r)
+    ranges = [lang.ranges(n) if lang is not None else [] for lang in langs]
+    live = [i for i, found in enumerate(ranges) if found]
+    cuts = sorted({0, *(x for i in live for pair in ranges[i] for x in pair)} - {10**n})
+    found_at = dict.fromkeys(live, 0)
+    inside = [False] * len(ranges)
+    labels: dict[tuple[bool, ...], int] = {}
+    runs = []
+    for cut in cuts:
+        for i in live:  # each description's ranges, swept once
+            found, at = ranges[i], found_at[i]
+            while at < len(found) and found[at][1] <= cut:
+                at += 1
+            found_at[i] = at
+            inside[i] = at < len(found) and found[at][0] <= cut
+        key = tuple(inside)
+        label = labels.get(key)
+        if label is None:
+            label = labels[key] = _label(r, descs, inside, n)
+        runs.append((cut, label))
+    return runs
+
+
+def _label(r: Region, descs: list[Desc | None], inside: list[bool], n: int) -> int:
+    """``phones_fast._with_type`` for one number: its type index and general match."""
+
+    def matches(i: int) -> bool:  # _matches_desc: a possible length, then the pattern
+        desc = descs[i]
+        return desc is not None and inside[i] and (not desc.lengths or n in desc.lengths)
+
+    general = inside[0]
+    names = [name for name, _ in r.types]
+    if not matches(0):
+        name = "unknown"
+    else:
+        name = next((names[i] for i in range(len(names)) if matches(1 + i)), "")
+        fixed, mobile = matches(len(descs) - 2), matches(len(descs) - 1)
+        if not name:
+            if r.same_mobile_and_fixed:
+                name = "fixed_line_or_mobile" if fixed else "unknown"
+            elif fixed and mobile:
+                name = "fixed_line_or_mobile"
+            else:
+                name = "fixed_line" if fixed else "mobile" if mobile else "unknown"
+    return TYPE_NAMES.index(name) << 1 | general
+
+
+def _lengths(r: Region) -> pl.Expr:
+    """``phones_fast._length_result`` of every length up to 19, as an index of
+    ``_LENGTH_RESULTS`` (gathered by length)."""
+    lengths, local = r.general.lengths, r.general.local
+    results = []
+    for n in range(_MAX_DIGITS + 1):
+        if n in local:
+            result = "local_only"
+        elif n == lengths[0] or n in lengths[1:]:
+            result = "possible"
+        elif n < lengths[0]:
+            result = "too_short"
+        elif n > lengths[-1]:
+            result = "too_long"
+        else:
+            result = "invalid_length"
+        results.append(_LENGTH_RESULTS.index(result))
+    return pl.lit(pl.Series(results, dtype=pl.UInt8))
+
+
+def _label_of(n: pl.Expr, w: pl.Expr, t: Table) -> pl.Expr:
+    """The label of each national number (``n`` digits left-aligned in ``w``); 0 (no general
+    match, unknown) where ``n`` is null or over 17: nothing matches there."""
+    key = pl.when(n <= MAX_LENGTH_FOR_NSN).then(n.cast(pl.UInt64) * _KEY_STEP + w // 100)
+    # a null key searches as 0 (and is masked): every search lands after the first start, 0
+    index = pl.lit(t.starts).search_sorted(key.fill_null(0), side="right") - 1
+    return pl.when(key.is_not_null()).then(pl.lit(t.labels).gather(index)).otherwise(0)
+
+
+def _general(n: pl.Expr, w: pl.Expr, t: Table) -> pl.Expr:
+    return _label_of(n, w, t) % 2 == 1
+
+
+@lru_cache(maxsize=1)
+def _calling_codes() -> pl.Series:
+    """For every three-digit string, as an integer, the calling code it starts with (0: none),
+    as ``phones_fast._code_prefixes`` reads them."""
+    known = {str(c) for c in country_codes()}
+    codes = []
+    for n in range(1000):
+        text = f"{n:03d}"
+        codes.append(next((int(text[:k]) for k in (1, 2, 3) if text[:k] in known), 0))
+    return pl.Series(codes, dtype=pl.UInt64)
+
+
+def _rows(
+    frame: pl.DataFrame, mask: pl.Expr, step: Callable[[pl.DataFrame], pl.DataFrame]
+) -> pl.DataFrame:
+    """``frame`` with ``step`` applied to the rows ``mask`` selects only: a lookup costs the
+    same for every row it is given, even a null one, and most steps concern few rows."""
+    at = frame.select(mask.fill_null(False)).to_series().arg_true()
+    if at.len() == 0:
+        return frame
+    return scatter(frame, at, step(frame[at]))
+
+
+def _strip(frame: pl.DataFrame, n: str, w: str, r: Region, t: Table) -> pl.DataFrame:
+    """``phones_fast._strip_national_prefix`` of the numbers in columns ``n``/``w``, in
+    place (null rows stay null)."""
+    if r.npfp is None:
+        return frame
+    k = len(r.npfp)
+
+    def strip(rows: pl.DataFrame) -> pl.DataFrame:
+        length, digits = pl.col(n), pl.col(w)
+        rest_n, rest_w = length - k, _drop(digits, k)
+        rows = rows.select(
+            n,
+            w,
+            _general(length, digits, t).alias("__whole"),
+            _general(rest_n, rest_w, t).alias("__rest"),
+        )
+        keep = pl.col("__whole") & ~pl.col("__rest")
+        return rows.select(
+            pl.when(keep).then(length).otherwise(rest_n).alias(n),
+            pl.when(keep).then(digits).otherwise(rest_w).alias(w),
+        )
+
+    return _rows(frame, _starts(pl.col(n), pl.col(w), r.npfp), strip)
+
+
+def _digits(values: pl.Series) -> pl.DataFrame:
+    """``CLEAN``, ``EXTENSION`` and the digits libphonenumber reads of each value (``_N``,
+    ``_W``) and whether a ``+`` led (``_PLUS``); ``_LANE`` where they are usable here."""
+    clean = pl.col(CLEAN)
+    # digits with an optional '+' read as an integer at once (Polars' cast takes exactly that)
+    frame = pl.DataFrame({CLEAN: values.cast(pl.String)}).select(
+        CLEAN,
+        clean.cast(pl.UInt64, strict=False).alias(_W),
+        clean.str.starts_with("+").fill_null(False).alias(_PLUS),
+        clean.str.len_bytes().cast(pl.Int64).alias(_N),
+        pl.lit(False).alias(EXTENSION),
+    )
+    frame = frame.with_columns(pl.col(_N) - pl.col(_PLUS).cast(pl.Int64))
+
+    def shaped(rows: pl.DataFrame) -> pl.DataFrame:
+        rows = shapes(rows.select(CLEAN, pl.lit(False).alias("__plain")), "__plain")
+        digits = pl.col(SHAPED_DIGITS)
+        usable = clean.str.len_chars() <= MAX_INPUT_STRING_LENGTH
+        return rows.select(
+            pl.when(usable).then(digits.cast(pl.UInt64, strict=False)).alias(_W),
+            pl.col(SHAPED_PLUS).alias(_PLUS),
+            digits.str.len_bytes().cast(pl.Int64).alias(_N),
+            EXTENSION,
+        )
+
+    frame = _rows(frame, pl.col(_W).is_null(), shaped)
+    n, value = pl.col(_N), pl.col(_W)
+    lane = value.is_not_null() & n.is_between(3, _MAX_DIGITS)
+    return frame.with_columns(
+        lane.alias(_LANE), (value * _p10(_MAX_DIGITS - pl.when(lane).then(n))).alias(_W)
+    )
+
+
+def _country_code(frame: pl.DataFrame, home: Region) -> pl.DataFrame:
+    """``phones_fast._parse`` after the digits: the national number (``_NN``/``_NW``) of the
+    rows of the home calling code, written with '+', with the international prefix or neither
+    (``_LANE`` is cleared for rows of other codes). Rows that start with the home code
+    written without '+' are marked ``_OWN``; :func:`_own_code` settles them."""
+    n, w, plus, lane = pl.col(_N), pl.col(_W), pl.col(_PLUS), pl.col(_LANE)
+    by_idd, skip = pl.lit(False), 0
+    if home.idd:
+        skip = len(home.idd)
+        after_zero = (n > skip) & (_head(w, skip + 1) % 10 == 0)
+        by_idd = ~plus & _starts(n, w, home.idd) & ~after_zero
+    frame = frame.with_columns(
+        pl.when(lane & plus).then(pl.lit(0)).when(lane & by_idd).then(pl.lit(skip)).alias("__idd")
+    )
+    idd = pl.col("__idd")
+    intl_n = n - idd
+    # the rows after '+' or the prefix, their calling code (0: none), when it is the home one
+    intl_w = pl.when(idd == 0).then(w).otherwise(_drop(w, skip))
+    cc = pl.lit(_calling_codes()).gather(_head(intl_w, 3))
+    home_cc = str(home.country_code)
+    c = len(home_cc)
+    frame = frame.with_columns(
+        ((intl_n > MIN_LENGTH_FOR_NSN) & (cc == home.country_code)).alias("__ours"),
+        intl_w.alias("__iw"),
+    )
+    ours = pl.col("__ours")
+    return frame.with_columns(
+        (lane & (idd.is_null() | ours)).fill_null(False).alias(_LANE),
+        (lane & idd.is_null() & _starts(n, w, home_cc)).alias(_OWN),
+        pl.when(ours).then(intl_n - c).otherwise(n).alias(_NN),
+        pl.when(ours).then(_drop(pl.col("__iw"), c)).otherwise(w).alias(_NW),
+    ).drop("__idd", "__ours", "__iw", _PLUS)
+
+
+def _own_code(frame: pl.DataFrame, home: Region, t: Table) -> pl.DataFrame:
+    """The national number of rows that start with the home calling code written without
+    '+': the code is taken off where what remains (without its national prefix) is a number
+    of the region and the whole is not, or the whole is too long."""
+    c = len(str(home.country_code))
+    too_long = _LENGTH_RESULTS.index("too_long")
+
+    def settle(rows: pl.DataFrame) -> pl.DataFrame:
+        rows = rows.select(
+            _NN,
+            _NW,
+            (pl.col(_NN) - c).alias("__pn"),
+            _drop(pl.col(_NW), c).alias("__pw"),
+            _general(pl.col(_NN), pl.col(_NW), t).alias("__whole"),
+        )
+        rows = _strip(rows, "__pn", "__pw", home, t)
+        without_plus = (~pl.col("__whole") & _general(pl.col("__pn"), pl.col("__pw"), t)) | (
+            _lengths(home).gather(pl.col(_NN)) == too_long
+        )
+        rows = rows.with_columns(without_plus.alias("__wp"))
+        return rows.select(
+            pl.when("__wp").then(pl.col("__pn")).otherwise(pl.col(_NN)).alias(_NN),
+            pl.when("__wp").then(pl.col("__pw")).otherwise(pl.col(_NW)).alias(_NW),
+        )
+
+    return _rows(frame, pl.col(_OWN), settle)
+
+
+def decide(values: pl.Series, home: Region) -> tuple[pl.DataFrame, pl.Series]:
+    """The answers (as ``phones_fast.decide`` gives them) for the values this module
+    answers, and the indices of the others (their answer rows are placeholders).
+
+    >>> found, others = decide(pl.Series(["+919876543210", "+1 650 253 0000"]), region("IN"))
+    >>> found[E164].to_list(), others.to_list()
+    (['+919876543210', None], [1])
+    """
+    t = table(home.code)
+    assert t is not None and applies(home), home.code
+    frame = _country_code(_digits(values), home).drop(_N, _W)
+    frame = _own_code(frame, home, t)
+
+    # -- the national prefix, then type and length (phones_fast._one_region) --
+    lane, nn, nw = pl.col(_LANE), pl.col(_NN), pl.col(_NW)
+    stripped = _strip(frame.select(_NN, _NW), _NN, _NW, home, t)
+    lengths = _lengths(home)
+    fails = [_LENGTH_RESULTS.index(x) for x in ("too_short", "local_only", "invalid_length")]
+    usable = ~lengths.gather(pl.col("__sn").clip(0, _MAX_DIGITS)).is_in(fails)
+    frame = frame.with_columns(stripped[_NN].alias("__sn"), stripped[_NW].alias("__sw"))
+    frame = frame.with_columns(
+        pl.when(usable).then(pl.col("__sn")).otherwise(nn).alias(_NN),
+        pl.when(usable).then(pl.col("__sw")).otherwise(nw).alias(_NW),
+    )
+    in_range = nn.is_between(MIN_LENGTH_FOR_NSN, MAX_LENGTH_FOR_NSN)
+    frame = frame.with_columns((lane & in_range).fill_null(False).alias(_LANE))
+    frame = frame.with_columns(
+        (_label_of(pl.when(lane).then(nn), nw, t) // 2).alias("__type"),
+        lengths.gather(nn.clip(0, _MAX_DIGITS)).alias("__length"),
+    )
+    answers = frame.select(*_answers(home))
+    others = answers[DECIDED].not_().arg_true()
+    return answers, others
+
+
+def _answers(home: Region) -> list[pl.Expr]:
+    """The answer columns, as ``phones_fast._answers`` makes them."""
+    lane = pl.col(_LANE)
+    kind = pl.col("__type")
+    valid = lane & (kind != 0)
+    invalid = lane & (kind == 0)
+    length = pl.col("__length")
+    national_n = pl.when(valid).then(pl.col(_NN))
+    digits = home.country_code * _p10(national_n) + pl.col(_NW) // _p10(_MAX_DIGITS - national_n)
+    return [
+        pl.col(CLEAN),
+        pl.concat_str(pl.lit("+"), digits.cast(pl.String)).alias(E164),
+        pl.when(valid).then(pl.lit(pl.Series(TYPE_NAMES)).gather(kind.cast(pl.Int64))).alias(TYPE),
+        pl.when(invalid).then(pl.lit("phone_invalid")).alias(CODE),
+        message(
+            invalid,
+            lambda result: length == _LENGTH_RESULTS.index(result),
+            pl.lit(home.country_code),
+            home.code,
+        ).alias(MESSAGE),
+        pl.when(lane).then(valid & pl.col(EXTENSION)).alias(EXTENSION),
+        pl.when(valid).then(pl.lit(home.country_code, dtype=pl.UInt16)).alias(COUNTRY),
+        lane.alias(DECIDED),
+    ]

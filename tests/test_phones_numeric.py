@@ -1,0 +1,69 @@
+"""The integer path of decide(): where it applies, and the assumptions it rests on."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from csvprep import phones_fast, phones_numeric
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet="0123456789+- .e_x١０", max_size=21))
+def test_polars_casts_to_uint64_exactly_an_optional_plus_and_ascii_digits(text):
+    # the integer path reads plain values with one cast: it must refuse everything else
+    got = pl.Series([text], dtype=pl.String).cast(pl.UInt64, strict=False)[0]
+    digits = text.removeprefix("+")
+    plain = digits.isascii() and digits.isdigit() and int(digits) < 2**64
+    assert got == (int(digits) if plain else None)
+
+
+def test_where_the_integer_path_applies():
+    assert phones_numeric.applies(phones_fast.region("IN"))
+    assert phones_numeric.applies(phones_fast.region("DE"))
+    assert not phones_numeric.applies(phones_fast.region("US"))  # +1 is shared
+    assert not phones_numeric.applies(phones_fast.region("AR"))  # a transform rule
+
+
+def test_a_region_table_is_sorted_and_starts_at_zero():
+    table = phones_numeric.table("IN")
+    assert table is not None
+    starts = table.starts.to_list()
+    assert starts[0] == 0 and starts == sorted(set(starts))
+    labels = table.labels.to_list()
+    assert all(a != b for a, b in itertools.pairwise(labels))
+
+
+def mobile(rng: random.Random) -> str:
+    return rng.choice("6789") + "".join(rng.choice("0123456789") for _ in range(9))
+
+
+def test_a_long_list_gives_the_same_answers_both_ways():
+    # long enough for the integer path by default; every shape a real export has, other
+    # calling codes and junk among them (those rows go to the string path and come back)
+    rng = random.Random(3)
+    shapes = [
+        lambda m: "+91" + m,
+        lambda m: m,
+        lambda m: "91" + m,
+        lambda m: "0" + m,
+        lambda m: f"0{m[:5]} {m[5:]}",
+        lambda m: f"+91 {m[:5]}-{m[5:]}",
+        lambda m: "0091" + m,
+        lambda m: f"+91 {m} ext. 12",
+        lambda m: "+1650253" + m[:4],
+        lambda m: "+44 20 7946 " + m[:4],
+        lambda m: m[: rng.randint(0, 9)],
+        lambda m: "N/A",
+        lambda m: "९१" + m,
+    ]
+    values = [rng.choice(shapes)(mobile(rng)) for _ in range(phones_fast.NUMERIC_FROM + 1000)]
+    series = pl.Series(values)
+    fast = phones_fast.decide(series, "IN")
+    strings = phones_fast.decide(series, "IN", numeric_from=series.len() + 1)
+    assert fast.equals(strings)
+    assert fast[phones_fast.DECIDED].mean() > 0.8  # type: ignore[operator]
