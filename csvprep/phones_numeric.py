@@ -75,6 +75,7 @@ _LENGTH_RESULTS = ("possible", "local_only", "too_short", "too_long", "invalid_l
 _N, _W = "__n", "__w"
 _NN, _NW = "__nn", "__nw"  # the same of the national number
 _PLUS = "__plus"
+_SEPARATED = r"^\+?[0-9]+(?:[ .\-][0-9]+)*$"
 _OWN = "__own"
 _LANE = "__lane"  # answered here
 
@@ -241,22 +242,35 @@ def _calling_codes() -> pl.Series:
 
 
 def _rows(
-    frame: pl.DataFrame, mask: pl.Expr, step: Callable[[pl.DataFrame], pl.DataFrame]
+    frame: pl.DataFrame,
+    mask: pl.Expr,
+    columns: list[str],
+    step: Callable[[pl.DataFrame], pl.DataFrame],
 ) -> pl.DataFrame:
-    """``frame`` with ``step`` applied to the rows ``mask`` selects only: a lookup costs the
-    same for every row it is given, even a null one, and most steps concern few rows."""
+    """``frame`` with ``step`` applied to the rows ``mask`` selects only (given those rows'
+    ``columns``): a lookup costs the same for every row it is given, even a null one, and
+    most steps concern few rows.
+
+    >>> f = pl.DataFrame({"a": [1, 2, 3]})
+    >>> _rows(f, pl.col("a") > 1, ["a"], lambda rows: rows.select(pl.col("a") * 10))["a"].to_list()
+    [1, 20, 30]
+    """
     at = frame.select(mask.fill_null(False)).to_series().arg_true()
     if at.len() == 0:
         return frame
-    return scatter(frame, at, step(frame[at]))
+    return scatter(frame, at, step(frame.select(columns)[at]))
 
 
-def _strip(frame: pl.DataFrame, n: str, w: str, r: Region, t: Table) -> pl.DataFrame:
+def _strip(
+    frame: pl.DataFrame, n: str, w: str, r: Region, t: Table, *, national: bool = False
+) -> pl.DataFrame:
     """``phones_fast._strip_national_prefix`` of the numbers in columns ``n``/``w``, in
-    place (null rows stay null)."""
+    place (null rows stay null). With ``national``, as ``phones_fast._national_prefix``: the
+    prefix stays on where what would remain has no possible length."""
     if r.npfp is None:
         return frame
     k = len(r.npfp)
+    fails = [_LENGTH_RESULTS.index(x) for x in ("too_short", "local_only", "invalid_length")]
 
     def strip(rows: pl.DataFrame) -> pl.DataFrame:
         length, digits = pl.col(n), pl.col(w)
@@ -268,12 +282,14 @@ def _strip(frame: pl.DataFrame, n: str, w: str, r: Region, t: Table) -> pl.DataF
             _general(rest_n, rest_w, t).alias("__rest"),
         )
         keep = pl.col("__whole") & ~pl.col("__rest")
+        if national:
+            keep = keep | _lengths(r).gather(rest_n).is_in(fails)
         return rows.select(
             pl.when(keep).then(length).otherwise(rest_n).alias(n),
             pl.when(keep).then(digits).otherwise(rest_w).alias(w),
         )
 
-    return _rows(frame, _starts(pl.col(n), pl.col(w), r.npfp), strip)
+    return _rows(frame, _starts(pl.col(n), pl.col(w), r.npfp), [n, w], strip)
 
 
 def _digits(values: pl.Series) -> pl.DataFrame:
@@ -301,7 +317,21 @@ def _digits(values: pl.Series) -> pl.DataFrame:
             EXTENSION,
         )
 
-    frame = _rows(frame, pl.col(_W).is_null(), shaped)
+    def separated(rows: pl.DataFrame) -> pl.DataFrame:
+        # digit groups split by single spaces, dots or hyphens ("09876 543210"), the other
+        # shape of a real list: every step of shapes() but the last leaves them as they are
+        digits = clean.str.replace_many(["+", " ", ".", "-"], [""] * 4)
+        rows = rows.select(
+            CLEAN,
+            digits.cast(pl.UInt64, strict=False).alias(_W),
+            clean.str.starts_with("+").alias(_PLUS),
+            digits.str.len_bytes().cast(pl.Int64).alias(_N),
+            pl.lit(False).alias(EXTENSION),
+            clean.str.contains(_SEPARATED).alias("__separated"),
+        )
+        return _rows(rows, ~pl.col("__separated"), [CLEAN], shaped).drop(CLEAN, "__separated")
+
+    frame = _rows(frame, pl.col(_W).is_null(), [CLEAN], separated)
     n, value = pl.col(_N), pl.col(_W)
     lane = value.is_not_null() & n.is_between(3, _MAX_DIGITS)
     return frame.with_columns(
@@ -368,7 +398,7 @@ def _own_code(frame: pl.DataFrame, home: Region, t: Table) -> pl.DataFrame:
             pl.when("__wp").then(pl.col("__pw")).otherwise(pl.col(_NW)).alias(_NW),
         )
 
-    return _rows(frame, pl.col(_OWN), settle)
+    return _rows(frame, pl.col(_OWN), [_NN, _NW], settle)
 
 
 def decide(values: pl.Series, home: Region) -> tuple[pl.DataFrame, pl.Series]:
@@ -386,47 +416,49 @@ def decide(values: pl.Series, home: Region) -> tuple[pl.DataFrame, pl.Series]:
 
     # -- the national prefix, then type and length (phones_fast._one_region) --
     lane, nn, nw = pl.col(_LANE), pl.col(_NN), pl.col(_NW)
-    stripped = _strip(frame.select(_NN, _NW), _NN, _NW, home, t)
+    frame = _strip(frame, _NN, _NW, home, t, national=True)
     lengths = _lengths(home)
-    fails = [_LENGTH_RESULTS.index(x) for x in ("too_short", "local_only", "invalid_length")]
-    usable = ~lengths.gather(pl.col("__sn").clip(0, _MAX_DIGITS)).is_in(fails)
-    frame = frame.with_columns(stripped[_NN].alias("__sn"), stripped[_NW].alias("__sw"))
-    frame = frame.with_columns(
-        pl.when(usable).then(pl.col("__sn")).otherwise(nn).alias(_NN),
-        pl.when(usable).then(pl.col("__sw")).otherwise(nw).alias(_NW),
-    )
     in_range = nn.is_between(MIN_LENGTH_FOR_NSN, MAX_LENGTH_FOR_NSN)
     frame = frame.with_columns((lane & in_range).fill_null(False).alias(_LANE))
     frame = frame.with_columns(
         (_label_of(pl.when(lane).then(nn), nw, t) // 2).alias("__type"),
         lengths.gather(nn.clip(0, _MAX_DIGITS)).alias("__length"),
     )
-    answers = frame.select(*_answers(home))
+    answers = _answers(frame, home)
     others = answers[DECIDED].not_().arg_true()
     return answers, others
 
 
-def _answers(home: Region) -> list[pl.Expr]:
+def _answers(frame: pl.DataFrame, home: Region) -> pl.DataFrame:
     """The answer columns, as ``phones_fast._answers`` makes them."""
     lane = pl.col(_LANE)
     kind = pl.col("__type")
     valid = lane & (kind != 0)
     invalid = lane & (kind == 0)
-    length = pl.col("__length")
     national_n = pl.when(valid).then(pl.col(_NN))
     digits = home.country_code * _p10(national_n) + pl.col(_NW) // _p10(_MAX_DIGITS - national_n)
-    return [
+    answers = frame.select(
         pl.col(CLEAN),
         pl.concat_str(pl.lit("+"), digits.cast(pl.String)).alias(E164),
         pl.when(valid).then(pl.lit(pl.Series(TYPE_NAMES)).gather(kind.cast(pl.Int64))).alias(TYPE),
         pl.when(invalid).then(pl.lit("phone_invalid")).alias(CODE),
-        message(
-            invalid,
-            lambda result: length == _LENGTH_RESULTS.index(result),
-            pl.lit(home.country_code),
-            home.code,
-        ).alias(MESSAGE),
+        pl.lit(None, dtype=pl.String).alias(MESSAGE),
         pl.when(lane).then(valid & pl.col(EXTENSION)).alias(EXTENSION),
         pl.when(valid).then(pl.lit(home.country_code, dtype=pl.UInt16)).alias(COUNTRY),
         lane.alias(DECIDED),
-    ]
+        "__length",
+    )
+
+    def explain(rows: pl.DataFrame) -> pl.DataFrame:  # the few invalid rows only
+        length = pl.col("__length")
+        return rows.select(
+            message(
+                pl.lit(True),
+                lambda result: length == _LENGTH_RESULTS.index(result),
+                pl.lit(home.country_code),
+                home.code,
+            ).alias(MESSAGE)
+        )
+
+    answers = _rows(answers, pl.col(CODE).is_not_null(), [CLEAN, "__length"], explain)
+    return answers.drop("__length")
