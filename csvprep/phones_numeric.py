@@ -150,24 +150,24 @@ def table(code: str) -> Table | None:
 def _runs(r: Region, langs: list[Language | None], n: int) -> list[tuple[int, int]]:
     """(start, label) of the runs of national numbers of ``n`` digits, from 0 up."""
     descs = _descs(r)
-    ranges = [lang.ranges(n) if lang is not None else [] for lang in langs]
-    live = [i for i, found in enumerate(ranges) if found]
-    cuts = sorted({0, *(x for i in live for pair in ranges[i] for x in pair)} - {10**n})
-    found_at = dict.fromkeys(live, 0)
-    inside = [False] * len(ranges)
-    labels: dict[tuple[bool, ...], int] = {}
+    # where each description's ranges start and end, as bits toggled (ranges of one
+    # description are merged, so an end is never another's start)
+    toggles: dict[int, int] = {0: 0}
+    for i, lang in enumerate(langs):
+        for start, end in lang.ranges(n) if lang is not None else ():
+            toggles[start] = toggles.get(start, 0) ^ 1 << i
+            toggles[end] = toggles.get(end, 0) ^ 1 << i
+    labels: dict[int, int] = {}
     runs = []
-    for cut in cuts:
-        for i in live:  # each description's ranges, swept once
-            found, at = ranges[i], found_at[i]
-            while at < len(found) and found[at][1] <= cut:
-                at += 1
-            found_at[i] = at
-            inside[i] = at < len(found) and found[at][0] <= cut
-        key = tuple(inside)
-        label = labels.get(key)
+    inside = 0
+    for cut in sorted(toggles):
+        if cut == 10**n:
+            break
+        inside ^= toggles[cut]
+        label = labels.get(inside)
         if label is None:
-            label = labels[key] = _label(r, descs, inside, n)
+            bits = [inside >> i & 1 == 1 for i in range(len(descs))]
+            label = labels[inside] = _label(r, descs, bits, n)
         runs.append((cut, label))
     return runs
 

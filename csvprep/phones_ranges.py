@@ -168,6 +168,7 @@ class Language:
         self._start = self._closure({begin})
         self._steps: dict[tuple[frozenset[int], int], frozenset[int]] = {}
         self._status: dict[tuple[frozenset[int], int], int] = {}
+        self._tails: dict[tuple[frozenset[int], int], tuple[tuple[int, int], ...]] = {}
         self._lengths = self._suffix_lengths()
 
     def _suffix_lengths(self) -> list[int]:
@@ -238,22 +239,30 @@ class Language:
     def ranges(self, length: int) -> list[tuple[int, int]]:
         """The accepted strings of ``length`` digits, as [start, end) integer ranges in order
         (adjacent ones merged)."""
-        found: list[tuple[int, int]] = []
-        self._walk(self._start, length, 0, found)
-        return found
+        return list(self._ranges(self._start, length))
 
-    def _walk(
-        self, states: frozenset[int], left: int, prefix: int, found: list[tuple[int, int]]
-    ) -> None:
-        kind = self._kind(states, left)
-        if kind == 1:
-            start, end = prefix * 10**left, (prefix + 1) * 10**left
-            if found and found[-1][1] == start:
-                start = found.pop()[0]
-            found.append((start, end))
-        elif kind == 2:
-            for d in range(10):
-                self._walk(self._step(states, d), left - 1, prefix * 10 + d, found)
+    def _ranges(self, states: frozenset[int], left: int) -> tuple[tuple[int, int], ...]:
+        """:meth:`ranges` from ``states`` with ``left`` digits to go, from 0: patterns repeat
+        the same tails under many prefixes, so each is worked out once."""
+        key = (states, left)
+        found = self._tails.get(key)
+        if found is None:
+            kind = self._kind(states, left)
+            if kind != 2:
+                found = ((0, 10**left),) if kind == 1 else ()
+            else:
+                merged: list[tuple[int, int]] = []
+                size = 10 ** (left - 1)
+                for d in range(10):
+                    base = d * size
+                    for start, end in self._ranges(self._step(states, d), left - 1):
+                        if merged and merged[-1][1] == base + start:
+                            merged[-1] = (merged[-1][0], base + end)
+                        else:
+                            merged.append((base + start, base + end))
+                found = tuple(merged)
+            self._tails[key] = found
+        return found
 
     def longest(self) -> int:
         """The greatest length of an accepted string, or -1.
