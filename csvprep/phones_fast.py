@@ -569,9 +569,13 @@ def scatter(whole: pl.DataFrame, at: pl.Series, part: pl.DataFrame) -> pl.DataFr
     """
     if at.len() == 0:
         return whole
-    return whole.with_columns(
-        whole[c].scatter(at, part[c].cast(whole.schema[c])) for c in part.columns
-    )
+    # a column that is null there and stays null needs no new copy
+    changed = [
+        c
+        for c in part.columns
+        if part[c].null_count() < part.height or whole[c].gather(at).null_count() < at.len()
+    ]
+    return whole.with_columns(whole[c].scatter(at, part[c].cast(whole.schema[c])) for c in changed)
 
 
 def decide(
@@ -600,7 +604,10 @@ def decide(
             found, others = phones_numeric.decide(values, home)
             if others.len() == 0:
                 return found
-            return scatter(found, others, _decide(values.gather(others), home))
+            rest = _decide(values.gather(others), home)
+            # rows neither path decides are alike in both: only the others are put in
+            decided = rest[DECIDED].arg_true()
+            return scatter(found, others.gather(decided), rest[decided])
     return _decide(values, home)
 
 
