@@ -68,6 +68,7 @@ TYPE_NAMES = (
     "fixed_line",
     "mobile",
 )
+_TYPE_NAMES = pl.Series(TYPE_NAMES)
 _LENGTH_RESULTS = ("possible", "local_only", "too_short", "too_long", "invalid_length")
 
 # A digit string is its length and its digits left-aligned in 19 (value * 10**(19 - length)):
@@ -75,6 +76,7 @@ _LENGTH_RESULTS = ("possible", "local_only", "too_short", "too_long", "invalid_l
 _N, _W = "__n", "__w"
 _NN, _NW = "__nn", "__nw"  # the same of the national number
 _PLUS = "__plus"
+_POWERS = pl.Series([10**i for i in range(_MAX_DIGITS + 1)], dtype=pl.UInt64)
 _SEPARATED = r"^\+?[0-9]+(?:[ .\-][0-9]+)*$"
 _OWN = "__own"
 _LANE = "__lane"  # answered here
@@ -91,7 +93,7 @@ class Table:
 
 def _p10(k: pl.Expr) -> pl.Expr:
     """10 to the power ``k`` (0 to 19) as a UInt64."""
-    return pl.lit(pl.Series([10**i for i in range(_MAX_DIGITS + 1)], dtype=pl.UInt64)).gather(k)
+    return pl.lit(_POWERS).gather(k)
 
 
 def _head(w: pl.Expr, k: int) -> pl.Expr:
@@ -196,6 +198,7 @@ def _label(r: Region, descs: list[Desc | None], inside: list[bool], n: int) -> i
     return TYPE_NAMES.index(name) << 1 | general
 
 
+@cache
 def _lengths(r: Region) -> pl.Expr:
     """``phones_fast._length_result`` of every length up to 19, as an index of
     ``_LENGTH_RESULTS`` (gathered by length)."""
@@ -440,7 +443,7 @@ def _answers(frame: pl.DataFrame, home: Region) -> pl.DataFrame:
     answers = frame.select(
         pl.col(CLEAN),
         pl.concat_str(pl.lit("+"), digits.cast(pl.String)).alias(E164),
-        pl.when(valid).then(pl.lit(pl.Series(TYPE_NAMES)).gather(kind.cast(pl.Int64))).alias(TYPE),
+        pl.when(valid).then(pl.lit(_TYPE_NAMES).gather(kind.cast(pl.Int64))).alias(TYPE),
         pl.when(invalid).then(pl.lit("phone_invalid")).alias(CODE),
         pl.lit(None, dtype=pl.String).alias(MESSAGE),
         pl.when(lane).then(valid & pl.col(EXTENSION)).alias(EXTENSION),
