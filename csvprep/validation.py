@@ -7,8 +7,9 @@ returns the annotated rows with the report; :func:`validate` returns just the re
 from __future__ import annotations
 
 import itertools
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypedDict, Unpack
@@ -173,44 +174,23 @@ def _run(
     order = 0
     unique = _unique_targets(context)
     values: dict[Rule, list[pl.DataFrame]] = {rule: [] for rule in unique}
-    for table in itertools.chain([first], rest):
-        frame = table.frame
-        filled |= {
-            i
-            for i in blank
-            if frame.select((pl.col(column_name(i)).str.strip_chars() != "").any()).item()
-        }
-        frame, checks = _batch(frame, context)
-        order = len(checks)
-        problems = (
-            pl.concat(checks).sort(ROW, "order").collect()
-            if checks
-            else pl.DataFrame(schema=_PROBLEM_SCHEMA)
-        )
-        counts.update(_value_counts(problems["code"]))
-        warnings.update(_value_counts(problems.filter(pl.col("level") == "warning")["code"]))
-        rows += frame.height
-        invalid += int(frame["__error"].sum())
-        excluded += int((~frame["__error"] & frame["__excluded"]).sum())
-        candidates.append(
-            frame.filter(
-                ~pl.col("__error") & ~pl.col("__excluded") & pl.col(phones.E164).is_not_null()
-            ).select(ROW, LINE, _KEY)
-        )
-        for rule, column in unique.items():
-            filled_in = pl.col("__live") & (pl.col(column).str.strip_chars() != "")
-            values[rule].append(
-                frame.filter(filled_in).select(
-                    ROW, LINE, pl.col(column).alias("__value"), "__error", "__excluded"
-                )
-            )
-        frame = frame.drop("__live")
+    for batch in _checked(itertools.chain([first], rest), context, blank, unique, keep_rows):
+        order = batch.checks  # the unique rules' problems come after every check of a batch
+        filled |= batch.filled
+        counts.update(batch.counts)
+        warnings.update(batch.warnings)
+        rows += batch.rows
+        invalid += batch.invalid
+        excluded += batch.excluded
+        candidates.append(batch.candidates)
+        for rule in unique:
+            values[rule].append(batch.values[rule])
         if keep_rows:
-            frames.append(frame)
-            kept.append(problems)
+            frames.append(batch.frame)
+            kept.append(batch.problems)
         else:
-            kept = [pl.concat([*kept, problems.head(max_problems)]).head(max_problems)]
-        del frame, problems
+            kept = [pl.concat([*kept, batch.problems.head(max_problems)]).head(max_problems)]
+        del batch
 
     plan = context.plan
     if blank:
@@ -310,6 +290,82 @@ def _run(
         notes,
     )
     return Checked(table=first, plan=plan, frame=frame, problems=problems, report=report)
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """What outlives a checked batch: its rows (``frame``, for :func:`check` only), its
+    problems in row order, counts, and what is compared across batches."""
+
+    frame: pl.DataFrame
+    problems: pl.DataFrame
+    checks: int  # how many checks made the problems
+    filled: set[int]  # blank-header columns with a value here
+    counts: dict[str, int]
+    warnings: dict[str, int]
+    rows: int
+    invalid: int
+    excluded: int
+    candidates: pl.DataFrame  # ROW, LINE and the number's key of every row still in
+    values: dict[Rule, pl.DataFrame]  # the filled values of each unique rule's column
+
+
+def _checked(
+    tables: Iterator[Table],
+    context: _Context,
+    blank: list[int],
+    unique: dict[Rule, str],
+    keep_rows: bool,
+) -> Iterator[_Batch]:
+    """Each table checked (:func:`_batch`) and summed up, in order; two batches at once. The
+    checked rows are kept with ``keep_rows`` only.
+
+    Most kernels of a check run on one core: checking the next batch beside the current one
+    keeps both cores busy.
+    """
+
+    def check(table: Table) -> _Batch:
+        frame = table.frame
+        filled = {
+            i
+            for i in blank
+            if frame.select((pl.col(column_name(i)).str.strip_chars() != "").any()).item()
+        }
+        frame, checks = _batch(frame, context)
+        problems = (
+            pl.concat(checks).sort(ROW, "order").collect()
+            if checks
+            else pl.DataFrame(schema=_PROBLEM_SCHEMA)
+        )
+        values = {}
+        for rule, column in unique.items():
+            filled_in = pl.col("__live") & (pl.col(column).str.strip_chars() != "")
+            values[rule] = frame.filter(filled_in).select(
+                ROW, LINE, pl.col(column).alias("__value"), "__error", "__excluded"
+            )
+        still = ~pl.col("__error") & ~pl.col("__excluded") & pl.col(phones.E164).is_not_null()
+        return _Batch(
+            frame=frame.drop("__live") if keep_rows else pl.DataFrame(),
+            problems=problems,
+            checks=len(checks),
+            filled=filled,
+            counts=_value_counts(problems["code"]),
+            warnings=_value_counts(problems.filter(pl.col("level") == "warning")["code"]),
+            rows=frame.height,
+            invalid=int(frame["__error"].sum()),
+            excluded=int((~frame["__error"] & frame["__excluded"]).sum()),
+            candidates=frame.filter(still).select(ROW, LINE, _KEY),
+            values=values,
+        )
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="csvprep-check") as pool:
+        pending: deque[Future[_Batch]] = deque()
+        for table in tables:
+            pending.append(pool.submit(check, table))
+            if len(pending) == 2:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 _FLAGS = {ROW: pl.UInt32, "__error": pl.Boolean, "__excluded": pl.Boolean}
