@@ -579,7 +579,7 @@ def scatter(whole: pl.DataFrame, at: pl.Series, part: pl.DataFrame) -> pl.DataFr
 
 
 def decide(
-    values: pl.Series, default_region: str, *, numeric_from: int = NUMERIC_FROM
+    values: pl.Series, default_region: str, *, numeric_from: int | None = None
 ) -> pl.DataFrame:
     """libphonenumber's answer for every value it can decide exactly, in input order.
 
@@ -588,8 +588,9 @@ def decide(
     and ``DECIDED``: False where the answers are null because libphonenumber must decide.
 
     From ``numeric_from`` values on, the home region's numbers are answered as integers by
-    :mod:`csvprep.phones_numeric` where it applies (building its tables takes a moment, which
-    only a long column repays); the same answers either way.
+    :mod:`csvprep.phones_numeric` where it applies; the same answers either way. By default
+    from :data:`NUMERIC_FROM` values (building its tables takes a moment, which only a long
+    column repays), and for any length once they are built.
 
     >>> decide(pl.Series(["098765 43210", "+1 650 253 0000 x12", "abc"]), "IN").rows()
     [('098765 43210', '+919876543210', 'mobile', None, None, False, 91, True), \
@@ -597,10 +598,13 @@ def decide(
 ('abc', None, None, None, None, None, None, False)]
     """
     home = region(default_region)
+    if numeric_from is None:
+        numeric_from = 0 if home.code in _NUMERIC else NUMERIC_FROM
     if values.len() >= numeric_from:
         from . import phones_numeric
 
         if phones_numeric.applies(home):
+            _NUMERIC.add(home.code)
             found, others = phones_numeric.decide(values, home)
             if others.len() == 0:
                 return found
@@ -609,6 +613,10 @@ def decide(
             decided = rest[DECIDED].arg_true()
             return scatter(found, others.gather(decided), rest[decided])
     return _decide(values, home)
+
+
+# Regions whose tables phones_numeric has built in this process.
+_NUMERIC: set[str] = set()
 
 
 def _decide(values: pl.Series, home: Region) -> pl.DataFrame:
