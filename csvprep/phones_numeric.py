@@ -80,6 +80,7 @@ _POWERS = pl.Series([10**i for i in range(_MAX_DIGITS + 1)], dtype=pl.UInt64)
 _SEPARATED = r"^\+?[0-9]+(?:[ .\-][0-9]+)*$"
 _OWN = "__own"
 _LANE = "__lane"  # answered here
+_NONE = "__none"  # answered by neither path
 
 
 @dataclass(frozen=True)
@@ -338,7 +339,10 @@ def _digits(values: pl.Series) -> pl.DataFrame:
     n, value = pl.col(_N), pl.col(_W)
     lane = value.is_not_null() & n.is_between(3, _MAX_DIGITS)
     return frame.with_columns(
-        lane.alias(_LANE), (value * _p10(_MAX_DIGITS - pl.when(lane).then(n))).alias(_W)
+        lane.alias(_LANE),
+        (value * _p10(_MAX_DIGITS - pl.when(lane).then(n))).alias(_W),
+        # no digits of a shape the string path reads, or under three: it decides nothing
+        (n.is_null() | (n < 3)).alias(_NONE),
     )
 
 
@@ -406,7 +410,8 @@ def _own_code(frame: pl.DataFrame, home: Region, t: Table) -> pl.DataFrame:
 
 def decide(values: pl.Series, home: Region) -> tuple[pl.DataFrame, pl.Series]:
     """The answers (as ``phones_fast.decide`` gives them) for the values this module
-    answers, and the indices of the others (their answer rows are placeholders).
+    answers, and the indices of the rows to ask the string path about (their answer rows are
+    placeholders; rows neither path can decide are left out, their placeholder is the answer).
 
     >>> found, others = decide(pl.Series(["+919876543210", "+1 650 253 0000"]), region("IN"))
     >>> found[E164].to_list(), others.to_list()
@@ -427,9 +432,8 @@ def decide(values: pl.Series, home: Region) -> tuple[pl.DataFrame, pl.Series]:
         (_label_of(pl.when(lane).then(nn), nw, t) // 2).alias("__type"),
         lengths.gather(nn.clip(0, _MAX_DIGITS)).alias("__length"),
     )
-    answers = _answers(frame, home)
-    others = answers[DECIDED].not_().arg_true()
-    return answers, others
+    others = frame.select(~lane & ~pl.col(_NONE)).to_series().arg_true()
+    return _answers(frame, home), others
 
 
 def _answers(frame: pl.DataFrame, home: Region) -> pl.DataFrame:
