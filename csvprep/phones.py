@@ -255,14 +255,21 @@ def normalise(frame: pl.DataFrame, column: str, region: str) -> pl.DataFrame:
     (['+919876543210', None], [None, 'phone_missing'])
     """
     fixes = _repairs(frame[column]).with_columns(
-        pl.col(CLEAN).str.contains(_SCIENTIFIC).alias("__scientific")
+        pl.col(CLEAN).str.contains(_SCIENTIFIC).alias("__scientific"),
+        (pl.col(CLEAN) == "").alias("__empty"),
     )
-    scientific, empty = pl.col("__scientific"), pl.col(CLEAN) == ""
-    asked = fixes.select(pl.when(scientific).then(pl.lit("")).otherwise(pl.col(CLEAN)))
-    answers = answers_for(asked.to_series(), region)
-    return (
-        pl.concat([frame, fixes, answers], how="horizontal")
-        .with_columns(
+    scientific, empty = pl.col("__scientific"), pl.col("__empty")
+    # the columns are rebuilt only when some row needs it (a clean list has none)
+    any_scientific, any_empty = fixes.select(scientific.any(), empty.any()).row(0)
+    asked = fixes[CLEAN]
+    if any_scientific:
+        asked = fixes.select(pl.when(scientific).then(pl.lit("")).otherwise(asked)).to_series()
+    answers = answers_for(asked, region)
+    result = pl.concat([frame, fixes, answers], how="horizontal").with_columns(
+        pl.col(EXTENSION).fill_null(False)
+    )
+    if any_scientific or any_empty:
+        result = result.with_columns(
             pl.when(empty)
             .then(pl.lit("phone_missing"))
             .when(scientific)
@@ -282,10 +289,8 @@ def normalise(frame: pl.DataFrame, column: str, region: str) -> pl.DataFrame:
             )
             .otherwise(pl.col(MESSAGE))
             .alias(MESSAGE),
-            pl.col(EXTENSION).fill_null(False),
         )
-        .drop("__scientific")
-    )
+    return result.drop("__scientific", "__empty")
 
 
 def e164(value: pl.Expr | str, region: str = "IN") -> pl.Expr:
