@@ -121,6 +121,12 @@ class Region:
     same_mobile_and_fixed: bool
     leading_digits: str | None
 
+    @property
+    def descriptions(self) -> list[Desc | None]:
+        """The general description, each type's, fixed line and mobile: the order
+        ``_number_type_helper`` reads them in."""
+        return [self.general, *(desc for _, desc in self.types), self.fixed_line, self.mobile]
+
 
 def _desc(d: object) -> Desc | None:
     if d is None:
@@ -292,7 +298,7 @@ def _strip_national_prefix(frame: Frame, src: str, dst: str, r: Region) -> Frame
 def _with_type(frame: Frame, number: str, r: Region) -> Frame:
     """``TYPE`` of column ``number`` (``_number_type_helper``), one column per description
     first: they are independent, so Polars matches them in parallel."""
-    descs = [r.general, *(desc for _, desc in r.types), r.fixed_line, r.mobile]
+    descs = r.descriptions
     flags = [f"__t{i}" for i in range(len(descs))]
     frame = frame.with_columns(
         _matches_desc(pl.col(number), desc).alias(flag)

@@ -3,9 +3,11 @@
 Nearly every value of a real list is a number of the list's own country, written as digits.
 :mod:`csvprep.phones_fast` answers any value with about thirty string kernels; this module
 answers those values with three (the digits read as a ``UInt64``, a leading ``+``, the
-length) and integer arithmetic for the rest. A digit string is its length and its value:
-prefixes are a division, the rest of the number a remainder, and every number pattern of the
-region is one binary search over its ranges (:mod:`csvprep.phones_ranges`).
+length) and integer arithmetic for the rest. A digit string is its length and its digits
+left-aligned in 19: a prefix is a division by a constant, the rest of the number a remainder,
+and every number pattern of the region together is one binary search over their ranges
+(:mod:`csvprep.phones_ranges`). Steps that concern few rows (a national prefix, a calling
+code written without '+', messages) run on those rows only.
 
 It follows the steps of ``phones_fast`` exactly, for a region whose calling code is its alone,
 whose international and national prefixes are plain digits and which has no national-prefix
@@ -126,16 +128,14 @@ def applies(r: Region) -> bool:
     return literal and alone and not r.transform and table(r.code) is not None
 
 
-def _descs(r: Region) -> list[Desc | None]:
-    return [r.general, *(desc for _, desc in r.types), r.fixed_line, r.mobile]
-
-
 @cache
 def table(code: str) -> Table | None:
     """The label table of region ``code``, or None if a pattern cannot be read as ranges."""
     r = region(code)
     try:
-        langs = [language(d.pattern) if d is not None and d.pattern else None for d in _descs(r)]
+        langs = [
+            language(d.pattern) if d is not None and d.pattern else None for d in r.descriptions
+        ]
     except Unsupported:
         return None
     if any(lang is not None and lang.longest() > MAX_LENGTH_FOR_NSN for lang in langs):
@@ -152,7 +152,7 @@ def table(code: str) -> Table | None:
 
 def _runs(r: Region, langs: list[Language | None], n: int) -> list[tuple[int, int]]:
     """(start, label) of the runs of national numbers of ``n`` digits, from 0 up."""
-    descs = _descs(r)
+    descs = r.descriptions
     # where each description's ranges start and end, as bits toggled (ranges of one
     # description are merged, so an end is never another's start)
     toggles: dict[int, int] = {0: 0}

@@ -10,14 +10,13 @@ import phonenumbers
 import pytest
 
 from csvprep.phones_fast import region
-from csvprep.phones_numeric import _descs
 from csvprep.phones_ranges import Language, Unsupported, parse
 
 
 def metadata_patterns() -> list[str]:
     found = set()
     for code in sorted(phonenumbers.SUPPORTED_REGIONS):
-        for desc in _descs(region(code)):
+        for desc in region(code).descriptions:
             if desc is not None and desc.pattern:
                 found.add(desc.pattern)
     return sorted(found)
