@@ -174,9 +174,11 @@ def run_mix(label: str, path: Path, rows: int, work: Path) -> dict[str, tuple[fl
             str(work / "floor.csv"),
         ],
     }
-    # the baseline takes 20 s a run: once is enough, its noise is small beside it
+    # the baseline takes 20 s a run, so it runs twice, not three times; best of each, as
+    # this machine's speed drifts by a third between runs (a single baseline run flattered
+    # the ratio whenever it fell in a slow spell)
     results = {
-        name: measure(cmd) if name.startswith("baseline") else best_of(cmd)
+        name: best_of(cmd, runs=2 if name.startswith("baseline") else 3)
         for name, cmd in commands.items()
     }
     print(f"\n== {label}: {rows:,} rows, {path.stat().st_size / 2**20:.0f} MiB")
