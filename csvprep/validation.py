@@ -293,7 +293,7 @@ def _run(
 
 
 @dataclass(frozen=True)
-class _Batch:
+class _BatchResult:
     """What outlives a checked batch: its rows (``frame``, for :func:`check` only), its
     problems in row order, counts, and what is compared across batches."""
 
@@ -316,7 +316,7 @@ def _checked(
     blank: list[int],
     unique: dict[Rule, str],
     keep_rows: bool,
-) -> Iterator[_Batch]:
+) -> Iterator[_BatchResult]:
     """Each table checked (:func:`_batch`) and summed up, in order; two batches at once. The
     checked rows are kept with ``keep_rows`` only.
 
@@ -324,7 +324,7 @@ def _checked(
     keeps both cores busy.
     """
 
-    def check(table: Table) -> _Batch:
+    def check(table: Table) -> _BatchResult:
         frame = table.frame
         filled = {
             i
@@ -344,7 +344,7 @@ def _checked(
                 ROW, LINE, pl.col(column).alias("__value"), "__error", "__excluded"
             )
         still = ~pl.col("__error") & ~pl.col("__excluded") & pl.col(phones.E164).is_not_null()
-        return _Batch(
+        return _BatchResult(
             frame=frame.drop("__live") if keep_rows else pl.DataFrame(),
             problems=problems,
             checks=len(checks),
@@ -359,7 +359,7 @@ def _checked(
         )
 
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="csvprep-check") as pool:
-        pending: deque[Future[_Batch]] = deque()
+        pending: deque[Future[_BatchResult]] = deque()
         for table in tables:
             pending.append(pool.submit(check, table))
             if len(pending) == 2:
