@@ -225,15 +225,20 @@ def _first(cases: list[tuple[pl.Expr, str]], otherwise: str | None) -> pl.Expr:
     return chain.otherwise(pl.lit(otherwise, dtype=pl.String))
 
 
-def _number_type(number: pl.Expr, r: Region) -> pl.Expr:
-    """``_number_type_helper``: the type name, or 'unknown'."""
-    cases = [(~_matches_desc(number, r.general), "unknown")]
-    cases += [(_matches_desc(number, desc), name) for name, desc in r.types]
-    fixed = _matches_desc(number, r.fixed_line)
+def type_of(matches: list[pl.Expr], r: Region) -> pl.Expr:
+    """``_number_type_helper``: the type name ('unknown' if none) from whether the number
+    matches each of ``r.descriptions`` (a possible length, then the pattern), in that order.
+
+    >>> r = region("IN")
+    >>> pl.select(type_of([pl.lit(i in (0, 9)) for i in range(11)], r)).item()
+    'fixed_line'
+    """
+    general, *types, fixed, mobile = matches
+    cases = [(~general, "unknown")]
+    cases += [(found, name) for found, (name, _) in zip(types, r.types, strict=True)]
     if r.same_mobile_and_fixed:
         cases.append((fixed, "fixed_line_or_mobile"))
     else:
-        mobile = _matches_desc(number, r.mobile)
         cases += [
             (fixed & mobile, "fixed_line_or_mobile"),
             (fixed, "fixed_line"),
@@ -242,7 +247,12 @@ def _number_type(number: pl.Expr, r: Region) -> pl.Expr:
     return _first(cases, "unknown")
 
 
-def _length_result(number: pl.Expr, r: Region) -> pl.Expr:
+def _number_type(number: pl.Expr, r: Region) -> pl.Expr:
+    """``_number_type_helper`` of ``number``: the type name, or 'unknown'."""
+    return type_of([_matches_desc(number, desc) for desc in r.descriptions], r)
+
+
+def length_result(number: pl.Expr, r: Region) -> pl.Expr:
     """``_test_number_length(number, metadata)`` for the general description."""
     n = number.str.len_bytes()
     lengths = r.general.lengths
@@ -304,18 +314,8 @@ def _with_type(frame: Frame, number: str, r: Region) -> Frame:
         _matches_desc(pl.col(number), desc).alias(flag)
         for flag, desc in zip(flags, descs, strict=True)
     )
-    general, *types, fixed, mobile = (pl.col(flag) for flag in flags)
-    cases = [(~general, "unknown")]
-    cases += [(found, name) for found, (name, _) in zip(types, r.types, strict=True)]
-    if r.same_mobile_and_fixed:
-        cases.append((fixed, "fixed_line_or_mobile"))
-    else:
-        cases += [
-            (fixed & mobile, "fixed_line_or_mobile"),
-            (fixed, "fixed_line"),
-            (mobile, "mobile"),
-        ]
-    return frame.with_columns(_first(cases, "unknown").alias(TYPE)).drop(flags)
+    kind = type_of([pl.col(flag) for flag in flags], r)
+    return frame.with_columns(kind.alias(TYPE)).drop(flags)
 
 
 def _national_prefix(frame: Frame, r: Region) -> Frame:
@@ -323,7 +323,7 @@ def _national_prefix(frame: Frame, r: Region) -> Frame:
     remains has a possible length. Sets ``_UNDECIDED`` where the transform rule applies."""
     frame = _strip_national_prefix(frame, _NATIONAL, "__stripped", r)
     stripped = pl.col("__stripped")
-    usable = ~_length_result(stripped, r).is_in(list(_LENGTH_FAILS_STRIP))
+    usable = ~length_result(stripped, r).is_in(list(_LENGTH_FAILS_STRIP))
     national = pl.when(usable).then(stripped).otherwise(pl.col(_NATIONAL))
     n = national.str.len_bytes()
     in_range = (n >= MIN_LENGTH_FOR_NSN) & (n <= MAX_LENGTH_FOR_NSN) & ~pl.col(_UNDECIDED)
@@ -381,7 +381,7 @@ def _one_region(frame: Frame, r: Region, *keep: str) -> Frame:
     prefix, type and possible lengths throughout."""
     frame = _national_prefix(frame, r)
     frame = _with_type(frame, _NATIONAL, r)
-    frame = frame.with_columns(_length_result(pl.col(_NATIONAL), r).alias("__length"))
+    frame = frame.with_columns(length_result(pl.col(_NATIONAL), r).alias("__length"))
     return _answers(frame, r.code, *keep)
 
 
@@ -425,7 +425,7 @@ def _shared(frame: pl.DataFrame, cc: int) -> pl.DataFrame:
 
     frame = _per_partition(frame, _REGION, classify)
     main = region(regions[0])
-    frame = frame.with_columns(_length_result(national, main).alias("__length"))
+    frame = frame.with_columns(length_result(national, main).alias("__length"))
     return _answers(frame, main.code, _INDEX)
 
 
@@ -490,7 +490,7 @@ def _parse(values: pl.Series, home: Region) -> pl.LazyFrame:
     international = pl.when(pl.col(_PLUS)).then(d).when(by_idd).then(after)
     frame = frame.with_columns(international.alias("__intl"))
     intl = pl.col("__intl")
-    cc_text = intl.str.slice(0, 3).replace_strict(_code_prefixes(), default=None)
+    cc_text = intl.str.slice(0, 3).replace_strict(code_prefixes(), default=None)
     frame = frame.with_columns(cc_text.alias("__cc_text"))
     undecided_intl = intl.is_not_null() & (
         (intl.str.len_bytes() <= MIN_LENGTH_FOR_NSN) | pl.col("__cc_text").is_null()
@@ -506,7 +506,7 @@ def _parse(values: pl.Series, home: Region) -> pl.LazyFrame:
             own_code
             & (
                 (~_matches(own, home.general) & _matches(pl.col("__pot"), home.general))
-                | (_length_result(own, home) == "too_long")
+                | (length_result(own, home) == "too_long")
             )
         ).alias("__without_plus"),
         (undecided_intl | (own_code & pl.col(_UNDECIDED))).alias(_UNDECIDED),
@@ -552,7 +552,7 @@ def _main_regions() -> pl.Expr:
 
 
 @lru_cache(maxsize=1)
-def _code_prefixes() -> dict[str, str]:
+def code_prefixes() -> dict[str, str]:
     """Every string of one to three digits to the calling code it starts with (country codes
     are prefix-free, so there is at most one), for those that start with one."""
     known = {str(c) for c in country_codes()}

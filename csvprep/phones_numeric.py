@@ -38,13 +38,15 @@ from .phones_fast import (
     SHAPED_DIGITS,
     SHAPED_PLUS,
     TYPE,
-    Desc,
     Region,
+    code_prefixes,
     country_codes,
+    length_result,
     message,
     region,
     scatter,
     shapes,
+    type_of,
 )
 from .phones_ranges import Language, Unsupported, language
 
@@ -140,19 +142,22 @@ def table(code: str) -> Table | None:
         return None
     if any(lang is not None and lang.longest() > MAX_LENGTH_FOR_NSN for lang in langs):
         return None  # keys hold lengths up to 17 only
+    runs = {n: _runs(langs, n) for n in range(MAX_LENGTH_FOR_NSN + 1)}
+    labels = _labels(r, sorted({(n, found) for n, cuts in runs.items() for _, found in cuts}))
     starts: list[int] = []
-    labels: list[int] = []
-    for n in range(MAX_LENGTH_FOR_NSN + 1):
-        for start, label in _runs(r, langs, n):
-            if not labels or labels[-1] != label:
+    kept: list[int] = []
+    for n, cuts in runs.items():
+        for start, found in cuts:
+            label = labels[n, found]
+            if not kept or kept[-1] != label:
                 starts.append(n * _KEY_STEP + start * 10 ** (MAX_LENGTH_FOR_NSN - n))
-                labels.append(label)
-    return Table(pl.Series(starts, dtype=pl.UInt64), pl.Series(labels, dtype=pl.UInt8))
+                kept.append(label)
+    return Table(pl.Series(starts, dtype=pl.UInt64), pl.Series(kept, dtype=pl.UInt8))
 
 
-def _runs(r: Region, langs: list[Language | None], n: int) -> list[tuple[int, int]]:
-    """(start, label) of the runs of national numbers of ``n`` digits, from 0 up."""
-    descs = r.descriptions
+def _runs(langs: list[Language | None], n: int) -> list[tuple[int, int]]:
+    """Where the national numbers of ``n`` digits change which patterns they match: (start,
+    the set of patterns matched from there, bit i for ``langs[i]``), from 0 up."""
     # where each description's ranges start and end, as bits toggled (ranges of one
     # description are merged, so an end is never another's start)
     toggles: dict[int, int] = {0: 0}
@@ -160,64 +165,43 @@ def _runs(r: Region, langs: list[Language | None], n: int) -> list[tuple[int, in
         for start, end in lang.ranges(n) if lang is not None else ():
             toggles[start] = toggles.get(start, 0) ^ 1 << i
             toggles[end] = toggles.get(end, 0) ^ 1 << i
-    labels: dict[int, int] = {}
-    runs = []
+    cuts: list[tuple[int, int]] = []
     inside = 0
     for cut in sorted(toggles):
         if cut == 10**n:
             break
         inside ^= toggles[cut]
-        label = labels.get(inside)
-        if label is None:
-            bits = [inside >> i & 1 == 1 for i in range(len(descs))]
-            label = labels[inside] = _label(r, descs, bits, n)
-        runs.append((cut, label))
-    return runs
+        cuts.append((cut, inside))
+    return cuts
 
 
-def _label(r: Region, descs: list[Desc | None], inside: list[bool], n: int) -> int:
-    """``phones_fast._with_type`` for one number: its type index and general match."""
-
-    def matches(i: int) -> bool:  # _matches_desc: a possible length, then the pattern
-        desc = descs[i]
-        return desc is not None and inside[i] and (not desc.lengths or n in desc.lengths)
-
-    general = inside[0]
-    names = [name for name, _ in r.types]
-    if not matches(0):
-        name = "unknown"
-    else:
-        name = next((names[i] for i in range(len(names)) if matches(1 + i)), "")
-        fixed, mobile = matches(len(descs) - 2), matches(len(descs) - 1)
-        if not name:
-            if r.same_mobile_and_fixed:
-                name = "fixed_line_or_mobile" if fixed else "unknown"
-            elif fixed and mobile:
-                name = "fixed_line_or_mobile"
-            else:
-                name = "fixed_line" if fixed else "mobile" if mobile else "unknown"
-    return TYPE_NAMES.index(name) << 1 | general
+def _labels(r: Region, found: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """The label of a number of ``n`` digits matching the set of patterns ``s`` (bit i:
+    ``r.descriptions[i]``), for each (n, s): its type by ``phones_fast.type_of`` (the one
+    rule for both paths) and whether the general pattern matches."""
+    descs = r.descriptions
+    columns = {
+        f"d{i}": [
+            bool(s >> i & 1) and (not d.lengths or n in d.lengths) if d is not None else False
+            for n, s in found
+        ]
+        for i, d in enumerate(descs)
+    }
+    matches = pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.Boolean))
+    kinds = matches.select(type_of([pl.col(c) for c in columns], r)).to_series()
+    return {
+        (n, s): TYPE_NAMES.index(kind) << 1 | s & 1
+        for (n, s), kind in zip(found, kinds, strict=True)
+    }
 
 
 @cache
 def _lengths(r: Region) -> pl.Expr:
-    """``phones_fast._length_result`` of every length up to 19, as an index of
+    """``phones_fast.length_result`` of every length up to 19, as an index of
     ``_LENGTH_RESULTS`` (gathered by length)."""
-    lengths, local = r.general.lengths, r.general.local
-    results = []
-    for n in range(_MAX_DIGITS + 1):
-        if n in local:
-            result = "local_only"
-        elif n == lengths[0] or n in lengths[1:]:
-            result = "possible"
-        elif n < lengths[0]:
-            result = "too_short"
-        elif n > lengths[-1]:
-            result = "too_long"
-        else:
-            result = "invalid_length"
-        results.append(_LENGTH_RESULTS.index(result))
-    return pl.lit(pl.Series(results, dtype=pl.UInt8))
+    numbers = pl.Series(["0" * n for n in range(_MAX_DIGITS + 1)])
+    results = pl.select(length_result(pl.lit(numbers), r)).to_series()
+    return pl.lit(pl.Series([_LENGTH_RESULTS.index(x) for x in results], dtype=pl.UInt8))
 
 
 def _label_of(n: pl.Expr, w: pl.Expr, t: Table) -> pl.Expr:
@@ -236,13 +220,9 @@ def _general(n: pl.Expr, w: pl.Expr, t: Table) -> pl.Expr:
 @lru_cache(maxsize=1)
 def _calling_codes() -> pl.Series:
     """For every three-digit string, as an integer, the calling code it starts with (0: none),
-    as ``phones_fast._code_prefixes`` reads them."""
-    known = {str(c) for c in country_codes()}
-    codes = []
-    for n in range(1000):
-        text = f"{n:03d}"
-        codes.append(next((int(text[:k]) for k in (1, 2, 3) if text[:k] in known), 0))
-    return pl.Series(codes, dtype=pl.UInt64)
+    as ``phones_fast.code_prefixes`` reads them."""
+    prefixes = code_prefixes()
+    return pl.Series([int(prefixes.get(f"{n:03d}", 0)) for n in range(1000)], dtype=pl.UInt64)
 
 
 def _rows(
