@@ -31,6 +31,7 @@ from .records import (
     ROW,
     BadHeaderError,
     NoHeaderError,
+    Records,
     column_name,
     split_records,
 )
@@ -191,21 +192,34 @@ def _batches(
     lines_before = rows_before = 0
     done = len(codecs.BOM_UTF8) if bom else 0
     first: Table | None = None
+    # Each batch's text is made with one copy: what the last batch left of an unfinished
+    # record (``carry``), then the latest read (``chunk``) up to its last line end. Every
+    # whole-chunk copy or scan here holds the GIL, which the checking threads wait for.
+    carry = b""  # never without a chunk after it
     while chunk:
         more = f.read(size)
-        cut = _record_end(chunk) if more else len(chunk)
-        while cut < 0:  # one record longer than a batch: read on until it ends
-            extra = f.read(size)
-            chunk, more = chunk + more, extra
-            cut = _record_end(chunk) if more else len(chunk)
-        batch, chunk = chunk[:cut], chunk[cut:] + more
-        text = batch if first is None else prefix + batch
-        try:
-            # Polars reads text strictly: bytes that are not UTF-8 make it fail, and the
-            # whole-file reader then decides the encoding
-            records = split_records(text, delimiter, exact=False)
-        except UnicodeDecodeError:
-            raise NotStreamable from None
+        cut = chunk.rfind(b"\n") + 1 if more else len(chunk)
+        if cut == 0:  # no line end in the whole read: a record longer than a batch
+            carry, chunk = carry + chunk, more
+            continue
+        head = b"" if first is None else prefix
+        text = b"".join((head, carry, memoryview(chunk)[:cut]))
+        records = _split_batch(text, delimiter)
+        if records is None and more:
+            # that line end may be inside quotes (a value with a line break): the batch
+            # ends where the last whole record does, found by counting quotes
+            whole = carry + chunk
+            end = _record_end(whole)
+            if end < 0:  # no record ends in it: read on
+                carry, chunk = whole, more
+                continue
+            text = b"".join((head, memoryview(whole)[:end]))
+            records = _split_batch(text, delimiter)
+            carry, chunk = b"", whole[end:] + more
+            taken = end
+        else:
+            taken = len(carry) + cut
+            carry, chunk = chunk[cut:], more
         if records is None:
             raise NotStreamable
         frame = records.frame
@@ -225,11 +239,22 @@ def _batches(
         )
         first = first or table
         rows_before += frame.height
-        lines_before += batch.count(b"\n")
-        done += len(batch)
+        lines_before += text.count(b"\n") - head.count(b"\n")
+        done += taken
         yield table, done
     if first is not None and rows_before == 0:
         raise _no_rows(name, first.header_line)
+
+
+def _split_batch(text: bytes, delimiter: str) -> Records | None:
+    """The records of one batch's ``text``, or None where the fast splitter cannot read it
+    (a quote left open by the batch's end among them)."""
+    try:
+        # Polars reads text strictly: bytes that are not UTF-8 make it fail, and the
+        # whole-file reader then decides the encoding
+        return split_records(text, delimiter, exact=False)
+    except UnicodeDecodeError:
+        raise NotStreamable from None
 
 
 def _header_prefix(chunk: bytes) -> bytes:

@@ -246,6 +246,17 @@ def test_batches_number_rows_and_lines_as_the_whole_file(
     assert pl.concat([t.frame for t in batches]).equals(whole)
 
 
+def test_a_line_longer_than_a_batch_is_read_on_until_it_ends(tmp_path):
+    note = "x" * 300  # no line end in several whole batches
+    rows = "".join(f"+91987654{i:04d},{note if i == 3 else i}\n" for i in range(8))
+    path = tmp_path / "long_line.csv"
+    path.write_bytes(f"Mobile Number,Note\n{rows}".encode())
+    batches = list(read_batches(path, batch_bytes=64))
+    assert len(batches) > 3
+    assert pl.concat([t.frame for t in batches]).equals(read_table(path).frame)
+    assert batches[-1].frame[LINE].to_list()[-1] == 9
+
+
 def test_a_big_file_that_is_not_utf8_is_read_whole(tmp_path):
     path = tmp_path / "cp1252.csv"
     path.write_bytes(b"Name,Mobile Number\n" + b"Jos\xe9,+919876543210\n" * 20)
