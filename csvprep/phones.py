@@ -192,16 +192,18 @@ _ANSWER_SCHEMA = {
 }
 
 
-def _repairs(raw: pl.Series) -> pl.DataFrame:
+def _repairs(raw: pl.Series, digits: pl.Series) -> pl.DataFrame:
     """The repaired value (``CLEAN``) and repair flags of each value, in order.
 
     Plain digits, most of any real list, need no repair: only the rest pay for the regexes
-    with Unicode classes.
+    with Unicode classes. ``digits`` marks the values that are digits after an optional '+'
+    alone (one cast tells): they are not even matched against :data:`_PLAIN`.
     """
     frame = pl.DataFrame({CLEAN: raw.cast(pl.String)})
     flags = [pl.lit(False).alias(code) for code in REPAIRS]
     whole = frame.with_columns(*flags)
-    messy = frame[CLEAN].str.contains(_PLAIN).not_().arg_true()
+    others = digits.not_().arg_true()
+    messy = others.filter(frame[CLEAN].gather(others).str.contains(_PLAIN).not_())
     fixed = repaired(frame[CLEAN].gather(messy))
     return scatter(whole, messy, fixed)
 
@@ -254,13 +256,16 @@ def normalise(frame: pl.DataFrame, column: str, region: str) -> pl.DataFrame:
     >>> df[E164].to_list(), df[CODE].to_list()
     (['+919876543210', None], [None, 'phone_missing'])
     """
-    fixes = _repairs(frame[column]).with_columns(
-        pl.col(CLEAN).str.contains(_SCIENTIFIC).alias("__scientific"),
-        (pl.col(CLEAN) == "").alias("__empty"),
-    )
-    scientific, empty = pl.col("__scientific"), pl.col("__empty")
+    # digits after an optional '+' (Polars' cast takes exactly those): no repair, not empty,
+    # not scientific notation; only the other values are looked at for those
+    digits = frame[column].cast(pl.UInt64, strict=False).is_not_null()
+    fixes = _repairs(frame[column], digits)
+    others = fixes[CLEAN].filter(digits.not_())
+    any_scientific = bool(others.str.contains(_SCIENTIFIC).any())
+    any_empty = bool((others == "").any())
     # the columns are rebuilt only when some row needs it (a clean list has none)
-    any_scientific, any_empty = fixes.select(scientific.any(), empty.any()).row(0)
+    scientific = pl.col(CLEAN).str.contains(_SCIENTIFIC) if any_scientific else pl.lit(False)
+    empty = pl.col(CLEAN) == ""
     asked = fixes[CLEAN]
     if any_scientific:
         asked = fixes.select(pl.when(scientific).then(pl.lit("")).otherwise(asked)).to_series()
@@ -290,7 +295,7 @@ def normalise(frame: pl.DataFrame, column: str, region: str) -> pl.DataFrame:
             .otherwise(pl.col(MESSAGE))
             .alias(MESSAGE),
         )
-    return result.drop("__scientific", "__empty")
+    return result
 
 
 def e164(value: pl.Expr | str, region: str = "IN") -> pl.Expr:
