@@ -239,7 +239,7 @@ def _batches(
         )
         first = first or table
         rows_before += frame.height
-        lines_before += text.count(b"\n") - head.count(b"\n")
+        lines_before += records.line_ends - head.count(b"\n")
         done += taken
         yield table, done
     if first is not None and rows_before == 0:

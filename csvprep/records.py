@@ -49,11 +49,13 @@ class Records:
     plus ``__row`` (1-based data row), ``__line`` (physical line where the record starts),
     ``__defect`` (a structural problem code, or null), and for defective records only
     ``__raw`` (the record's text as written) and ``__note`` (what is wrong, in words).
+    ``line_ends`` counts the line ends of the whole text (blank lines too).
     """
 
     header: list[str]
     header_line: int
     frame: pl.DataFrame
+    line_ends: int
 
 
 # zlib headers (0x78 then a check byte) and gzip: Polars decompresses input that starts so
@@ -168,6 +170,8 @@ def _split_fast(data: bytes, delimiter: str) -> Records | None:
         ).with_row_index("i")
     except (pl.exceptions.PolarsError, OSError):
         return None
+    # a line per line end, and one more for text after the last
+    line_ends = lines.height - (bool(data) and not data.endswith(b"\n"))
     text = pl.col("l").fill_null("")
     lines = lines.with_columns(
         (text.str.count_matches('"', literal=True) % 2 == 1).alias("odd"),
@@ -275,7 +279,9 @@ def _split_fast(data: bytes, delimiter: str) -> Records | None:
             [t.replace("\r\n", "\n") if ending == 2 else t for t in texts],
         )
         frame = pl.concat([frame, broken]).sort(ROW)
-    return Records(header=header, header_line=int(header_row["i"]) + 1, frame=frame)
+    return Records(
+        header=header, header_line=int(header_row["i"]) + 1, frame=frame, line_ends=line_ends
+    )
 
 
 def _join_ranges(data: bytes, starts: list[int], ends: list[int], ending: int) -> bytes:
@@ -363,4 +369,6 @@ def _split_exact(data: bytes, delimiter: str) -> Records:
     if defects["rows"]:
         broken = _defect_frame(width, *defects.values())
         frame = pl.concat([frame, broken]).sort(ROW)
-    return Records(header=header, header_line=header_line, frame=frame)
+    return Records(
+        header=header, header_line=header_line, frame=frame, line_ends=data.count(b"\n")
+    )

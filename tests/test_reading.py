@@ -187,6 +187,7 @@ def test_fast_path_equals_exact_path_and_python_csv(width, data, delimiter, newl
     assert fast.header == exact.header == header
     assert fast.frame.equals(exact.frame)
     assert cells(fast.frame) == [tuple(r) for r in rows]
+    assert fast.line_ends == exact.line_ends == raw.count(b"\n")
 
 
 def test_ragged_and_nul_records_agree_between_paths():
@@ -211,6 +212,9 @@ def test_ragged_records_are_found_by_the_fast_path_as_by_the_exact_one(width, da
     fast = _split_fast(raw, delimiter)
     assert fast is not None  # well-formed quotes: the fast path must take it
     assert fast.frame.equals(_split_exact(raw, delimiter).frame)
+    cut = raw.rstrip(b"\n")  # the last line without its end, blank lines before it
+    assert _split_fast(cut + b"\n\n", delimiter).line_ends == cut.count(b"\n") + 2
+    assert _split_fast(cut, delimiter).line_ends == cut.count(b"\n")
 
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
