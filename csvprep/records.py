@@ -369,6 +369,4 @@ def _split_exact(data: bytes, delimiter: str) -> Records:
     if defects["rows"]:
         broken = _defect_frame(width, *defects.values())
         frame = pl.concat([frame, broken]).sort(ROW)
-    return Records(
-        header=header, header_line=header_line, frame=frame, line_ends=data.count(b"\n")
-    )
+    return Records(header=header, header_line=header_line, frame=frame, line_ends=data.count(b"\n"))
