@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +16,15 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 SCHEMAS = ROOT / "schemas"
 VARIABLES_MAP = FIXTURES / "variables_map.json"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # a cache of this run's own (csvprep.cache), not the user's: every run derives afresh
+    os.environ["CSVPREP_CACHE_DIR"] = tempfile.mkdtemp(prefix="csvprep-test-cache-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(os.environ.pop("CSVPREP_CACHE_DIR", ""), ignore_errors=True)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 import random
 
@@ -67,3 +68,39 @@ def test_a_long_list_gives_the_same_answers_both_ways():
     strings = phones_fast.decide(series, "IN", numeric_from=series.len() + 1)
     assert fast.equals(strings)
     assert fast[phones_fast.DECIDED].mean() > 0.8  # type: ignore[operator]
+
+
+def _fresh_table(code):
+    phones_numeric.table.cache_clear()  # this process's copy: ask the disk again
+    return phones_numeric.table(code)
+
+
+def test_a_table_kept_on_disk_is_the_one_derived_and_a_damaged_one_is_derived_again(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("CSVPREP_CACHE_DIR", str(tmp_path))
+    derived = phones_numeric._table("DE")
+    first = _fresh_table("DE")  # derived, then kept
+    (entry,) = tmp_path.glob("table-DE-*.arrow")
+    kept = _fresh_table("DE")  # read back
+    for t in (first, kept):
+        assert t.starts.equals(derived.starts) and t.labels.equals(derived.labels)
+    other = io.BytesIO()
+    pl.DataFrame({"starts": [3, 1], "labels": [0, 0]}).write_ipc(other)
+    for damaged in (entry.read_bytes()[:100], other.getvalue()):  # cut short; not a table
+        entry.write_bytes(damaged)
+        again = _fresh_table("DE")
+        assert again.starts.equals(derived.starts) and again.labels.equals(derived.labels)
+        assert _fresh_table("DE").starts.equals(derived.starts)  # and kept whole again
+    phones_numeric.table.cache_clear()
+
+
+def test_without_a_usable_cache_folder_tables_are_derived_each_run(tmp_path, monkeypatch):
+    derived = phones_numeric._table("DE")
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    for folder in ("", str(blocked / "sub")):  # caching off; a folder that cannot be made
+        monkeypatch.setenv("CSVPREP_CACHE_DIR", folder)
+        assert _fresh_table("DE").labels.equals(derived.labels)
+    assert list(tmp_path.iterdir()) == [blocked]
+    phones_numeric.table.cache_clear()
