@@ -144,6 +144,81 @@ def _parse_one(text: str, delimiter: str) -> list[str]:
     return next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False), [])
 
 
+def _parse(
+    buf: bytes, skip: int, delimiter: str, width: int, rows: pl.Series, lines: pl.Series
+) -> pl.DataFrame | None:
+    """The records of ``buf`` (after ``skip`` lines), every one of ``width`` cells and RFC
+    4180 quotes, parsed by Polars and numbered ``rows`` and ``lines``; None if Polars reads
+    another number of records."""
+    try:
+        frame = pl.read_csv(
+            buf,
+            skip_lines=skip,
+            has_header=False,
+            separator=delimiter,
+            quote_char='"',
+            schema={column_name(i): pl.String() for i in range(width)},
+            raise_if_empty=False,
+        )
+    except (pl.exceptions.PolarsError, OSError):
+        return None
+    if frame.height != rows.len():
+        return None  # defensive: never trust a parse whose row count disagrees
+    return frame.fill_null("").with_columns(
+        rows,
+        lines,
+        pl.lit(None, dtype=pl.String).alias(DEFECT),
+        pl.lit(None, dtype=pl.String).alias(RAW),
+        pl.lit(None, dtype=pl.String).alias(NOTE),
+    )
+
+
+def _exact(line: pl.Expr, delimiter: str, width: int) -> pl.Expr:
+    """``line`` is one record of exactly ``width`` cells, its quotes as RFC 4180 has them
+    (for widths up to ``_EXACT_WIDTH``: the pattern grows with the width)."""
+    d, field = _field(delimiter)
+    return line.str.contains(f"^(?:{field})(?:{d}(?:{field})){{{width - 1}}}$")
+
+
+def _field(delimiter: str) -> tuple[str, str]:
+    """The delimiter and one cell (RFC 4180 quoted, or without quotes) as regex patterns."""
+    d = re.escape(delimiter)
+    return d, f'"(?:[^"]|"")*"|[^"{d}]*'
+
+
+def _split_plain(lines: pl.DataFrame, data: bytes, delimiter: str) -> Records | None:
+    """The usual text, read in fewer passes: no blank line after the header and every line
+    a whole record of the header's width. None for any other text.
+
+    A line the exact pattern takes has its quotes in pairs, so no line break is inside
+    quotes and every line is a record: the quote parity of each line need not be counted.
+    """
+    line = pl.col("l")
+    first = lines.select(line.is_not_null().arg_max()).item()
+    if first is None or lines["l"][first] is None:
+        return None  # no header
+    header = _parse_one(lines["l"][first], delimiter)
+    width = len(header)
+    if not 0 < width <= _EXACT_WIDTH:
+        return None
+    rest = lines.slice(first)
+    if not rest.select(_exact(line, delimiter, width).fill_null(False).all()).item():
+        return None
+    rows = rest.height - 1
+    frame = _parse(
+        data,
+        first + 1,
+        delimiter,
+        width,
+        pl.int_range(1, rows + 1, dtype=pl.UInt32, eager=True).alias(ROW),
+        pl.int_range(first + 2, first + 2 + rows, dtype=pl.UInt32, eager=True).alias(LINE),
+    )
+    if frame is None:
+        return None
+    line_ends = lines.height - (bool(data) and not data.endswith(b"\n"))
+    return Records(header=header, header_line=first + 1, frame=frame, line_ends=line_ends)
+
+
 def _split_fast(data: bytes, delimiter: str) -> Records | None:
     if data.startswith(b"\xef\xbb\xbf"):
         return None  # a second BOM: Polars would drop it and shift every byte offset
@@ -170,6 +245,9 @@ def _split_fast(data: bytes, delimiter: str) -> Records | None:
         ).with_row_index("i")
     except (pl.exceptions.PolarsError, OSError):
         return None
+    plain = _split_plain(lines, data, delimiter)
+    if plain is not None:
+        return plain
     # a line per line end, and one more for text after the last
     line_ends = lines.height - (bool(data) and not data.endswith(b"\n"))
     text = pl.col("l").fill_null("")
@@ -209,8 +287,7 @@ def _split_fast(data: bytes, delimiter: str) -> Records | None:
     header_row = records.row(0, named=True)
     header = _parse_one(data[header_row["offset"] : header_row["end"]].decode("utf-8"), delimiter)
     width = len(header)
-    d = re.escape(delimiter)
-    field = f'"(?:[^"]|"")*"|[^"{d}]*'
+    d, field = _field(delimiter)
     line = pl.col("l")
     # one regex pass settles nearly every record: RFC 4180 quotes and exactly the header's
     # number of cells (delimiters inside quotes do not count); only the others are looked at
@@ -218,7 +295,7 @@ def _split_fast(data: bytes, delimiter: str) -> Records | None:
     quoted = line.str.contains('"', literal=True)
     conforming = line.str.contains(f"^(?:{field})(?:{d}(?:{field}))*$")
     if width <= _EXACT_WIDTH:
-        exact = line.str.contains(f"^(?:{field})(?:{d}(?:{field})){{{width - 1}}}$")
+        exact = _exact(line, delimiter, width)
     else:
         unquoted = pl.when(quoted).then(line.str.replace_all('"(?:[^"]|"")*"', "")).otherwise(line)
         exact = conforming & (unquoted.str.count_matches(delimiter, literal=True) == width - 1)
@@ -239,31 +316,14 @@ def _split_fast(data: bytes, delimiter: str) -> Records | None:
         first = int(good["i"][0])
         skip = 0
         if good.height == body.height and not (blank_lines >= first).any():
-            # the usual case: the file as is, from the first data line (no copy of it)
+            # the file as is, from the first data line (no copy of it)
             buf, skip = data, first
         else:
             buf = _join_ranges(data, good["offset"].to_list(), good["end"].to_list(), ending)
-        try:
-            frame = pl.read_csv(
-                buf,
-                skip_lines=skip,
-                has_header=False,
-                separator=delimiter,
-                quote_char='"',
-                schema={column_name(i): pl.String() for i in range(width)},
-                raise_if_empty=False,
-            )
-        except (pl.exceptions.PolarsError, OSError):
+        parsed = _parse(buf, skip, delimiter, width, good[ROW], good[LINE])
+        if parsed is None:
             return None
-        if frame.height != good.height:
-            return None  # defensive: never trust a parse whose row count disagrees
-        frame = frame.fill_null("").with_columns(
-            good[ROW],
-            good[LINE],
-            pl.lit(None, dtype=pl.String).alias(DEFECT),
-            pl.lit(None, dtype=pl.String).alias(RAW),
-            pl.lit(None, dtype=pl.String).alias(NOTE),
-        )
+        frame = parsed
     bad = body.filter(~pl.col("good"))
     if bad.height:
         texts = [

@@ -190,6 +190,34 @@ def test_fast_path_equals_exact_path_and_python_csv(width, data, delimiter, newl
     assert fast.line_ends == exact.line_ends == raw.count(b"\n")
 
 
+@pytest.mark.parametrize(
+    ("raw", "plain"),
+    [
+        (b'Mobile Number,Name\r\n"+919876543210","Doe, J"\r\n98765,"say ""hi"""\r\n', True),
+        (b"\n\nMobile Number,Name\n+919876543210,A\n98765,B", True),  # blank lines first
+        (b"Mobile Number,Name\n\n+919876543210,A\n", False),  # a blank line after the header
+        (b'Mobile Number,Name\n"+91\n98",A\n', False),  # a line break inside quotes
+        (b"Mobile Number,Name\n+919876543210,A,extra\n", False),  # a ragged record
+    ],
+)
+def test_the_usual_text_is_split_in_fewer_passes_into_the_same_records(monkeypatch, raw, plain):
+    import csvprep.records as records
+
+    taken = []
+    split_plain = records._split_plain
+    monkeypatch.setattr(
+        records, "_split_plain", lambda *a: taken.append(split_plain(*a)) or taken[-1]
+    )
+    fast, exact = _split_fast(raw, ","), _split_exact(raw, ",")
+    assert (taken[0] is not None) == plain
+    assert fast.frame.equals(exact.frame)
+    assert (fast.header, fast.header_line, fast.line_ends) == (
+        exact.header,
+        exact.header_line,
+        exact.line_ends,
+    )
+
+
 def test_ragged_and_nul_records_agree_between_paths():
     raw = b"a,b\n1,2\n3\n\n4,5,6\n7,\x008\n9,10"
     assert split_records(raw, ",").frame.equals(_split_exact(raw, ",").frame)
