@@ -12,12 +12,11 @@ from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
 
 import polars as pl
 
 from . import phones
-from .calling_hours import LOCAL_WINDOW, CallWindow, local_windows, time_zones
 from .errors import ConfigError, UsageError
 from .headers import PHONE_VARIABLE, ColumnPlan, load_variables_map, plan_columns
 from .problems import CODES, SEVERITY_ORDER, Problem
@@ -25,8 +24,11 @@ from .reading import BATCH_BYTES, NotStreamable, Progress, Table, read_batches
 from .records import DEFECT, LINE, NOTE, RAW, ROW, column_name
 from .report import Report, RowCounts
 from .routing import route_for
-from .rules import Rule, RuleSet, load_rules
-from .suppression import Suppression, load_suppression
+
+if TYPE_CHECKING:  # imported where used: most runs need neither rules nor calling hours
+    from .calling_hours import CallWindow
+    from .rules import Rule, RuleSet
+    from .suppression import Suppression
 
 STATUS = "__status"
 Status = Literal["valid", "invalid", "duplicate", "excluded"]
@@ -125,9 +127,17 @@ def _check(source: Any, keep_rows: bool, **options: Unpack[CheckOptions]) -> Che
     vmap = load_variables_map(variables_map) if variables_map is not None else None
     prompt_text = _read_prompt(options.get("prompt"))
     exclude = options.get("exclude")
-    suppression = load_suppression(exclude, region) if exclude is not None else None
+    suppression = None
+    if exclude is not None:
+        from .suppression import load_suppression
+
+        suppression = load_suppression(exclude, region)
     rules = options.get("rules")
-    ruleset = rules if isinstance(rules, RuleSet) or rules is None else load_rules(rules)
+    ruleset = None
+    if rules is not None:
+        from .rules import RuleSet, load_rules
+
+        ruleset = rules if isinstance(rules, RuleSet) else load_rules(rules)
     batch_bytes = None if keep_rows else BATCH_BYTES
     delimiter = options.get("delimiter")
     while True:
@@ -533,6 +543,8 @@ def _batch(frame: pl.DataFrame, context: _Context) -> tuple[pl.DataFrame, list[p
                 pl.format("{} is on the suppression list", pl.col(phones.E164)),
             )
         if context.call_window is not None:
+            from .calling_hours import LOCAL_WINDOW, local_windows, time_zones
+
             zones = time_zones(frame)
             frame = frame.with_columns(zones, local_windows(zones, context.call_window))
             add(
