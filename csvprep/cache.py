@@ -65,8 +65,9 @@ def load(name: str) -> bytes | None:
         return None
 
 
-def store(name: str, data: bytes) -> None:
-    """Keep ``data`` as the entry ``name``, whole or not at all; failing silently (it is a
+def store(name: str, data: bytes, *, replaces: str = "") -> None:
+    """Keep ``data`` as the entry ``name``, whole or not at all, in place of the entries
+    whose names start with ``replaces`` (what older code derived); failing silently (it is a
     cache: the next run derives it again)."""
     where = folder()
     if where is None:
@@ -74,5 +75,8 @@ def store(name: str, data: bytes) -> None:
     try:
         where.mkdir(parents=True, exist_ok=True)
         atomic_write(where / name, data)
+        for old in where.glob(f"{replaces}*") if replaces else ():
+            if old.name != name:
+                old.unlink(missing_ok=True)
     except OSError:
         pass

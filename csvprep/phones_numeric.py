@@ -142,7 +142,8 @@ def table(code: str) -> Table | None:
     >>> t = table("IN"); t.starts.len() == t.labels.len() > 1000
     True
     """
-    name = f"table-{code}-{_table_key()}.arrow"
+    family = f"table-{code}-"
+    name = f"{family}{_table_key()}.arrow"
     kept = on_disk.load(name)
     if kept is not None:
         with contextlib.suppress(pl.exceptions.PolarsError, OSError):
@@ -154,7 +155,7 @@ def table(code: str) -> Table | None:
     if made is not None:
         out = io.BytesIO()
         pl.DataFrame({"starts": made.starts, "labels": made.labels}).write_ipc(out)
-        on_disk.store(name, out.getvalue())
+        on_disk.store(name, out.getvalue(), replaces=family)
     return made
 
 

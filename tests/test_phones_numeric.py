@@ -79,9 +79,14 @@ def test_a_table_kept_on_disk_is_the_one_derived_and_a_damaged_one_is_derived_ag
     tmp_path, monkeypatch
 ):
     monkeypatch.setenv("CSVPREP_CACHE_DIR", str(tmp_path))
+    older = tmp_path / "table-DE-0123456789abcdef01234567.arrow"  # from another csvprep
+    older.write_bytes(b"")
+    kept_apart = tmp_path / "table-IN-0123456789abcdef01234567.arrow"  # another region's
+    kept_apart.write_bytes(b"")
     derived = phones_numeric._table("DE")
     first = _fresh_table("DE")  # derived, then kept
-    (entry,) = tmp_path.glob("table-DE-*.arrow")
+    (entry,) = tmp_path.glob("table-DE-*.arrow")  # in place of the older one
+    assert entry != older and kept_apart.exists()
     kept = _fresh_table("DE")  # read back
     for t in (first, kept):
         assert t.starts.equals(derived.starts) and t.labels.equals(derived.labels)
