@@ -137,6 +137,22 @@ def test_answers_equal_libphonenumber(values, region):
             assert e164 is None and code is not None
 
 
+def test_a_short_list_is_answered_by_libphonenumber_itself_a_long_one_column_wise():
+    from csvprep.phones import _ASKED_ONE_BY_ONE
+
+    short = ["9876543210", "98123 45678", "", "9876543210"]
+    lookup.cache_clear()
+    out = normalise(pl.DataFrame({"p": short}), "p", "IN")
+    assert lookup.cache_info().misses == 2  # each distinct value once; the empty one never
+    assert out[E164].to_list() == ["+919876543210", "+919812345678", None, "+919876543210"]
+    assert out[CODE].to_list() == [None, None, "phone_missing", None]
+    lookup.cache_clear()
+    long = [f"98765{i:05d}" for i in range(_ASKED_ONE_BY_ONE + 1)]
+    out = normalise(pl.DataFrame({"p": long}), "p", "IN")
+    assert lookup.cache_info().misses == 0
+    assert out[E164].to_list() == [f"+91{v}" for v in long]
+
+
 def test_libphonenumber_is_called_once_per_distinct_value_it_must_decide():
     lookup.cache_clear()
     # the vectorised path decides plain numbers; an upper-case extension goes to the library
