@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -587,6 +587,8 @@ def main() -> None:
         os.environ.setdefault(*_ALLOCATOR)
     try:
         cli.main(standalone_mode=True)
+    except SystemExit as done:
+        _exit_now(done.code)
     except Exception as e:
         if os.environ.get("CSVPREP_DEBUG"):
             raise
@@ -596,3 +598,22 @@ def main() -> None:
             err=True,
         )
         sys.exit(4)
+
+
+def _exit_now(code: object) -> NoReturn:
+    """End the process with ``code`` as ``sys.exit`` would, but without the interpreter's
+    teardown: freeing every module's objects and stopping Polars' thread pools takes about
+    50 ms, a fifth of a pre-commit run on a short list. By now every file csvprep writes is
+    written, synced and closed; only the standard streams still hold buffered output."""
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:
+        print(code, file=sys.stderr)
+        status = 1
+    for stream in (sys.stdout, sys.stderr):
+        # a reader that went away, a stream closed: nothing more can be said
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(status)

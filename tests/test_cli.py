@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 
@@ -149,6 +150,30 @@ def test_python_dash_m_and_the_console_script_run():
     assert json.loads(result.stdout)["ok"] is True
 
 
+def test_the_real_entry_point_says_everything_and_exits_with_its_code_through_a_pipe(tmp_path):
+    # the process ends without Python's teardown: the buffered output must be out first
+    path = tmp_path / "many_invalid.csv"
+    path.write_text("Mobile Number,Name\n" + "12345,x\n" * 3000, encoding="utf-8")
+    command = [sys.executable, "-m", "csvprep", "validate", str(path), "--format", "json"]
+    result = subprocess.run(
+        [*command, "--max-problems", "3000"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 1
+    assert len(result.stdout) > 2**19  # far past a pipe's buffer
+    assert len(json.loads(result.stdout)["problems"]) == 3000
+    usage = subprocess.run([*command, "--max-problems", "-1"], capture_output=True, check=False)
+    assert usage.returncode == 2 and b"max" in usage.stderr
+    closed = subprocess.run(
+        f"{shlex.join(command)} --max-problems 3000 | head -c 10",
+        shell=True,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert closed.stdout == result.stdout[:10]  # the reader went away: no more to say
+    assert "Traceback" not in closed.stderr
+
+
 def test_no_traceback_from_the_real_entry_point_on_unreadable_input(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "csvprep", "validate", str(tmp_path)],
@@ -164,12 +189,10 @@ def test_no_traceback_from_the_real_entry_point_on_unreadable_input(tmp_path):
 def test_the_command_tunes_polars_allocator_unless_the_user_did(preset):
     script = (
         "import os, sys\n"
-        "from csvprep.cli import main\n"
+        "from csvprep import cli\n"
         "sys.argv = ['csvprep', '--version']\n"
-        "try:\n"
-        "    main()\n"
-        "except SystemExit:\n"
-        "    pass\n"
+        "cli._exit_now = lambda code: None  # stay, to be asked\n"
+        "cli.main()\n"
         "print(os.environ['_RJEM_MALLOC_CONF'], file=sys.stderr)\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
