@@ -186,7 +186,9 @@ def _field(delimiter: str) -> tuple[str, str]:
     return d, f'"(?:[^"]|"")*"|[^"{d}]*'
 
 
-def _split_plain(lines: pl.DataFrame, data: bytes, delimiter: str) -> Records | None:
+def _split_plain(
+    lines: pl.DataFrame, line_ends: int, data: bytes, delimiter: str
+) -> Records | None:
     """The usual text, read in fewer passes: no blank line after the header and every line
     a whole record of the header's width. None for any other text.
 
@@ -215,7 +217,6 @@ def _split_plain(lines: pl.DataFrame, data: bytes, delimiter: str) -> Records | 
     )
     if frame is None:
         return None
-    line_ends = lines.height - (bool(data) and not data.endswith(b"\n"))
     return Records(header=header, header_line=first + 1, frame=frame, line_ends=line_ends)
 
 
@@ -245,11 +246,11 @@ def _split_fast(data: bytes, delimiter: str) -> Records | None:
         ).with_row_index("i")
     except (pl.exceptions.PolarsError, OSError):
         return None
-    plain = _split_plain(lines, data, delimiter)
-    if plain is not None:
-        return plain
     # a line per line end, and one more for text after the last
     line_ends = lines.height - (bool(data) and not data.endswith(b"\n"))
+    plain = _split_plain(lines, line_ends, data, delimiter)
+    if plain is not None:
+        return plain
     text = pl.col("l").fill_null("")
     lines = lines.with_columns(
         (text.str.count_matches('"', literal=True) % 2 == 1).alias("odd"),
