@@ -14,6 +14,7 @@ peak RSS and the ratios.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import random
 import shutil
@@ -233,6 +234,11 @@ def run_rules(rows: int, work: Path) -> None:
         f"validate {plain:.2f} s, with rules {with_rules:.2f} s (peak {rss:.0f} MiB): "
         f"rules add {with_rules - plain:+.2f} s (pandera's import included)"
     )
+    if importlib.util.find_spec("pandas") is not None:
+        print(
+            "pandas is installed here (a development dependency) and pandera imports it: "
+            "a plain install of csvprep pays less time and memory for rules"
+        )
 
 
 def run_startup(work: Path) -> None:
