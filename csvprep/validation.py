@@ -10,7 +10,7 @@ import itertools
 from collections import Counter, deque
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
 
@@ -138,8 +138,8 @@ def _check(source: Any, keep_rows: bool, **options: Unpack[CheckOptions]) -> Che
         from .rules import RuleSet, load_rules
 
         ruleset = rules if isinstance(rules, RuleSet) else load_rules(rules)
-    batch_bytes = None if keep_rows else BATCH_BYTES
     delimiter = options.get("delimiter")
+    batch_bytes: int | None = BATCH_BYTES
     while True:
         try:
             tables = read_batches(
@@ -269,7 +269,8 @@ def _run(
         duplicate=repeats.height,
         excluded=excluded,
     )
-    if keep_rows:  # then there is one batch: the whole file
+    table = first
+    if keep_rows:
         frame = (
             pl.concat(frames)
             .with_columns(pl.col("__error") | pl.col(ROW).is_in(newly[ROW].implode()))
@@ -285,6 +286,8 @@ def _run(
             )
             .drop("__error", "__excluded")
         )
+        # the whole file's table: its columns are the checked rows' first ones (no copy)
+        table = replace(first, frame=frame.select(first.frame.columns))
     else:
         frame = pl.DataFrame()  # validate keeps no rows
     report = _report(
@@ -299,7 +302,7 @@ def _run(
         max_problems,
         notes,
     )
-    return Checked(table=first, plan=plan, frame=frame, problems=problems, report=report)
+    return Checked(table=table, plan=plan, frame=frame, problems=problems, report=report)
 
 
 @dataclass(frozen=True)

@@ -140,6 +140,23 @@ def test_a_list_read_in_batches_gets_the_report_of_the_whole(monkeypatch, name):
     assert _outcome(validate, path) == whole
 
 
+@pytest.mark.parametrize("name", _LISTS)
+def test_a_list_checked_in_batches_keeps_every_row_as_the_whole(monkeypatch, name):
+    # what prepare writes: the rows with their status, the problems, the whole table
+    path = FIXTURES / name
+    whole = _outcome(csvprep.check, path)
+    monkeypatch.setattr("csvprep.validation.BATCH_BYTES", 90)
+    batched = _outcome(csvprep.check, path)
+    if isinstance(whole, str):
+        assert batched == whole
+        return
+    assert batched.report == whole.report
+    assert batched.frame.equals(whole.frame)
+    assert batched.problems.equals(whole.problems)
+    assert batched.table.frame.equals(whole.table.frame)
+    assert batched.table.headers == whole.table.headers
+
+
 def test_duplicates_across_batches_point_at_the_first_line(tmp_path, monkeypatch):
     numbers = [f"98765{i:05d}" for i in range(40)]
     lines = ["Mobile Number,Name", *(f"{n},A" for n in numbers), f"+91 {numbers[3]},B"]
