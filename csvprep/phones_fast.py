@@ -566,6 +566,15 @@ def code_prefixes() -> dict[str, str]:
     return table
 
 
+def e164_text(digits: pl.Expr) -> pl.Expr:
+    """The E.164 form of numbers held as integers (country code and national number).
+
+    >>> pl.select(e164_text(pl.lit(919876543210, dtype=pl.UInt64))).item()
+    '+919876543210'
+    """
+    return pl.format("+{}", digits)
+
+
 def scatter(whole: pl.DataFrame, at: pl.Series, part: pl.DataFrame) -> pl.DataFrame:
     """``whole`` with the rows at indices ``at`` replaced by ``part``'s (same columns).
 

@@ -45,6 +45,7 @@ from .phones_fast import (
     Region,
     code_prefixes,
     country_codes,
+    e164_text,
     length_result,
     message,
     region,
@@ -468,7 +469,7 @@ def _answers(frame: pl.DataFrame, home: Region) -> pl.DataFrame:
     digits = home.country_code * _p10(national_n) + pl.col(_NW) // _p10(_MAX_DIGITS - national_n)
     answers = frame.select(
         pl.col(CLEAN),
-        pl.format("+{}", digits).alias(E164),
+        e164_text(digits).alias(E164),
         pl.when(valid).then(pl.lit(_TYPE_NAMES).gather(kind.cast(pl.Int64))).alias(TYPE),
         pl.when(invalid).then(pl.lit("phone_invalid")).alias(CODE),
         pl.lit(None, dtype=pl.String).alias(MESSAGE),

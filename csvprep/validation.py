@@ -19,6 +19,7 @@ import polars as pl
 from . import phones
 from .errors import ConfigError, UsageError
 from .headers import PHONE_VARIABLE, ColumnPlan, load_variables_map, plan_columns
+from .phones_fast import e164_text
 from .problems import CODES, SEVERITY_ORDER, Problem
 from .reading import BATCH_BYTES, NotStreamable, Progress, Table, read_batches
 from .records import DEFECT, LINE, NOTE, RAW, ROW, column_name
@@ -429,7 +430,7 @@ def _value_counts(codes: pl.Series) -> dict[str, int]:
 _KEY_NAME = "__key"
 # Polars casts "+" and digits to an integer as it is (a property test holds it to that)
 _KEY = pl.col(phones.E164).cast(pl.UInt64, strict=True).alias(_KEY_NAME)
-_NUMBER = pl.concat_str(pl.lit("+"), pl.col(_KEY_NAME).cast(pl.String))
+_NUMBER = e164_text(pl.col(_KEY_NAME))
 
 
 def _repeats(candidates: pl.DataFrame) -> pl.DataFrame:
