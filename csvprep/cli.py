@@ -468,45 +468,26 @@ def upload(
     if remove_invalid_rows:
         overrides["remove_invalid_rows"] = True
     campaign = load_campaign(campaign_file, overrides)
-    folder = source
-    if source.is_file():
-        from .preparing import prepare
-
-        settings = _settings(source, {"country_code": campaign.country_code})
-        folder = source.with_name(f"{source.stem}.prepared")
-        prepared = prepare(
-            source, folder, **_validate_kwargs(settings), max_rows=max_rows, force=True
-        )
-        click.echo(f"prepared {source} into {folder}/", err=True)
-        if prepared.manifest["rows"]["rejected"] and not remove_invalid_rows:
-            click.echo(
-                f"csvprep: error: {prepared.manifest['rows']['rejected']} rows of "
-                f"{source} are invalid (see {prepared.rejected.path}); fix them or pass "
-                "--remove-invalid-rows",
-                err=True,
-            )
-            sys.exit(1)
+    settings = _settings(source, {"country_code": campaign.country_code})
 
     def say(line: str) -> None:
         if fmt == "text":
             click.echo(line, err=True)
 
-    api = None
-    if not dry_run:
-        api = Api(_api_key(api_key_file), base_url or DEFAULT_BASE_URL)
-    try:
+    with contextlib.ExitStack() as stack:
+        api = None
+        if not dry_run:
+            api = stack.enter_context(Api(_api_key(api_key_file), base_url or DEFAULT_BASE_URL))
         result = run(
-            folder,
+            source,
             campaign,
             api=api,
             start_calls=start_calls,
             force=force,
             dry_run=dry_run,
             on_event=say,
+            prepare_options={**_validate_kwargs(settings), "max_rows": max_rows},
         )
-    finally:
-        if api is not None:
-            api.close()
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         return
@@ -527,18 +508,19 @@ def upload(
 
 
 def _api_key(path: Path | None) -> str:
-    """The API key from a file or RINGG_API_KEY; never echoed anywhere."""
+    """The API key from a file or RINGG_API_KEY, checked; never echoed anywhere."""
     from .errors import UsageError
+    from .upload import check_api_key
 
     if path is not None:
         try:
             key = path.read_text(encoding="utf-8").strip()
-        except OSError as e:
-            raise UsageError(f"{path}: cannot read the API key file ({e.strerror})") from None
+        except (OSError, UnicodeDecodeError) as e:
+            reason = e.strerror if isinstance(e, OSError) else "not UTF-8 text"
+            raise UsageError(f"{path}: cannot read the API key file ({reason})") from None
     else:
         key = os.environ.get("RINGG_API_KEY", "").strip()
-    if not key:
-        raise UsageError("no API key: set RINGG_API_KEY or pass --api-key-file")
+    check_api_key(key)
     return key
 
 
@@ -562,7 +544,7 @@ def rules_init(file: Path, out: Path | None, variables_map: str | None, force: b
     required columns) for a person to edit."""
     from .errors import UsageError
     from .rules import init
-    from .writing import atomic_write
+    from .writing import atomic_write, writing
 
     text = init(file, variables_map)
     if out is None:
@@ -570,7 +552,8 @@ def rules_init(file: Path, out: Path | None, variables_map: str | None, force: b
         return
     if out.exists() and not force:
         raise UsageError(f"{out}: exists; use --force to overwrite it")
-    atomic_write(out, text.encode("utf-8"))
+    with writing(out):
+        atomic_write(out, text.encode("utf-8"))
     click.echo(f"wrote {out}", err=True)
 
 

@@ -5,9 +5,11 @@ the report. These classes are for the cases where there is no report to give. Ea
 exit code the command line maps it to, so the CLI needs no table of its own::
 
     CsvprepError            exit 1
+    ├── RejectedRowsError   exit 1  (rows were rejected: nothing is uploaded without consent)
     ├── UsageError          exit 2  (bad option value)
     │   └── ConfigError     exit 2  (malformed variables_map, prompt, config file)
     ├── InputError          exit 3  (the input cannot be read as a contact list)
+    ├── OutputError         exit 7  (an output cannot be written: read-only, full, denied)
     └── RemoteError         exit 5  (the platform refused a request or could not be reached)
         └── UncertainError  exit 6  (a request may have been acted on: check before re-running)
 """
@@ -45,10 +47,22 @@ class ConfigError(UsageError):
     """A configuration input (variables_map, prompt, rule or config file) is malformed (exit 2)."""
 
 
+class RejectedRowsError(CsvprepError):
+    """Rows of the list were rejected, and the upload was not told to go on without them
+    (exit 1, as for any list with rejected rows)."""
+
+
 class InputError(CsvprepError):
     """The input file cannot be read as a contact list at all (exit 3)."""
 
     exit_code = 3
+
+
+class OutputError(CsvprepError):
+    """A file or folder cannot be written: read-only, full, permission denied, name too long
+    (exit 7). No manifest is left claiming a complete set of files."""
+
+    exit_code = 7
 
 
 class RemoteError(CsvprepError):

@@ -7,7 +7,6 @@ reasons).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Unpack
@@ -21,15 +20,9 @@ from .problems import CODES
 from .records import LINE, RAW, ROW, column_name
 from .render import render_json
 from .report import Report
-from .splitting import (
-    MANIFEST,
-    file_entries,
-    source_entry,
-    write_manifest,
-    write_parts,
-)
+from .splitting import file_entries, source_entry, write_parts
 from .validation import DEFAULT_COUNTRY_CODE, STATUS, Checked, CheckOptions, check
-from .writing import WrittenFile, csv_bytes, neutralise_formulas, prepare_out_dir, write_file
+from .writing import OutputFolder, WrittenFile, csv_bytes, neutralise_formulas, neutralise_text
 
 # File-level problems that prepare itself repairs in the clean file.
 _FIXED_BY_PREPARE = frozenset({"header_whitespace", "empty_column"})
@@ -61,15 +54,6 @@ class PrepareResult:
         if remaining or (strict and self.report.count("warning")):
             return 1
         return 0
-
-
-def _stale_files(out_dir: Path) -> set[str]:
-    """Upload files listed by a manifest already in ``out_dir`` (a previous run's)."""
-    try:
-        old = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
-        return {str(f["path"]) for f in old.get("files", [])}
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        return set()
 
 
 def _reasons(checked: Checked) -> pl.DataFrame:
@@ -128,8 +112,9 @@ def prepare(
     checked = check(source, **options)
     if max_rows is not None and max_rows < 1:
         raise UsageError("--max-rows must be at least 1")
-    prepare_out_dir(out, force)
-    stale = _stale_files(out) if force else set()
+    # every file the run reads, so that no output (or clearing of old ones) can touch them
+    inputs = [source, *(options.get(k) for k in ("exclude", "rules", "variables_map", "prompt"))]
+    folder = OutputFolder.open(out, force, protected=inputs)
     table, plan, frame = checked.table, checked.plan, checked.frame
     stem = Path(source).stem if isinstance(source, (str, Path)) else "contacts"
 
@@ -144,26 +129,27 @@ def prepare(
         )
         for i in kept
     )
-    files = write_parts(clean, [table.headers[i].strip() for i in kept], out, stem, max_rows)
+    files = write_parts(clean, [table.headers[i].strip() for i in kept], folder, stem, max_rows)
 
     rejected_rows = frame.filter(~pl.col(STATUS).is_in(keep_status))
     reasons = _reasons(checked)
+    # the rejects file is for people, in a spreadsheet: no cell of it may run as a formula
     rejects = rejected_rows.join(reasons, on=ROW, how="left", maintain_order="left").select(
         pl.col(LINE).cast(pl.String).alias("line"),
-        "reason_codes",
-        "reasons",
+        neutralise_formulas(pl.col("reason_codes")).alias("reason_codes"),
+        neutralise_formulas(pl.col("reasons")).alias("reasons"),
         *(
             neutralise_formulas(pl.col(column_name(i))).alias(column_name(i))
             for i in range(len(table.headers))
         ),
         neutralise_formulas(pl.col(RAW).fill_null("")).alias("raw_record"),
     )
-    reject_headers = [*REJECT_COLUMNS, *table.headers, "raw_record"]
-    rejected = write_file(
-        out / f"{stem}.rejected.csv", csv_bytes(rejects, reject_headers), rejects.height
+    reject_headers = [*REJECT_COLUMNS, *map(neutralise_text, table.headers), "raw_record"]
+    rejected = folder.write(
+        f"{stem}.rejected.csv", csv_bytes(rejects, reject_headers), rejects.height
     )
-    report_file = write_file(
-        out / f"{stem}.report.json", render_json([checked.report]).encode("utf-8"), 0
+    report_file = folder.write(
+        f"{stem}.report.json", render_json([checked.report]).encode("utf-8"), 0
     )
 
     rows = checked.report.rows
@@ -186,7 +172,7 @@ def prepare(
         "variables_map": effective_map,
         "country_code": options.get("country_code", DEFAULT_COUNTRY_CODE),
         "region": checked.report.region,
-        "files": file_entries(files, out),
+        "files": file_entries(files),
         "rejected_file": {
             "path": rejected.path.name,
             "rows": rejected.rows,
@@ -200,7 +186,5 @@ def prepare(
             "exclude": str(exclude) if (exclude := options.get("exclude")) is not None else None,
         },
     }
-    write_manifest(out, manifest)
-    for name in stale - {e["path"] for e in manifest["files"]}:
-        (out / name).unlink(missing_ok=True)
+    folder.commit(manifest)
     return PrepareResult(out, checked.report, tuple(files), rejected, manifest)

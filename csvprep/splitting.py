@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,13 +10,12 @@ from typing import Any
 import polars as pl
 
 from .errors import UsageError
+from .manifest import file_sha256
 from .problems import Problem
 from .reading import read_table
 from .records import DEFECT, LINE, NOTE, RAW, ROW, column_name
 from .routing import route_for
-from .writing import WrittenFile, csv_bytes, prepare_out_dir, sha256_of, write_file
-
-MANIFEST = "manifest.json"
+from .writing import OutputFolder, WrittenFile, csv_bytes
 
 
 def part_name(stem: str, index: int) -> str:
@@ -47,7 +45,7 @@ def chunks(frame: pl.DataFrame, max_rows: int | None) -> Iterator[pl.DataFrame]:
 def write_parts(
     frame: pl.DataFrame,
     headers: Sequence[str],
-    out_dir: Path,
+    out: OutputFolder,
     stem: str,
     max_rows: int | None,
 ) -> list[WrittenFile]:
@@ -55,15 +53,15 @@ def write_parts(
     written = []
     for index, part in enumerate(chunks(frame, max_rows), start=1):
         name = f"{stem}.clean.csv" if max_rows is None else part_name(stem, index)
-        written.append(write_file(out_dir / name, csv_bytes(part, headers), part.height))
+        written.append(out.write(name, csv_bytes(part, headers), part.height))
     return written
 
 
-def file_entries(files: Sequence[WrittenFile], out_dir: Path) -> list[dict[str, Any]]:
-    """Manifest entries for upload files: path (relative to the folder), rows, sha256, route."""
+def file_entries(files: Sequence[WrittenFile]) -> list[dict[str, Any]]:
+    """Manifest entries for upload files: name in the folder, rows, sha256, route."""
     return [
         {
-            "path": f.path.relative_to(out_dir).as_posix(),
+            "path": f.path.name,
             "rows": f.rows,
             "sha256": f.sha256,
             "route": route_for(f.rows),
@@ -75,13 +73,8 @@ def file_entries(files: Sequence[WrittenFile], out_dir: Path) -> list[dict[str, 
 def source_entry(source: Any) -> dict[str, str | None]:
     if isinstance(source, (str, Path)):
         path = Path(source)
-        return {"path": str(path), "sha256": sha256_of(path.read_bytes())}
+        return {"path": str(path), "sha256": file_sha256(path)}
     return {"path": None, "sha256": None}
-
-
-def write_manifest(out_dir: Path, manifest: dict[str, Any]) -> WrittenFile:
-    data = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    return write_file(out_dir / MANIFEST, data, 0)
 
 
 @dataclass(frozen=True)
@@ -119,16 +112,16 @@ def split(
         )
         return SplitResult((), problems, {})
     list(chunks(table.frame, max_rows))  # validates max_rows before anything is written
-    prepare_out_dir(out, force)
+    folder = OutputFolder.open(out, force, protected=[source])
     stem = Path(source).stem
     body = table.frame.select(column_name(i) for i in range(len(table.headers)))
-    files = write_parts(body, table.headers, out, stem, max_rows)
+    files = write_parts(body, table.headers, folder, stem, max_rows)
     manifest = {
         "version": 1,
         "kind": "split",
         "source": source_entry(source),
         "rows": {"input": table.rows},
-        "files": file_entries(files, out),
+        "files": file_entries(files),
     }
-    write_manifest(out, manifest)
+    folder.commit(manifest)
     return SplitResult(tuple(files), (), manifest)

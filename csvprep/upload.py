@@ -20,10 +20,12 @@ acted on. Other errors are reported with the platform's ``detail``. The API key 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email.utils
 import json
 import random
+import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -32,10 +34,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .campaign import Campaign
-from .errors import InputError, RemoteError, UncertainError, UsageError
+from .errors import InputError, RejectedRowsError, RemoteError, UncertainError, UsageError
+from .manifest import FileEntry, read_manifest, verify_files
 from .routing import route_for
-from .splitting import MANIFEST
-from .writing import atomic_write
+from .writing import atomic_write, remove_leftovers, writing
 
 DEFAULT_BASE_URL = "https://prod-api.ringg.ai/ca/api/v0"
 LEDGER = "upload-ledger.json"
@@ -90,6 +92,41 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
 
 
+def check_api_key(key: str) -> None:
+    """Refuse a key no HTTP header can carry as given (a line break, a control character,
+    non-ASCII text: a paste gone wrong), before any request; the key itself is never shown.
+
+    >>> check_api_key("k-123")
+    >>> check_api_key("k-123\\nX-Other: 1")
+    Traceback (most recent call last):
+    csvprep.errors.UsageError: the API key holds a character no key has (a space, a line break, ...
+    """
+    if not key:
+        raise UsageError("no API key: set RINGG_API_KEY or pass --api-key-file")
+    if not (key.isascii() and key.isprintable()) or any(c.isspace() for c in key):
+        raise UsageError(
+            "the API key holds a character no key has (a space, a line break, a control "
+            "character or non-ASCII text); check RINGG_API_KEY or the key file"
+        )
+
+
+def _redact(value: Any, secret: str) -> Any:
+    """``value`` (an answer from the platform) with every occurrence of ``secret`` replaced, in
+    every string of it, keys included: a platform that echoes the request must not make csvprep
+    print or store the key.
+
+    >>> _redact({"detail": {"headers": {"x-api-key": "s3cret"}}, "n": 1}, "s3cret")
+    {'detail': {'headers': {'x-api-key': '[redacted]'}}, 'n': 1}
+    """
+    if isinstance(value, str):
+        return value.replace(secret, "[redacted]")
+    if isinstance(value, dict):
+        return {_redact(k, secret): _redact(v, secret) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact(v, secret) for v in value]
+    return value
+
+
 def _detail(body: Any) -> str:
     if isinstance(body, dict):
         detail = body.get("detail") or body.get("message") or body.get("error")
@@ -113,6 +150,8 @@ class Api:
     ) -> None:
         import httpx
 
+        check_api_key(api_key)
+        self._secret = api_key
         parts = urlsplit(base_url)
         if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in _LOOPBACK):
             raise UsageError(f"base URL {base_url!r} must use https (http only for loopback)")
@@ -196,6 +235,7 @@ class Api:
             body: Any = response.json()
         except ValueError:
             body = response.text
+        body = _redact(body, self._secret)
         status = response.status_code
         if status == 429 or status == 503:
             raise _Retry(f"HTTP {status}", _retry_after(response.headers.get("Retry-After")))
@@ -230,6 +270,7 @@ class Ledger:
     """What the platform accepted, step by step, per file; written after every step."""
 
     def __init__(self, folder: Path) -> None:
+        self.folder = folder
         self.path = folder / LEDGER
         try:
             self.data: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
@@ -253,8 +294,15 @@ class Ledger:
             **info,
             "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
+        self.save()
+
+    def save(self) -> None:
+        """Write the ledger (a real run writes it once before any request, so a folder it
+        cannot write stops the run before anything is sent, not after)."""
         text = json.dumps(self.data, indent=2, ensure_ascii=False) + "\n"
-        atomic_write(self.path, text.encode("utf-8"))
+        with writing(self.path):
+            remove_leftovers(self.folder)
+            atomic_write(self.path, text.encode("utf-8"))
 
 
 # -- the flows -------------------------------------------------------------------------------
@@ -276,16 +324,6 @@ class UploadResult:
             "files": self.files,
             "requests": [r.to_dict() for r in self.requests],
         }
-
-
-def _manifest(folder: Path) -> dict[str, Any]:
-    try:
-        data: dict[str, Any] = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{folder}: no {MANIFEST}; run csvprep prepare first") from None
-    except (OSError, ValueError) as e:
-        raise InputError(f"{folder / MANIFEST}: unreadable ({e})") from None
-    return data
 
 
 def _fields(campaign: Campaign, variables_map: Mapping[str, str]) -> dict[str, Any]:
@@ -340,7 +378,7 @@ def _find_campaign(api: Api, name: str, key: str) -> str | None:
 
 
 def upload(
-    folder: str | Path,
+    source: str | Path,
     campaign: Campaign,
     *,
     api: Api | None,
@@ -349,33 +387,80 @@ def upload(
     dry_run: bool = False,
     poll_timeout: float = 1800.0,
     on_event: Event | None = None,
+    prepare_options: Mapping[str, Any] | None = None,
 ) -> UploadResult:
-    """Upload every file of a prepared folder by its route, resuming from the ledger.
+    """Upload a prepared folder, or a CSV prepared first, every file by its route, resuming
+    from the folder's ledger.
 
-    ``api`` may be None only with ``dry_run``. ``on_event`` receives progress lines.
+    A CSV is prepared into ``<stem>.prepared/`` beside it (``prepare_options`` are those of
+    :func:`csvprep.prepare`); with ``dry_run`` into a temporary folder, removed afterwards, so
+    a dry run writes nothing anywhere. ``api`` may be None only with ``dry_run``.
+    ``on_event`` receives progress lines. Rows rejected by csvprep stop the upload
+    (:class:`RejectedRowsError`, exit 1) unless ``campaign.remove_invalid_rows``.
     """
-    folder = Path(folder)
-    manifest = _manifest(folder)
-    if manifest.get("kind") != "prepare":
+    source = Path(source)
+    if not source.is_file():
+        return _upload_folder(
+            source, campaign, api, start_calls, force, dry_run, poll_timeout, on_event
+        )
+    from .preparing import prepare
+
+    say = on_event or (lambda _: None)
+    with contextlib.ExitStack() as stack:
+        if dry_run:
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="csvprep-")))
+        else:
+            folder = source.with_name(f"{source.stem}.prepared")
+        prepared = prepare(source, folder, force=True, **(prepare_options or {}))
+        rejected = prepared.manifest["rows"]["rejected"]
+        if rejected and not campaign.remove_invalid_rows:
+            where = "csvprep prepare lists them" if dry_run else f"see {prepared.rejected.path}"
+            raise RejectedRowsError(
+                f"{rejected} rows of {source} are invalid ({where}); fix them, or pass "
+                "--remove-invalid-rows to upload the clean rows anyway"
+            )
+        say(f"prepared {source} into " + ("a temporary folder" if dry_run else f"{folder}/"))
+        return _upload_folder(
+            folder, campaign, api, start_calls, force, dry_run, poll_timeout, on_event
+        )
+    raise AssertionError("unreachable")  # mypy: ExitStack may swallow exceptions
+
+
+def _upload_folder(
+    folder: Path,
+    campaign: Campaign,
+    api: Api | None,
+    start_calls: bool,
+    force: bool,
+    dry_run: bool,
+    poll_timeout: float,
+    on_event: Event | None,
+) -> UploadResult:
+    manifest = read_manifest(folder)
+    if manifest.kind != "prepare":
         raise InputError(f"{folder}: its manifest is not from csvprep prepare")
-    rejected = manifest.get("rows", {}).get("rejected", 0)
+    rejected = manifest.rows.get("rejected", 0)
     if rejected and not campaign.remove_invalid_rows:
-        raise UsageError(
+        raise RejectedRowsError(
             f"{folder}: {rejected} rows were rejected as invalid; fix them, or pass "
             "--remove-invalid-rows to upload the clean rows anyway"
         )
+    verify_files(folder, manifest)
+    ledger = Ledger(folder)
+    if not dry_run:
+        ledger.save()
     run = _Run(
         api,
-        Ledger(folder),
+        ledger,
         UploadResult(folder, dry_run=dry_run),
         campaign,
-        _fields(campaign, manifest["variables_map"]),
+        _fields(campaign, manifest.variables_map),
         start_calls,
         dry_run,
         poll_timeout,
         on_event or (lambda _: None),
     )
-    for entry in manifest["files"]:
+    for entry in manifest.files:
         run.file(folder, entry, force)
     return run.result
 
@@ -399,16 +484,16 @@ class _Run:
     steps: dict[str, Any] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
 
-    def file(self, folder: Path, entry: dict[str, Any], force: bool) -> None:
-        self.name, self.sha = entry["path"], entry["sha256"]
+    def file(self, folder: Path, entry: FileEntry, force: bool) -> None:
+        self.name, self.sha = entry.path, entry.sha256
         self.steps = {} if force else self.ledger.steps(self.name, self.sha)
-        route = route_for(entry["rows"])
-        self.info = {"path": self.name, "rows": entry["rows"], "route": route}
+        route = route_for(entry.rows)
+        self.info = {"path": self.name, "rows": entry.rows, "route": route}
         self.result.files.append(self.info)
         if route == "standard":
-            self.standard(folder / self.name, entry["rows"])
+            self.standard(folder / self.name, entry.rows)
         else:
-            self.large(folder / self.name, entry["rows"])
+            self.large(folder / self.name, entry.rows)
 
     def state(self, step: str) -> dict[str, Any]:
         found: dict[str, Any] = self.steps.get(step, {})

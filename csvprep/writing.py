@@ -1,23 +1,37 @@
-"""Write output files safely: UTF-8 CSV without BOM, atomically, never over the input."""
+"""Write output files safely: UTF-8 CSV without BOM, atomically, inside the output folder only,
+never over an input, and the manifest last.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import errno
 import hashlib
 import io
+import json
 import os
-import tempfile
-from collections.abc import Sequence
-from dataclasses import dataclass
+import re
+import secrets
+import stat
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
-from .errors import UsageError
+from .errors import OutputError, UsageError
+from .manifest import MANIFEST, listed_names, regular_file_in, safe_name
 
 # A spreadsheet runs a cell starting with these as a formula (CSV injection); the rejects file
 # is meant to be opened in one.
 _FORMULA_START = r"^[=+\-@\t\r]"
+# A temporary file is named for the file it becomes, so an interrupted run's leftovers are
+# recognised (and removed) by the next run, and nothing else is: ``.<name>.<hex>.csvprep-tmp``,
+# or ``.<name>.<8 chars>.tmp`` from versions that used tempfile.mkstemp.
+_TEMP_SUFFIX = ".csvprep-tmp"
+_LEFTOVER = re.compile(r"\..+\.(?:[0-9a-f]{16}\.csvprep-tmp|[a-z0-9_]{8}\.tmp)")
 
 
 @dataclass(frozen=True)
@@ -50,14 +64,28 @@ def neutralise_formulas(value: pl.Expr) -> pl.Expr:
     return pl.when(value.str.contains(_FORMULA_START)).then(pl.lit("'") + value).otherwise(value)
 
 
+def neutralise_text(value: str) -> str:
+    """:func:`neutralise_formulas` for one string (a header cell).
+
+    >>> neutralise_text("=HYPERLINK(1)"), neutralise_text("Name")
+    ("'=HYPERLINK(1)", 'Name')
+    """
+    return f"'{value}" if re.match(_FORMULA_START, value) else value
+
+
 def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename, so a reader never sees
-    a half-written file and an interrupted run leaves the old file intact."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    a half-written file and an interrupted run leaves the old file intact.
+
+    The file gets the permissions the umask gives (0644 under the usual 022), like any file a
+    command creates; ``OSError`` passes through (callers say what it means for them).
+    """
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(8)}{_TEMP_SUFFIX}")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -65,26 +93,114 @@ def atomic_write(path: Path, data: bytes) -> None:
             os.fsync(f.fileno())
         os.replace(temp, path)
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         raise
 
 
-def write_file(path: Path, data: bytes, rows: int) -> WrittenFile:
-    atomic_write(path, data)
-    return WrittenFile(path, rows, sha256_of(data))
+def sync_folder(folder: Path) -> None:
+    """Make the folder's entries (renames, removals) durable, where the system allows it."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
-def prepare_out_dir(out_dir: Path, force: bool) -> None:
-    """Create ``out_dir``, refusing a non-empty one without ``force``.
-
-    Output names always add a suffix to the input's stem (``.clean.csv``, ``.part-001.csv``,
-    ``.rejected.csv``...), so even a folder holding the input never has it overwritten.
-    """
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"{out_dir}: exists and is not a folder")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
-        raise UsageError(f"{out_dir}: folder is not empty; use --force to write into it")
+@contextlib.contextmanager
+def writing(path: Path) -> Iterator[None]:
+    """Turn a filesystem fault while writing ``path`` into an :class:`OutputError` naming it."""
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        yield
     except OSError as e:
-        raise UsageError(f"{out_dir}: cannot create the folder ({e.strerror})") from None
+        reason = e.strerror or type(e).__name__
+        if e.errno == errno.ENOSPC:
+            reason += " (the disk is full)"
+        raise OutputError(f"{path}: cannot write: {reason}") from None
+
+
+def remove_leftovers(folder: Path) -> None:
+    """Remove the temporary files an interrupted run left in ``folder``."""
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            if _LEFTOVER.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+                with writing(Path(entry.path)):
+                    os.unlink(entry.path)
+
+
+def _identity(path: object) -> tuple[int, int] | None:
+    """The (device, inode) of an existing file, to know a file under any of its names."""
+    if not isinstance(path, (str, Path)):
+        return None
+    try:
+        found = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (found.st_dev, found.st_ino) if stat.S_ISREG(found.st_mode) else None
+
+
+@dataclass
+class OutputFolder:
+    """A folder csvprep writes a set of files into, and the rules that keep it safe.
+
+    :meth:`open` refuses a folder that is not empty (unless ``force``), removes an interrupted
+    run's temporary files, then removes the old manifest *before* anything else changes and the
+    upload files it listed; :meth:`write` writes a file by bare name, never over one of the
+    run's inputs (``protected``); :meth:`commit` writes the manifest last. So a folder holds a
+    manifest only when every file it lists was written whole, and nothing outside the folder,
+    or any input, is ever removed or overwritten. Filesystem faults are :class:`OutputError`.
+
+    >>> import tempfile
+    >>> folder = OutputFolder.open(Path(tempfile.mkdtemp()) / "out", force=False)
+    >>> folder.write("a.clean.csv", b"h\\n1\\n", rows=1).sha256[:8]
+    '733e3611'
+    """
+
+    path: Path
+    protected: frozenset[tuple[int, int]] = field(default_factory=frozenset)
+
+    @classmethod
+    def open(cls, path: Path, force: bool, protected: Iterable[object] = ()) -> OutputFolder:
+        keep = frozenset(i for p in protected if (i := _identity(p)) is not None)
+        if path.exists() and not path.is_dir():
+            raise UsageError(f"{path}: exists and is not a folder")
+        with writing(path):
+            path.mkdir(parents=True, exist_ok=True)
+        remove_leftovers(path)
+        if any(path.iterdir()) and not force:
+            raise UsageError(f"{path}: folder is not empty; use --force to write into it")
+        folder = cls(path, keep)
+        stale = listed_names(path)
+        if regular_file_in(path, MANIFEST) is not None:
+            folder._remove(MANIFEST)
+            sync_folder(path)
+        for name in stale:
+            folder._remove(name)
+        return folder
+
+    def _remove(self, name: str) -> None:
+        target = regular_file_in(self.path, name)
+        if target is None or _identity(target) in self.protected:
+            return
+        with writing(target):
+            target.unlink(missing_ok=True)
+
+    def write(self, name: str, data: bytes, rows: int) -> WrittenFile:
+        """Write ``data`` as the file ``name`` of the folder, atomically."""
+        if safe_name(name) is None:
+            raise UsageError(f"{name!r}: not a file name")
+        target = self.path / name
+        if _identity(target) in self.protected:
+            raise UsageError(
+                f"{target}: is one of this run's inputs; write the outputs to another folder"
+            )
+        with writing(target):
+            atomic_write(target, data)
+        return WrittenFile(target, rows, sha256_of(data))
+
+    def commit(self, manifest: dict[str, Any]) -> WrittenFile:
+        """Write the manifest, last: from now on the folder claims a complete set of files."""
+        data = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        written = self.write(MANIFEST, data, 0)
+        sync_folder(self.path)
+        return written

@@ -17,7 +17,7 @@ from conftest import FIXTURES, VARIABLES_MAP
 from csvprep import ConfigError, UsageError
 from csvprep.campaign import build_campaign, load_campaign
 from csvprep.cli import cli
-from csvprep.errors import RemoteError, UncertainError
+from csvprep.errors import RejectedRowsError, RemoteError, UncertainError
 from csvprep.preparing import prepare
 from csvprep.upload import LEDGER, Api, upload
 
@@ -311,8 +311,11 @@ def test_plain_http_is_refused_except_on_loopback():
 def test_a_folder_with_rejected_rows_is_refused_unless_asked(server, tmp_path):
     prepare(FIXTURES / "invalid_numbers.csv", tmp_path / "bad")
     with api(server) as client:
-        with pytest.raises(UsageError, match="--remove-invalid-rows"):
+        # exit 1 for a folder as for a CSV: rows were rejected, as validate and prepare say
+        with pytest.raises(RejectedRowsError, match="--remove-invalid-rows") as refused:
             upload(tmp_path / "bad", campaign(), api=client)
+        assert refused.value.exit_code == 1
+        assert server.platform.requests == []
         upload(tmp_path / "bad", campaign(remove_invalid_rows=True), api=client)
     (save,) = server.platform.calls("POST /campaign/save")
     assert save["fields"]["remove_invalid_rows"] == "true"
