@@ -14,7 +14,14 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConfigError, CsvprepError, InputError, UsageError
+from .errors import (
+    ConfigError,
+    CsvprepError,
+    InputError,
+    OutputError,
+    RejectedRowsError,
+    UsageError,
+)
 
 if TYPE_CHECKING:
     from .calling_hours import CallWindow
@@ -64,8 +71,10 @@ __all__ = [
     "ConfigError",
     "CsvprepError",
     "InputError",
+    "OutputError",
     "PrepareResult",
     "Problem",
+    "RejectedRowsError",
     "Report",
     "RowCounts",
     "RuleSet",

@@ -337,7 +337,8 @@ def prepare(
     the report and a manifest.
 
     Exit status: 0 every row is clean (repeats and suppressed numbers removed as asked), 1 rows
-    were rejected or the file still has errors, 2 bad options, 3 a file cannot be read.
+    were rejected or the file still has errors, 2 bad options, 3 a file cannot be read, 7 an
+    output cannot be written (read-only folder, full disk).
     """
     from .calling_hours import CallWindow
     from .preparing import prepare as run
@@ -383,7 +384,8 @@ def split(
 ) -> None:
     """Split any CSV into parts of at most N rows, values exactly as given (no validation).
 
-    A file with broken records (wrong cell count, bad quotes) is refused whole: exit 1.
+    A file with broken records (wrong cell count, bad quotes) is refused whole: exit 1. Exit 7
+    when a part cannot be written (read-only folder, full disk).
     """
     from .render import render_split
     from .splitting import split as run
@@ -458,7 +460,8 @@ def upload(
     flow, resuming safely from the folder's upload ledger.
 
     Exit status: 0 done, 1 rows rejected (see --remove-invalid-rows), 2 bad settings, 3 input
-    unreadable, 5 the platform refused, 6 a request may have been acted on (check first).
+    unreadable (or the folder does not match its manifest), 5 the platform refused, 6 a request
+    may have been acted on (check first), 7 the ledger cannot be written.
     """
     from .campaign import load_campaign
     from .upload import DEFAULT_BASE_URL, Api

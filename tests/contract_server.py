@@ -5,8 +5,10 @@ multipart parsing with the documented required fields, JSON bodies with exactly 
 ``from_numbers`` and ``number_pool_id``, ``list_id`` and ``bulk_list_id`` it issued, and a large
 upload that goes verifying -> processing -> completed as it is polled. It refuses a second start
 of the same list, so a duplicate submission fails the test. Faults are injected per endpoint:
-``500``, ``429`` (with ``Retry-After``), ``503``, ``504``, ``slow`` (answers late) and
-``drop`` (acts on the request, then closes the connection without answering).
+``500``, ``429`` (with ``Retry-After``), ``503``, ``504``, ``slow`` (answers late),
+``drop`` (acts on the request, then closes the connection without answering) and ``echo``
+(refuses it with a ``detail`` that echoes the request's headers, key included, as some
+frameworks' debug pages do).
 """
 
 from __future__ import annotations
@@ -110,6 +112,8 @@ def make_handler(platform: Platform) -> type[BaseHTTPRequestHandler]:
                 return self._answer(int(fault), {"detail": "slow down"}, {"Retry-After": "1"})
             if fault == "504":
                 return self._answer(504, {"detail": "gateway timeout"})
+            if fault == "echo":
+                return self._answer(400, {"detail": {"headers": dict(self.headers)}})
             if fault == "slow":
                 time.sleep(1.5)
             if self.headers.get("X-API-KEY") != API_KEY:

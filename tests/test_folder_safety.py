@@ -1,0 +1,506 @@
+"""Output folders, tried as a hostile user (or an unlucky one) would: nothing outside the folder
+is ever removed or written, no input is ever touched, a folder holds a manifest only when every
+file it lists is whole, upload sends nothing from a folder that does not match its manifest,
+and filesystem faults are one-line errors with their own exit code."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import json
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+from contract_server import API_KEY, ContractServer
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_upload import SETTINGS
+
+import csvprep.writing
+from conftest import FIXTURES, run_cli
+from csvprep.cli import cli
+from csvprep.errors import InputError, OutputError, UsageError
+from csvprep.manifest import MANIFEST, Manifest, verify_files
+from csvprep.preparing import prepare
+from csvprep.splitting import split
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def tree(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` (hidden ones too) with its digest."""
+    return {str(p.relative_to(folder)): digest(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def complete_or_absent(folder: Path) -> None:
+    """The guarantee: a manifest in ``folder`` means every file it lists is there, whole."""
+    path = folder / MANIFEST
+    if path.exists():
+        manifest = Manifest.from_dict(json.loads(path.read_text(encoding="utf-8")), str(path))
+        verify_files(folder, manifest)
+
+
+def edit_manifest(folder: Path, change) -> None:
+    path = folder / MANIFEST
+    data = json.loads(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+def contacts(path: Path, rows: int) -> Path:
+    pl.DataFrame(
+        {"Mobile Number": [f"+9198{i:08d}" for i in range(rows)], "Name": ["Asha"] * rows}
+    ).write_csv(path)
+    return path
+
+
+# --- deletion and writing only inside the folder, by name ----------------------------------
+
+
+@pytest.mark.parametrize("entry", ["../../victim.txt", "ABSOLUTE", ".", "", "sub/x.clean.csv"])
+def test_force_never_deletes_what_an_old_manifest_names_outside_the_folder(tmp_path, entry):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious", encoding="utf-8")
+    out = tmp_path / "a" / "out"
+    prepare(FIXTURES / "valid_contacts.csv", out)
+    path = str(victim) if entry == "ABSOLUTE" else entry
+    edit_manifest(out, lambda m: m["files"].append({"path": path, "rows": 1, "sha256": "0" * 64}))
+    result = run_cli("prepare", FIXTURES / "valid_contacts.csv", "--out", out, "--force")
+    assert result.exit_code == 0, result.output
+    assert victim.read_text(encoding="utf-8") == "precious"
+    complete_or_absent(out)
+
+
+def test_force_never_deletes_a_file_of_the_folder_that_is_not_an_upload_file(tmp_path):
+    out = tmp_path / "out"
+    prepare(FIXTURES / "valid_contacts.csv", out)
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    edit_manifest(out, lambda m: m["files"].append({"path": "notes.txt"}))
+    assert run_cli("prepare", FIXTURES / "valid_contacts.csv", "-o", out, "--force").exit_code == 0
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_re_preparing_a_file_that_lives_in_its_own_output_folder_keeps_it(tmp_path):
+    source = tmp_path / "in.csv"
+    shutil.copy(FIXTURES / "valid_contacts.csv", source)
+    out = tmp_path / "out"
+    assert run_cli("prepare", source, "--out", out).exit_code == 0
+    kept = out / "in.clean.csv"
+    before = digest(kept)
+    result = run_cli("prepare", kept, "--out", out, "--force", "--max-rows", "4")
+    assert result.exit_code == 0, result.output
+    assert digest(kept) == before
+    complete_or_absent(out)
+    assert {f["path"] for f in json.loads((out / MANIFEST).read_text())["files"]} == {
+        "in.clean.part-001.csv",
+        "in.clean.part-002.csv",
+        "in.clean.part-003.csv",
+    }
+
+
+@pytest.mark.parametrize("name", ["manifest.json", "list.rejected.csv"])
+def test_an_output_that_would_replace_an_input_is_refused(tmp_path, name):
+    out = tmp_path / "out"
+    out.mkdir()
+    exclude = out / name
+    exclude.write_text("Mobile Number\n+919876543210\n", encoding="utf-8")
+    source = tmp_path / "list.csv"
+    shutil.copy(FIXTURES / "valid_contacts.csv", source)
+    before = tree(tmp_path)
+    with pytest.raises(UsageError, match="is one of this run's inputs"):
+        prepare(source, out, force=True, exclude=exclude)
+    assert digest(exclude) == before[f"out/{name}"]
+    assert digest(source) == before["list.csv"]
+    assert not (out / MANIFEST).exists() or name == MANIFEST
+
+
+def test_a_symlink_in_the_folder_is_neither_followed_nor_deleted_through(tmp_path):
+    victim = tmp_path / "victim.csv"
+    victim.write_text("precious", encoding="utf-8")
+    out = tmp_path / "out"
+    prepare(FIXTURES / "valid_contacts.csv", out)
+    (out / "x.clean.csv").symlink_to(victim)
+    edit_manifest(out, lambda m: m["files"].append({"path": "x.clean.csv"}))
+    assert run_cli("prepare", FIXTURES / "valid_contacts.csv", "-o", out, "--force").exit_code == 0
+    assert victim.read_text(encoding="utf-8") == "precious"
+
+
+# --- upload checks before sending ----------------------------------------------------------
+
+
+@pytest.fixture
+def server() -> Iterator[ContractServer]:
+    with ContractServer() as running:
+        yield running
+
+
+@pytest.fixture
+def env(server: ContractServer, tmp_path: Path) -> dict[str, str]:
+    (tmp_path / "campaign.json").write_text(json.dumps(SETTINGS), encoding="utf-8")
+    return {"RINGG_API_KEY": API_KEY, "RINGG_BASE_URL": server.url}
+
+
+def upload_cli(folder: Path, env: dict[str, str], *extra: str):
+    campaign = folder.parent / "campaign.json"
+    args = ["upload", str(folder), "--campaign", str(campaign), *extra]
+    return CliRunner().invoke(cli, args, env=env)
+
+
+def secret_file(tmp_path: Path) -> Path:
+    secret = tmp_path / "secret.csv"
+    secret.write_text("Mobile Number,Name\n+919999999999,Secret\n", encoding="utf-8")
+    return secret
+
+
+TAMPERINGS = {
+    "parent": lambda m, s: m["files"][0].update(path="../secret.csv", sha256=s, rows=1),
+    "absolute": lambda m, s: m["files"][0].update(path="/etc/passwd"),
+    "missing": lambda m, s: m["files"][0].update(path="gone.clean.csv"),
+    "hash": lambda m, s: m["files"][0].update(sha256="0" * 64),
+    "rows": lambda m, s: m["files"][0].update(rows=9),
+    "rows_list": lambda m, s: m.update(rows=[]),
+    "no_files": lambda m, s: m.pop("files"),
+    "no_sha256": lambda m, s: m["files"][0].pop("sha256"),
+    "twice": lambda m, s: m["files"].append(dict(m["files"][0])),
+    "not_json": None,
+}
+
+
+@pytest.mark.parametrize("how", TAMPERINGS)
+def test_upload_refuses_a_tampered_folder_before_any_request(tmp_path, server, env, how):
+    folder = tmp_path / "ready"
+    prepare(FIXTURES / "valid_contacts.csv", folder)
+    sha = digest(secret_file(tmp_path))
+    if TAMPERINGS[how] is None:
+        (folder / MANIFEST).write_text("{not json", encoding="utf-8")
+    else:
+        edit_manifest(folder, lambda m: TAMPERINGS[how](m, sha))
+    result = upload_cli(folder, env)
+    assert result.exit_code == 3, result.output
+    assert server.platform.requests == []
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_upload_refuses_a_changed_file_and_a_symlinked_one(tmp_path, server, env):
+    folder = tmp_path / "ready"
+    prepare(FIXTURES / "valid_contacts.csv", folder)
+    part = folder / "valid_contacts.clean.csv"
+    part.write_bytes(part.read_bytes().replace(b"Aarav", b"Evil!"))
+    assert upload_cli(folder, env).exit_code == 3
+    original = tmp_path / "elsewhere.csv"
+    shutil.copy(FIXTURES / "valid_contacts.csv", tmp_path / "src.csv")
+    prepare(tmp_path / "src.csv", tmp_path / "fresh")
+    shutil.copy(tmp_path / "fresh" / "src.clean.csv", original)
+    (tmp_path / "fresh" / "src.clean.csv").unlink()
+    (tmp_path / "fresh" / "src.clean.csv").symlink_to(original)
+    assert upload_cli(tmp_path / "fresh", env).exit_code == 3
+    assert server.platform.requests == []
+
+
+def test_a_folder_without_a_manifest_is_never_uploaded(tmp_path, server, env):
+    folder = tmp_path / "ready"
+    prepare(FIXTURES / "valid_contacts.csv", folder)
+    (folder / MANIFEST).unlink()
+    result = upload_cli(folder, env)
+    assert result.exit_code == 3 and "no manifest.json" in result.stderr
+    assert server.platform.requests == []
+
+
+# --- a manifest means complete -------------------------------------------------------------
+
+
+class Killed(BaseException):
+    """Stands for the process dying: no clean-up of any kind runs."""
+
+
+def faulty_writes(monkeypatch, fail_at: int, how: str) -> None:
+    """The ``fail_at``-th write (0-based) of the run fails: the disk is full, or the process
+    dies half-way through writing it (leaving its temporary file behind)."""
+    real = csvprep.writing.atomic_write
+    count = iter(range(10**6))
+
+    def write(path: Path, data: bytes) -> None:
+        if next(count) != fail_at:
+            return real(path, data)
+        if how == "full":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        (path.parent / f".{path.name}.0123456789abcdef.csvprep-tmp").write_bytes(data[:10])
+        raise Killed
+
+    monkeypatch.setattr(csvprep.writing, "atomic_write", write)
+
+
+def test_a_force_rerun_that_dies_part_way_leaves_no_manifest_and_upload_refuses(
+    tmp_path, monkeypatch, server, env
+):
+    folder = tmp_path / "ready"
+    source = contacts(tmp_path / "list.csv", 12)
+    prepare(source, folder, max_rows=3)
+    contacts(source, 20)
+    with monkeypatch.context() as patched:
+        faulty_writes(patched, 3, "full")
+        with pytest.raises(OutputError, match="disk is full"):
+            prepare(source, folder, max_rows=4, force=True)
+    assert not (folder / MANIFEST).exists()
+    assert not list(folder.glob("list.part-*.csv"))[4:]  # none of the old run's 4 is left
+    assert upload_cli(folder, env).exit_code == 3
+    assert server.platform.requests == []
+
+
+def test_leftover_temporary_files_are_removed_by_the_next_run(tmp_path, monkeypatch):
+    folder = tmp_path / "ready"
+    with monkeypatch.context() as patched:
+        faulty_writes(patched, 1, "killed")
+        with pytest.raises(Killed):
+            prepare(FIXTURES / "valid_contacts.csv", folder)
+    assert list(folder.glob(".*csvprep-tmp"))
+    legacy = folder / ".manifest.json.k2j4_x9a.tmp"  # a version that used tempfile.mkstemp
+    legacy.write_text("{}", encoding="utf-8")
+    (folder / ".mine.tmp").write_text("a user's own", encoding="utf-8")
+    prepare(FIXTURES / "valid_contacts.csv", folder, force=True)
+    hidden = sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+    assert hidden == [".mine.tmp"]
+    complete_or_absent(folder)
+
+
+RUNS = st.lists(
+    st.tuples(
+        st.sampled_from([3, 12, 20]),  # rows of the source this time
+        st.sampled_from([None, 2, 5]),  # --max-rows
+        st.booleans(),  # --force
+        st.one_of(st.none(), st.tuples(st.integers(0, 8), st.sampled_from(["full", "killed"]))),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(runs=RUNS)
+def test_any_sequence_of_runs_leaves_a_complete_folder_or_no_manifest(
+    tmp_path_factory, monkeypatch, runs
+):
+    base = tmp_path_factory.mktemp("runs")
+    folder, source = base / "out", base / "list.csv"
+    for rows, max_rows, force, fault in runs:
+        contacts(source, rows)
+        before = digest(source)
+        with monkeypatch.context() as patched:
+            if fault is not None:
+                faulty_writes(patched, *fault)
+            with contextlib.suppress(UsageError, OutputError, Killed):
+                prepare(source, folder, max_rows=max_rows, force=force)
+        assert digest(source) == before
+        complete_or_absent(folder)
+        assert {p.name for p in base.iterdir()} <= {"out", "list.csv"}
+
+
+def parts_written_since(folder: Path, start: float) -> int:
+    found = 0
+    for part in folder.glob("*.part-*.csv"):
+        with contextlib.suppress(OSError):
+            found += part.stat().st_mtime >= start
+    return found
+
+
+def test_a_process_killed_mid_write_leaves_a_complete_folder_or_no_manifest(tmp_path):
+    source = contacts(tmp_path / "list.csv", 60_000)
+    folder = tmp_path / "out"
+    command = [sys.executable, "-m", "csvprep", "prepare", str(source), "-o", str(folder)]
+    # many small parts: many writes, so a kill lands in the middle of the set
+    command += ["--force", "--max-rows", "100", "-q"]
+    assert subprocess.run(command, check=False).returncode == 0
+    for i, after in enumerate((1, 20, 100, 300)):
+        contacts(source, 60_000 - 1_000 * i)  # each run writes other parts than the last
+        start = time.time() - 0.01
+        process = subprocess.Popen(command)
+        while process.poll() is None and parts_written_since(folder, start) < after:
+            time.sleep(0.002)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        complete_or_absent(folder)
+    assert subprocess.run(command, check=False).returncode == 0
+    complete_or_absent(folder)
+    assert not [p for p in folder.iterdir() if p.name.startswith(".")]
+
+
+# --- files as the user expects them ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_outputs_get_the_permissions_the_umask_gives(tmp_path, umask, mode):
+    old = os.umask(umask)
+    try:
+        prepare(FIXTURES / "valid_contacts.csv", tmp_path / "out")
+    finally:
+        os.umask(old)
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in (tmp_path / "out").iterdir()}
+    assert set(modes.values()) == {mode}, modes
+
+
+# --- filesystem faults are errors, not bugs -------------------------------------------------
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 256 KiB filesystem (tmpfs), which needs root: CI runs as root."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a small tmpfs needs root")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(disk)], check=False
+    )
+    if mounted.returncode != 0:
+        pytest.skip("this machine does not allow mounting a tmpfs")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_a_full_disk_is_one_line_with_exit_7_and_no_manifest(tmp_path, small_disk):
+    source = contacts(tmp_path / "list.csv", 20_000)  # ~500 KB of output: does not fit
+    result = run_cli("prepare", source, "--out", small_disk / "out", "--max-rows", "4999")
+    assert result.exit_code == 7, result.output
+    assert "disk is full" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (small_disk / "out" / MANIFEST).exists()
+    assert not [p for p in (small_disk / "out").iterdir() if p.name.startswith(".")]
+
+
+def test_a_read_only_folder_is_one_line_with_exit_7(tmp_path, small_disk):
+    prepare(FIXTURES / "valid_contacts.csv", small_disk / "out")
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    for args in (
+        ["prepare", FIXTURES / "valid_contacts.csv", "-o", small_disk / "out", "--force"],
+        ["prepare", FIXTURES / "valid_contacts.csv", "-o", small_disk / "new"],
+    ):
+        result = run_cli(*args)
+        assert result.exit_code == 7, result.output
+        assert "Read-only file system" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_read_only_folder_stops_an_upload_before_any_request(tmp_path, small_disk, server, env):
+    folder = small_disk / "ready"
+    prepare(FIXTURES / "valid_contacts.csv", folder)
+    shutil.copy(tmp_path / "campaign.json", small_disk / "campaign.json")
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    result = upload_cli(folder, env)
+    assert result.exit_code == 7, result.output
+    assert server.platform.requests == []
+
+
+def test_a_name_too_long_is_one_line_not_a_bug(tmp_path):
+    source = tmp_path / ("n" * 250 + ".csv")
+    shutil.copy(FIXTURES / "valid_contacts.csv", source)
+    result = run_cli("prepare", source, "--out", tmp_path / "out")
+    assert result.exit_code == 7, result.output
+    assert "File name too long" in result.stderr
+
+
+# --- the rejects file is safe to open in a spreadsheet ---------------------------------------
+
+
+def test_every_cell_of_the_rejects_file_is_neutralised(tmp_path):
+    import csv
+
+    source = tmp_path / "hostile.csv"
+    source.write_text(
+        'Mobile Number,=HYPERLINK("http://x"),@SUM(1)\n=1+2,-3,+4\n', encoding="utf-8"
+    )
+    prepare(source, tmp_path / "out")
+    with (tmp_path / "out" / "hostile.rejected.csv").open(encoding="utf-8", newline="") as f:
+        cells = [cell for row in csv.reader(f) for cell in row]
+    assert '\'=HYPERLINK("http://x")' in cells and "'@SUM(1)" in cells
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
+# --- the key ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", [API_KEY + "\nX-Injected: 1", "ключ-" + API_KEY, "a b", "k\x7f"])
+def test_a_malformed_key_is_a_usage_error_before_anything(tmp_path, server, env, key):
+    folder = tmp_path / "ready"
+    prepare(FIXTURES / "valid_contacts.csv", folder)
+    result = upload_cli(folder, {**env, "RINGG_API_KEY": key})
+    assert result.exit_code == 2, result.output
+    assert "API key" in result.stderr and key.strip() not in result.stderr
+    assert server.platform.requests == []
+    assert not (folder / "upload-ledger.json").exists()
+
+
+def test_a_key_echoed_by_the_platform_is_never_shown_or_stored(tmp_path, server, env):
+    folder = tmp_path / "ready"
+    prepare(FIXTURES / "valid_contacts.csv", folder)
+    server.platform.fault("POST /campaign/save", "echo")
+    result = upload_cli(folder, env)
+    assert result.exit_code == 5, result.output
+    assert "[redacted]" in result.stderr
+    assert API_KEY not in result.output + result.stderr
+    for path in folder.iterdir():
+        assert API_KEY not in path.read_text(encoding="utf-8", errors="replace")
+
+
+# --- a dry run writes nothing anywhere --------------------------------------------------------
+
+
+def test_a_dry_run_on_a_csv_writes_nothing(tmp_path, server, env):
+    source = tmp_path / "list.csv"
+    shutil.copy(FIXTURES / "valid_contacts.csv", source)
+    before = tree(tmp_path)
+    result = upload_cli(source, env, "--dry-run", "--start-calls")
+    assert result.exit_code == 0, result.output
+    assert "/campaign/save" in result.stdout
+    assert tree(tmp_path) == before
+    assert server.platform.requests == []
+
+
+def test_a_dry_run_with_rejected_rows_is_refused_with_exit_1_and_writes_nothing(
+    tmp_path, server, env
+):
+    source = tmp_path / "bad.csv"
+    shutil.copy(FIXTURES / "invalid_numbers.csv", source)
+    before = tree(tmp_path)
+    result = upload_cli(source, env, "--dry-run")
+    assert result.exit_code == 1 and "--remove-invalid-rows" in result.stderr
+    assert tree(tmp_path) == before
+
+
+def test_split_obeys_the_same_folder_rules(tmp_path):
+    out = tmp_path / "parts"
+    split(FIXTURES / "valid_contacts.csv", out, max_rows=4)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious", encoding="utf-8")
+    edit_manifest(out, lambda m: m["files"].append({"path": "../victim.txt"}))
+    split(FIXTURES / "valid_contacts.csv", out, max_rows=5, force=True)
+    assert victim.exists()
+    complete_or_absent(out)
+    assert len(json.loads((out / MANIFEST).read_text())["files"]) == 2
+    assert sorted(p.name for p in out.glob("*.part-*.csv")) == [
+        "valid_contacts.part-001.csv",
+        "valid_contacts.part-002.csv",
+    ]
+
+
+def test_an_unreadable_input_error_is_never_an_input_error_for_outputs(tmp_path):
+    with pytest.raises(InputError):
+        prepare(tmp_path / "missing.csv", tmp_path / "out")
+    assert not (tmp_path / "out").exists()
