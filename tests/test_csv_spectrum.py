@@ -10,8 +10,8 @@ import pytest
 
 from csvprep.reading import read_table
 
-# shared/ sits beside the repository, on developers' machines and in CI alike
-SUITE = Path(__file__).resolve().parents[2] / "shared" / "peer-suites" / "csv-spectrum"
+# a copy of the suite's data files, with their licence and source (tests/peer/csv-spectrum/)
+SUITE = Path(__file__).resolve().parent / "peer" / "csv-spectrum"
 CASES = sorted(p.stem for p in (SUITE / "csvs").glob("*.csv"))
 
 # Upstream's one documented error: the expected JSON's phone number differs from the CSV's.
