@@ -218,8 +218,9 @@ class Api:
                         data=_form(request.fields),
                         files={"file": (upload.name, f, "text/csv")},
                     )
-            elif request.method == "GET":
-                response = self._http.get(request.url)
+            elif request.method == "GET" or not request.fields:
+                # no body and no Content-Type where the spec defines none (check-balance)
+                response = self._http.request(request.method, request.url)
             else:
                 response = self._http.request(request.method, request.url, json=request.fields)
         except (httpx.ConnectError, httpx.ConnectTimeout) as e:

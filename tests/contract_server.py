@@ -181,6 +181,9 @@ def make_handler(platform: Platform) -> type[BaseHTTPRequestHandler]:
                         "invalidated_rows_csv_url": None,
                     }
                 if endpoint == "POST /campaign/check-balance/{bulk_list_id}":
+                    if record["raw"] or record["headers"].get("Content-Type"):
+                        # the spec defines no body here, as a validating server holds it
+                        return 415, {"detail": "this operation takes no request body"}
                     bulk_id = path.rsplit("/", 1)[1]
                     if bulk_id not in platform.bulk:
                         return 404, {"detail": "Bulk list not found"}
