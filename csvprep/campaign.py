@@ -11,6 +11,7 @@ percentage from 0 to 100.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import tomllib
 from collections.abc import Mapping
@@ -39,6 +40,28 @@ _KEYS = {
     "concurrency_percentage": int,
     "remove_invalid_rows": bool,
     "transliterate_callee_name": bool,
+    "max_wait": int,
+}
+#: How long a large upload's processing is waited for, by default (csvprep's, never sent).
+DEFAULT_MAX_WAIT = 1800
+#: ``call_config`` as the docs and the OpenAPI file define it, every level closed: a misspelt
+#: key would be sent and silently ignored by the platform.
+_CALL_CONFIG: dict[str, Any] = {
+    "call_time": {
+        "call_start_time": str,
+        "call_end_time": str,
+        "timezone": str,
+        "scheduled_at": (str, type(None)),
+    },
+    "call_retry_config": {
+        "retry_count": int,
+        "retry_busy": int,
+        "retry_not_picked": int,
+        "retry_failed": int,
+    },
+    "idle_timeout_warning": int,
+    "idle_timeout_end": int,
+    "max_call_length": int,
 }
 _REQUIRED = (
     "agent_id",
@@ -67,6 +90,7 @@ class Campaign:
     concurrency_percentage: int | None = None
     remove_invalid_rows: bool = False
     transliterate_callee_name: bool = False
+    max_wait: int = DEFAULT_MAX_WAIT
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -96,6 +120,36 @@ def read_settings(path: str | Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: campaign settings must be an object")
     return data
+
+
+def unknown_key(key: str, known: Any) -> str:
+    """The message for a key no schema level has, with the nearest known one.
+
+    >>> unknown_key("retry_cuont", ["retry_count", "retry_busy"])
+    "unknown setting 'retry_cuont' (did you mean 'retry_count'?)"
+    """
+    near = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+    return f"unknown setting {key!r}" + (f" (did you mean {near[0]!r}?)" if near else "")
+
+
+def _check_nested(value: Any, spec: Any, where: str, problems: list[str]) -> None:
+    """Every key of ``value`` known to ``spec`` (a dict of sub-specs or a type), at every
+    level; numbers whole and not negative."""
+    if isinstance(spec, dict):
+        if not isinstance(value, dict):
+            problems.append(f"{where} must be an object, not {value!r}")
+            return
+        for key, sub in value.items():
+            if key not in spec:
+                problems.append(f"{where}: {unknown_key(key, spec)}")
+            else:
+                _check_nested(sub, spec[key], f"{where}.{key}", problems)
+    elif isinstance(value, bool) or not isinstance(value, spec):
+        kinds = spec if isinstance(spec, tuple) else (spec,)
+        names = " or ".join("null" if k is type(None) else k.__name__ for k in kinds)
+        problems.append(f"{where} must be {names}, not {value!r}")
+    elif isinstance(value, int) and value < 0:
+        problems.append(f"{where} must not be negative, not {value}")
 
 
 def _time(value: str, key: str, problems: list[str]) -> dt.datetime | None:
@@ -131,7 +185,7 @@ def build_campaign(
     settings = {k: v for k, v in settings.items() if v is not None}  # null means not given
     for key, value in settings.items():
         if key not in _KEYS:
-            problems.append(f"unknown setting {key!r}")
+            problems.append(unknown_key(key, _KEYS))
         elif not isinstance(value, _KEYS[key]) or (
             isinstance(value, bool) and _KEYS[key] is not bool
         ):
@@ -150,6 +204,7 @@ def build_campaign(
             f"({'both' if has_numbers else 'neither'} given)"
         )
     call_config = dict(settings["call_config"])
+    _check_nested(call_config, _CALL_CONFIG, "call_config", problems)
     call_time = call_config.get("call_time") or {}
     zone_name = call_time.get("timezone", DEFAULT_TIMEZONE) if isinstance(call_time, dict) else ""
     try:
@@ -161,8 +216,6 @@ def build_campaign(
         for key in ("call_start_time", "call_end_time"):
             if key in call_time:
                 _hhmm(call_time[key], key, problems)
-    else:
-        problems.append("call_config.call_time must be an object")
     start = _time(settings["campaign_start_time"], "campaign_start_time", problems)
     end = _time(settings["campaign_end_time"], "campaign_end_time", problems)
     current = now or dt.datetime.now(zone)
@@ -176,6 +229,9 @@ def build_campaign(
     pct = settings.get("concurrency_percentage")
     if pct is not None and not 0 <= pct <= 100:
         problems.append(f"concurrency_percentage {pct} is not between 0 and 100")
+    max_wait = settings.get("max_wait", DEFAULT_MAX_WAIT)
+    if max_wait < 1:
+        problems.append(f"max_wait {max_wait} must be at least 1 (seconds)")
     url = settings.get("callback_url")
     if url is not None and not str(url).startswith(("https://", "http://")):
         problems.append(f"callback_url {url!r} is not an http(s) URL")
@@ -195,6 +251,7 @@ def build_campaign(
         concurrency_percentage=pct,
         remove_invalid_rows=bool(settings.get("remove_invalid_rows", False)),
         transliterate_callee_name=bool(settings.get("transliterate_callee_name", False)),
+        max_wait=max_wait,
     )
 
 

@@ -427,6 +427,13 @@ def split(
     help="Upload although some rows were rejected (and ask the platform to drop invalid rows).",
 )
 @click.option("--force", is_flag=True, help="Ignore the ledger: submit again.")
+@click.option(
+    "--max-wait",
+    type=click.IntRange(min=1),
+    metavar="SECONDS",
+    help="Wait at most this long for a large upload's processing (default 1800; a later run "
+    "resumes the wait).",
+)
 @api_options
 @click.option(
     "--max-rows",
@@ -473,14 +480,11 @@ def upload(
     campaign = load_campaign(campaign_file, overrides)
     settings = _settings(source, {"country_code": campaign.country_code})
 
-    def say(line: str) -> None:
-        if fmt == "text":
-            click.echo(line, err=True)
-
     with contextlib.ExitStack() as stack:
         api = None
         if not dry_run:
             api = stack.enter_context(Api(_api_key(api_key_file), base_url or DEFAULT_BASE_URL))
+        say, wait = stack.enter_context(_upload_display(fmt == "text"))
         result = run(
             source,
             campaign,
@@ -489,6 +493,7 @@ def upload(
             force=force,
             dry_run=dry_run,
             on_event=say,
+            on_wait=wait,
             prepare_options={**_validate_kwargs(settings), "max_rows": max_rows},
         )
     if fmt == "json":
@@ -508,6 +513,37 @@ def upload(
         ids = f.get("list_id") or f.get("bulk_list_id")
         started = ", calls started" if f.get("started") else ""
         click.echo(f"{f['path']}: {f['rows']:,} rows, {f['route']} flow, id {ids}{started}")
+
+
+@contextlib.contextmanager
+def _upload_display(
+    show: bool,
+) -> Iterator[tuple[Callable[[str], None], Callable[[str, str, float, float], None]]]:
+    """What an upload says, on stderr: a line per step and per status change; on a terminal
+    also a live line while a large upload is processed (status, time waited, the limit)."""
+
+    def say(line: str) -> None:
+        if show:
+            click.echo(line, err=True)
+
+    if not show or not sys.stderr.isatty():
+        yield say, lambda *_: None
+        return
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console(stderr=True)
+    with console.status("") as status:
+
+        def wait(name: str, state: str, elapsed: float, limit: float) -> None:
+            status.update(
+                escape(f"{name}: upload {state or '?'}, {elapsed:.0f} s of at most {limit:.0f} s")
+            )
+
+        def say_over(line: str) -> None:
+            console.print(escape(line), highlight=False)
+
+        yield say_over, wait
 
 
 def _api_key(path: Path | None) -> str:

@@ -49,6 +49,8 @@ FINISHED = frozenset({"completed", "ready", "draft"})
 FAILED = frozenset({"failed", "insufficient_balance"})
 
 Event = Callable[[str], None]
+#: Hears each poll of a large upload: file, status, seconds waited, the limit in seconds.
+Waiting = Callable[[str, str, float, float], None]
 
 
 @dataclass
@@ -147,6 +149,7 @@ class Api:
         attempts: int = 5,
         max_wait: float = 120.0,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         import httpx
 
@@ -159,7 +162,7 @@ class Api:
         self._http = httpx.Client(
             base_url=self.base_url, headers={"X-API-KEY": api_key}, timeout=timeout
         )
-        self.attempts, self.max_wait, self.sleep = attempts, max_wait, sleep
+        self.attempts, self.max_wait, self.sleep, self.clock = attempts, max_wait, sleep, clock
 
     def close(self) -> None:
         self._http.close()
@@ -386,8 +389,8 @@ def upload(
     start_calls: bool = False,
     force: bool = False,
     dry_run: bool = False,
-    poll_timeout: float = 1800.0,
     on_event: Event | None = None,
+    on_wait: Waiting | None = None,
     prepare_options: Mapping[str, Any] | None = None,
 ) -> UploadResult:
     """Upload a prepared folder, or a CSV prepared first, every file by its route, resuming
@@ -396,17 +399,18 @@ def upload(
     A CSV is prepared into ``<stem>.prepared/`` beside it (``prepare_options`` are those of
     :func:`csvprep.prepare`); with ``dry_run`` into a temporary folder, removed afterwards, so
     a dry run writes nothing anywhere. ``api`` may be None only with ``dry_run``.
-    ``on_event`` receives progress lines. Rows rejected by csvprep stop the upload
+    ``on_event`` receives progress lines; ``on_wait(file, status, elapsed, limit)`` hears each
+    poll of a large upload's status (at most ``campaign.max_wait`` seconds in all). Rows
+    rejected, by csvprep or by the platform, stop the upload before any call starts
     (:class:`RejectedRowsError`, exit 1) unless ``campaign.remove_invalid_rows``.
     """
     source = Path(source)
+    hooks = (on_event or (lambda _: None), on_wait or (lambda *_: None))
     if not source.is_file():
-        return _upload_folder(
-            source, campaign, api, start_calls, force, dry_run, poll_timeout, on_event
-        )
+        return _upload_folder(source, campaign, api, start_calls, force, dry_run, hooks)
     from .preparing import prepare
 
-    say = on_event or (lambda _: None)
+    say = hooks[0]
     with contextlib.ExitStack() as stack:
         if dry_run:
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="csvprep-")))
@@ -421,9 +425,7 @@ def upload(
                 "--remove-invalid-rows to upload the clean rows anyway"
             )
         say(f"prepared {source} into " + ("a temporary folder" if dry_run else f"{folder}/"))
-        return _upload_folder(
-            folder, campaign, api, start_calls, force, dry_run, poll_timeout, on_event
-        )
+        return _upload_folder(folder, campaign, api, start_calls, force, dry_run, hooks)
     raise AssertionError("unreachable")  # mypy: ExitStack may swallow exceptions
 
 
@@ -434,8 +436,7 @@ def _upload_folder(
     start_calls: bool,
     force: bool,
     dry_run: bool,
-    poll_timeout: float,
-    on_event: Event | None,
+    hooks: tuple[Event, Waiting],
 ) -> UploadResult:
     manifest = read_manifest(folder)
     if manifest.kind != "prepare":
@@ -458,8 +459,7 @@ def _upload_folder(
         _fields(campaign, manifest.variables_map),
         start_calls,
         dry_run,
-        poll_timeout,
-        on_event or (lambda _: None),
+        *hooks,
     )
     for entry in manifest.files:
         run.file(folder, entry, force)
@@ -477,8 +477,8 @@ class _Run:
     fields: dict[str, Any]
     start_calls: bool
     dry_run: bool
-    poll_timeout: float
     say: Event
+    waiting: Waiting
     # the file being uploaded: its name and hash in the manifest, its ledger steps, its result
     name: str = ""
     sha: str = ""
@@ -554,7 +554,7 @@ class _Run:
                 )
                 save = {"state": "done", "list_id": found}
         if save.get("state") == "done":
-            list_id = save["list_id"]
+            list_id, failed = save["list_id"], save.get("failed_rows")
             self.say(f"{self.name}: already saved as list {list_id}")
         else:
             request = Request("POST", "/campaign/save", self.fields, file=self.name, rows=rows)
@@ -562,13 +562,10 @@ class _Run:
             if not self.dry_run and "list_id" not in answer:
                 raise RemoteError(f"POST /campaign/save: no list_id in the answer ({answer})")
             list_id = str(answer.get("list_id") or "<list_id>")
-            self.done(
-                "save",
-                f"saved as list {list_id}",
-                list_id=list_id,
-                failed_rows=answer.get("failed_rows"),
-            )
+            failed = _rejected_count(answer, rows, "POST /campaign/save", "failed_rows")
+            self.done("save", f"saved as list {list_id}", list_id=list_id, failed_rows=failed)
         self.info["list_id"] = list_id
+        self.platform_rejected(failed, None)
         if self.start_calls:
             path_ = "/campaign/v2/start" if campaign.number_pool_id else "/campaign/start"
             self.start(path_, _start_body(campaign, list_id=list_id), list_id=list_id)
@@ -594,14 +591,18 @@ class _Run:
             bulk_id = str(answer.get("bulk_list_id") or "<bulk_list_id>")
             self.done("upload", f"uploaded as bulk list {bulk_id}", bulk_list_id=bulk_id)
         self.info["bulk_list_id"] = bulk_id
-        if self.state("processed").get("state") != "done":
-            status = self.poll(bulk_id)
-            self.info["upload_status"] = status
-            self.done("processed", "processing finished", bulk_list_id=bulk_id, **status)
+        processed = self.state("processed")
+        if processed.get("state") != "done":
+            processed = self.poll(bulk_id, rows)
+            self.info["upload_status"] = processed
+            self.done("processed", "processing finished", bulk_list_id=bulk_id, **processed)
+        self.platform_rejected(
+            processed.get("invalidated_rows"), processed.get("invalidated_rows_url")
+        )
         if self.state("balance").get("state") != "done":
             answer = self.send(Request("POST", f"/campaign/check-balance/{bulk_id}"), reads=True)
             if not self.dry_run:
-                _check_balance(answer, self.name)
+                _check_balance(answer, self.name, bulk_id)
             self.done("balance", "balance is sufficient", bulk_list_id=bulk_id)
         if self.start_calls:
             body = _start_body(campaign, bulk_list_id=bulk_id)
@@ -616,32 +617,53 @@ class _Run:
                 body["concurrency_percentage"] = campaign.concurrency_percentage
             self.start("/campaign/make-call-async", body, bulk_list_id=bulk_id)
 
-    def poll(self, bulk_id: str) -> dict[str, Any]:
-        """Poll the upload status with backoff until processing finishes (or fails)."""
+    def platform_rejected(self, count: Any, link: Any) -> None:
+        """Rows the platform would not take stop the campaign before any call starts, unless
+        the campaign removes invalid rows: a partial list is never called silently."""
+        if not count:
+            return
+        self.info["platform_rejected_rows"] = count
+        where = f" (the rows: {link})" if link else ""
+        if not self.campaign.remove_invalid_rows:
+            raise RejectedRowsError(
+                f"{self.name}: the platform rejected {count} rows{where}; no call was started. "
+                "Fix them and upload a new list, or re-run with --remove-invalid-rows to call "
+                "the other rows (the finished steps are not sent again)"
+            )
+        self.say(f"{self.name}: the platform rejected {count} rows{where}; they will not be called")
+
+    def poll(self, bulk_id: str, rows: int) -> dict[str, Any]:
+        """Poll the upload status with backoff until processing finishes (or fails), at most
+        ``campaign.max_wait`` seconds; each status change is said once."""
         request = Request("GET", f"/campaign/upload-status/{bulk_id}")
         if self.dry_run:
             self.result.requests.append(request)
             return {}
         assert self.api is not None
-        deadline = time.monotonic() + self.poll_timeout
-        delay = 1.0
+        limit = self.campaign.max_wait
+        started = self.api.clock()
+        delay, said = 1.0, ""
         while True:
             answer = self.api.call(request, reads=True)
             status = str(answer.get("status", "")).lower()
+            elapsed = self.api.clock() - started
             done = (
                 answer.get("processed_rows"),
                 answer.get("total_rows", answer.get("total_callees")),
             )
             counts = f" ({done[0]}/{done[1]} rows)" if all(done) else ""
-            self.say(f"{self.name}: upload {status or '?'}{counts}")
+            self.waiting(self.name, status, elapsed, limit)
+            if status != said:
+                said = status
+                self.say(
+                    f"{self.name}: upload {status or '?'}{counts} after {elapsed:.0f} s "
+                    f"(waiting at most {limit:.0f} s)"
+                )
             if status in FINISHED:
-                invalid = answer.get("invalidated_rows_count", answer.get("failed_rows"))
+                invalid = _rejected_count(
+                    answer, rows, "GET /campaign/upload-status", "invalidated_rows_count"
+                )
                 link = answer.get("invalidated_rows_csv_url")
-                if invalid:
-                    self.say(
-                        f"{self.name}: the platform invalidated {invalid} rows"
-                        + (f": {link}" if link else "")
-                    )
                 return {"status": status, "invalidated_rows": invalid, "invalidated_rows_url": link}
             if status in FAILED:
                 raise RemoteError(f"{self.name}: upload {status}: {_detail(answer)}")
@@ -651,28 +673,67 @@ class _Run:
                     f"{self.name}: upload status {status!r} is not one csvprep "
                     f"knows ({known}); check the dashboard"
                 )
-            if time.monotonic() + delay > deadline:
+            if elapsed + delay > limit:
                 raise RemoteError(
-                    f"{self.name}: upload still {status} after "
-                    f"{self.poll_timeout:.0f} s; re-run later to resume polling"
+                    f"{self.name}: upload still {status} after {elapsed:.0f} s, the limit "
+                    f"(--max-wait {limit:.0f}); run the same command again later to resume "
+                    "polling (nothing is uploaded again), or give a longer --max-wait"
                 )
             self.api.sleep(delay * (1 + random.random() / 4))
             delay = min(delay * 2, 30.0)
 
 
-def _check_balance(answer: Mapping[str, Any], name: str) -> None:
-    """Accept both documented answers: ``sufficient_balance`` or a ``status``."""
+def _rejected_count(answer: Mapping[str, Any], rows: int, where: str, key: str) -> int:
+    """The rows the platform rejected, by ``key`` or the docs' other name for it
+    (``failed_rows``); counts that cannot be true stop the upload with the answer shown.
+
+    >>> _rejected_count({"total_rows": 10, "successful_rows": 8, "failed_rows": 2}, 10, "s", "x")
+    2
+    """
+    value = answer.get(key, answer.get("failed_rows"))
+    if value is None:
+        return 0
+    total = answer.get("total_rows", answer.get("total_callees"))
+    ok = answer.get("successful_rows")
+    counts = [v for v in (value, total, ok) if v is not None]
+    sane = all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= rows for v in counts)
+    if sane and total is not None and ok is not None:
+        sane = ok + value == total
+    if not sane:
+        raise RemoteError(
+            f"{where}: the answer's row counts do not add up for {rows} rows sent "
+            f"({dict(answer)}); nothing more is sent: check the list in the dashboard"
+        )
+    return int(value)
+
+
+#: The status word the spec's check-balance answer uses for a bulk list ready to start.
+_BALANCE_READY = "draft"
+
+
+def _check_balance(answer: Mapping[str, Any], name: str, bulk_id: str) -> None:
+    """Accept both documented answers, ``sufficient_balance`` (with credits) or a ``status``
+    (``draft``: the bulk list is ready to start); anything else stops before any call."""
+    answered_id = answer.get("bulk_list_id")
+    if answered_id is not None and str(answered_id) != bulk_id:
+        raise RemoteError(
+            f"{name}: the balance check answered for bulk list {answered_id}, not {bulk_id}; "
+            "nothing more is sent: check the dashboard"
+        )
     sufficient = answer.get("sufficient_balance")
     status = str(answer.get("status", "")).lower()
+    need, have = answer.get("required_credits"), answer.get("available_credits")
     if sufficient is False or status == "insufficient_balance":
-        need, have = answer.get("required_credits"), answer.get("available_credits")
         extra = f" (needs {need}, has {have})" if need is not None else ""
         raise RemoteError(f"{name}: insufficient balance{extra}; add balance, then re-run")
-    if sufficient is True or status in FINISHED:
+    short = isinstance(need, (int, float)) and isinstance(have, (int, float)) and have < need
+    if sufficient is True and not short:
+        return
+    if sufficient is None and status == _BALANCE_READY:
         return
     raise RemoteError(
-        f"{name}: the balance check answered {dict(answer)}, which csvprep does "
-        "not understand; check the balance in the dashboard"
+        f"{name}: the balance check answered {dict(answer)}, which shows neither sufficient "
+        "balance nor a ready list; no call was started: check the balance in the dashboard"
     )
 
 

@@ -47,7 +47,10 @@ class Platform:
         self.bulk: dict[str, dict[str, Any]] = {}
         self.started: set[str] = set()
         self.faults: dict[str, list[str]] = defaultdict(list)
-        self.balance_shape = "sufficient"  # or "status"
+        self.balance_shape = "sufficient"  # or "status", "insufficient", "unknown", "other_id"
+        self.save_counts: dict[str, Any] | None = None  # the save answer's counts, if not all ok
+        self.invalidated = 0  # rows a large upload's processing invalidates
+        self.stuck = False  # a large upload that stays "verifying"
 
     def fault(self, endpoint: str, *kinds: str) -> None:
         """Queue faults for the next requests to an endpoint ('POST /campaign/save')."""
@@ -150,12 +153,15 @@ def make_handler(platform: Platform) -> type[BaseHTTPRequestHandler]:
                             "campaign_name": fields["campaign_name"],
                             "rows": rows,
                         }
-                        return 200, {
-                            "message": "Contacts imported successfully!",
-                            "list_id": new_id,
+                        counts = platform.save_counts or {
                             "total_rows": rows,
                             "successful_rows": rows,
                             "failed_rows": 0,
+                        }
+                        return 200, {
+                            "message": "Contacts imported successfully!",
+                            "list_id": new_id,
+                            **counts,
                         }
                     platform.bulk[new_id] = {
                         "campaign_name": fields["campaign_name"],
@@ -173,12 +179,15 @@ def make_handler(platform: Platform) -> type[BaseHTTPRequestHandler]:
                         return 404, {"detail": "Bulk list not found"}
                     bulk["polls"] += 1
                     status = ["verifying", "processing", "completed"][min(bulk["polls"], 3) - 1]
+                    invalid = platform.invalidated
                     return 200, {
                         "bulk_list_id": path.rsplit("/", 1)[1],
-                        "status": status,
+                        "status": "verifying" if platform.stuck else status,
                         "total_callees": bulk["rows"],
-                        "invalidated_rows_count": 0,
-                        "invalidated_rows_csv_url": None,
+                        "invalidated_rows_count": invalid,
+                        "invalidated_rows_csv_url": "https://storage.example.com/invalid.csv"
+                        if invalid
+                        else None,
                     }
                 if endpoint == "POST /campaign/check-balance/{bulk_list_id}":
                     if record["raw"] or record["headers"].get("Content-Type"):
@@ -189,6 +198,10 @@ def make_handler(platform: Platform) -> type[BaseHTTPRequestHandler]:
                         return 404, {"detail": "Bulk list not found"}
                     if platform.balance_shape == "status":
                         return 200, {"status": "draft", "bulk_list_id": bulk_id}
+                    if platform.balance_shape == "unknown":
+                        return 200, {"bulk_list_id": bulk_id, "message": "ok"}
+                    if platform.balance_shape == "other_id":
+                        return 200, {"bulk_list_id": "someone-else", "sufficient_balance": True}
                     if platform.balance_shape == "insufficient":
                         return 200, {
                             "bulk_list_id": bulk_id,

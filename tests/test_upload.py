@@ -431,3 +431,155 @@ def test_resume_after_a_refused_start_sends_it_once_more(server, small):
         upload(small, campaign(), api=client, start_calls=True)
     assert posts(server) == ["POST /campaign/save", "POST /campaign/start", "POST /campaign/start"]
     assert len(server.platform.started) == 1
+
+
+# --- uploads that tell the truth ------------------------------------------------------------
+
+
+def test_rows_the_platform_rejected_on_save_start_nothing_without_consent(server, small):
+    server.platform.save_counts = {"total_rows": 10, "successful_rows": 8, "failed_rows": 2}
+    with api(server) as client:
+        with pytest.raises(RejectedRowsError, match="the platform rejected 2 rows") as stopped:
+            upload(small, campaign(), api=client, start_calls=True)
+        assert stopped.value.exit_code == 1
+        assert not server.platform.calls("POST /campaign/start")
+        ledger = json.loads((small / LEDGER).read_text(encoding="utf-8"))
+        (steps,) = [f["steps"] for f in ledger["files"].values()]
+        assert steps["save"]["failed_rows"] == 2
+        said: list[str] = []
+        upload(small, campaign(remove_invalid_rows=True), api=client, start_calls=True,
+               on_event=said.append)  # fmt: skip
+    assert len(server.platform.calls("POST /campaign/save")) == 1  # resumed, not saved again
+    assert len(server.platform.calls("POST /campaign/start")) == 1
+    assert any("2 rows; they will not be called" in line for line in said)
+
+
+def test_rows_the_platform_invalidated_in_the_large_flow_start_nothing_without_consent(
+    server, large
+):
+    server.platform.invalidated = 7
+    with api(server) as client:
+        with pytest.raises(RejectedRowsError, match=r"rejected 7 rows \(the rows: https://"):
+            upload(large, campaign(), api=client, start_calls=True)
+        assert not server.platform.calls("POST /campaign/check-balance/{bulk_list_id}")
+        assert not server.platform.calls("POST /campaign/make-call-async")
+        upload(large, campaign(remove_invalid_rows=True), api=client, start_calls=True)
+    assert len(server.platform.calls("POST /campaign/upload-csv")) == 1
+    assert len(server.platform.calls("POST /campaign/make-call-async")) == 1
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [
+        {"failed_rows": -1},
+        {"failed_rows": 11},
+        {"failed_rows": "2"},
+        {"total_rows": 10, "successful_rows": 10, "failed_rows": 2},
+        {"total_rows": 99, "successful_rows": 97, "failed_rows": 2},
+    ],
+)
+def test_save_counts_that_cannot_be_true_stop_the_upload(server, small, counts):
+    server.platform.save_counts = counts
+    with api(server) as client, pytest.raises(RemoteError, match="do not add up"):
+        upload(small, campaign(remove_invalid_rows=True), api=client, start_calls=True)
+    assert not server.platform.calls("POST /campaign/start")
+
+
+def test_the_cli_exits_1_when_the_platform_rejected_rows(server, small, settings_file):
+    server.platform.save_counts = {"total_rows": 10, "successful_rows": 9, "failed_rows": 1}
+    env = {"RINGG_API_KEY": API_KEY, "RINGG_BASE_URL": server.url}
+    result = run(["upload", small, "--campaign", settings_file, "--start-calls"], env)
+    assert result.exit_code == 1
+    assert "the platform rejected 1 rows" in result.stderr
+    assert not server.platform.calls("POST /campaign/start")
+
+
+def test_max_wait_stops_polling_and_a_later_run_resumes(server, large, settings_file):
+    server.platform.stuck = True
+    clock = {"now": 0.0}
+
+    def sleep(seconds: float) -> None:
+        clock["now"] += seconds
+
+    said: list[str] = []
+    with api(server, clock=lambda: clock["now"]) as client:
+        client.sleep = sleep
+        with pytest.raises(RemoteError, match=r"after \d+ s, the limit \(--max-wait 60\)"):
+            upload(large, campaign(max_wait=60), api=client, on_event=said.append)
+        polls = len(server.platform.calls("GET /campaign/upload-status/{bulk_list_id}"))
+        assert 3 <= polls <= 8
+        # a status said once, with the time waited and the limit, not once a poll
+        assert sum("upload verifying" in line for line in said) == 1
+        assert any("(waiting at most 60 s)" in line for line in said)
+        server.platform.stuck = False
+        upload(large, campaign(), api=client, start_calls=True)
+    assert len(server.platform.calls("POST /campaign/upload-csv")) == 1
+    assert len(server.platform.calls("POST /campaign/make-call-async")) == 1
+
+
+def test_max_wait_is_a_flag_and_a_setting(settings_file):
+    assert load_campaign(settings_file).max_wait == 1800
+    assert load_campaign(settings_file, {"max_wait": 30}).max_wait == 30
+    with pytest.raises(ConfigError, match="max_wait 0 must be at least 1"):
+        load_campaign(settings_file, {"max_wait": 0})
+
+
+@pytest.mark.parametrize(
+    ("shape", "message"),
+    [("unknown", "neither sufficient balance nor a ready list"), ("other_id", "someone-else")],
+)
+def test_balance_answers_are_read_honestly(server, large, shape, message):
+    server.platform.balance_shape = shape
+    with api(server) as client, pytest.raises(RemoteError, match=message):
+        upload(large, campaign(), api=client, start_calls=True)
+    assert not server.platform.calls("POST /campaign/make-call-async")
+
+
+@pytest.mark.parametrize(
+    ("answer", "ok"),
+    [
+        ({"sufficient_balance": True, "required_credits": 10, "available_credits": 20}, True),
+        ({"sufficient_balance": True, "required_credits": 30, "available_credits": 20}, False),
+        ({"status": "draft"}, True),
+        ({"status": "completed"}, False),
+        ({"status": "draft", "sufficient_balance": False}, False),
+        ({}, False),
+    ],
+)
+def test_balance_rules(answer, ok):
+    from csvprep.upload import _check_balance
+
+    if ok:
+        _check_balance(answer, "f.csv", "b1")
+    else:
+        with pytest.raises(RemoteError):
+            _check_balance(answer, "f.csv", "b1")
+
+
+@pytest.mark.parametrize(
+    ("call_config", "message"),
+    [
+        ({"call_time": {"call_strat_time": "09:00"}}, "did you mean 'call_start_time'"),
+        ({"call_retry_config": {"retry_cuont": 1}}, "did you mean 'retry_count'"),
+        ({"call_tme": {}}, "did you mean 'call_time'"),
+        ({"call_retry_config": {"retry_count": -1}}, "must not be negative"),
+        ({"call_retry_config": {"retry_count": "3"}}, "must be int"),
+        ({"max_call_length": True}, "must be int"),
+    ],
+)
+def test_nested_typos_are_refused_before_any_request(server, small, call_config, message):
+    import jsonschema
+
+    from conftest import SCHEMAS
+
+    with pytest.raises(ConfigError, match=message):
+        campaign(call_config=call_config)
+    schema = json.loads((SCHEMAS / "campaign.schema.json").read_text(encoding="utf-8"))
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**SETTINGS, "call_config": call_config}, schema)
+    assert server.platform.requests == []
+
+
+def test_top_level_typos_get_a_suggestion_too():
+    with pytest.raises(ConfigError, match="'campaign_nmae' \\(did you mean 'campaign_name'"):
+        campaign(campaign_nmae="x")
