@@ -74,6 +74,27 @@ def prompt_variables(prompt: str) -> list[str]:
     return list(dict.fromkeys(_PLACEHOLDER.findall(prompt)))
 
 
+@dataclass(frozen=True)
+class Prompt:
+    """What an assistant says: its prompt text and the custom variables it declares (fetched
+    by ``--agent-id``); each needs a column, and a missing one is reported with its source.
+
+    >>> needs = Prompt("Hi @{{callee_name}}", ("policy_id",)).variables()
+    >>> needs["callee_name"], needs["policy_id"]
+    ('the prompt uses @{{callee_name}}', "the assistant's custom_variables include 'policy_id'")
+    """
+
+    text: str
+    custom_variables: tuple[str, ...] = ()
+
+    def variables(self) -> dict[str, str]:
+        """Each variable the assistant needs, with where it comes from (the prompt first)."""
+        found = {v: f"the prompt uses @{{{{{v}}}}}" for v in prompt_variables(self.text)}
+        for v in self.custom_variables:
+            found.setdefault(v, f"the assistant's custom_variables include {v!r}")
+        return found
+
+
 def _loose(header: str) -> str:
     """A header reduced to letters and digits, lower-cased: for 'did you mean' suggestions."""
     return "".join(ch for ch in header.casefold() if ch.isalnum())
@@ -93,7 +114,7 @@ class ColumnPlan:
 def plan_columns(
     headers: Sequence[str],
     variables_map: Mapping[str, str] | None,
-    prompt: str | None = None,
+    prompt: str | Prompt | None = None,
     *,
     header_line: int = 1,
     empty_columns: Sequence[int] = (),
@@ -167,19 +188,15 @@ def plan_columns(
                     header,
                 )
     if prompt is not None:
-        for variable in prompt_variables(prompt):
+        needed = (Prompt(prompt) if isinstance(prompt, str) else prompt).variables()
+        for variable, source in needed.items():
             if variable not in variables:
                 why = (
                     "it is not in the variables_map"
                     if variable not in mapping
                     else f"its column {mapping[variable]!r} is missing"
                 )
-                problem(
-                    "prompt_variable_missing",
-                    f"the prompt uses @{{{{{variable}}}}} but {why}",
-                    None,
-                    variable,
-                )
+                problem("prompt_variable_missing", f"{source} but {why}", None, variable)
     return ColumnPlan(
         phone_index=variables.get(PHONE_VARIABLE),
         phone_header=mapping[PHONE_VARIABLE],

@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 
 from .campaign import Campaign
 from .errors import InputError, RejectedRowsError, RemoteError, UncertainError, UsageError
+from .headers import Prompt
 from .manifest import FileEntry, read_manifest, verify_files
 from .routing import route_for
 from .writing import atomic_write, remove_leftovers, writing
@@ -737,9 +738,9 @@ def _check_balance(answer: Mapping[str, Any], name: str, bulk_id: str) -> None:
     )
 
 
-def agent_prompt(api: Api, agent_id: str) -> str:
-    """The assistant's prompt, with a placeholder for each of its custom variables, so that
-    ``validate`` checks the headers against what the assistant will really say.
+def agent_prompt(api: Api, agent_id: str) -> Prompt:
+    """The assistant's prompt and custom variables, so that ``validate`` checks the headers
+    against what the assistant will really say (and names where each variable came from).
 
     Reads ``GET /agent/{agent_id}``: ``custom_variables`` and ``agent_prompt``, under
     ``agents.agent_config`` as the OpenAPI example has them, or wherever else they appear.
@@ -765,5 +766,5 @@ def agent_prompt(api: Api, agent_id: str) -> str:
         )
     variables = found.get("custom_variables") or {}
     names = variables if isinstance(variables, list) else list(variables)
-    placeholders = " ".join(f"@{{{{{name}}}}}" for name in names)
-    return f"{found.get('agent_prompt') or ''}\n{placeholders}\n"
+    text = found.get("agent_prompt")
+    return Prompt(text if isinstance(text, str) else "", tuple(str(n) for n in names))

@@ -18,7 +18,7 @@ import polars as pl
 
 from . import phones
 from .errors import ConfigError, UsageError
-from .headers import PHONE_VARIABLE, ColumnPlan, load_variables_map, plan_columns
+from .headers import PHONE_VARIABLE, ColumnPlan, Prompt, load_variables_map, plan_columns
 from .phones_fast import e164_text
 from .problems import CODES, SEVERITY_ORDER, Problem
 from .reading import BATCH_BYTES, NotStreamable, Progress, Table, read_batches
@@ -54,7 +54,7 @@ class CheckOptions(TypedDict, total=False):
 
     variables_map: str | Path | Mapping[str, str] | None
     country_code: str
-    prompt: str | Path | None
+    prompt: str | Path | Prompt | None
     mobile_only: bool
     max_problems: int
     delimiter: str | None
@@ -81,7 +81,7 @@ class Checked:
     report: Report
 
 
-def _read_prompt(prompt: str | Path | None) -> str | None:
+def _read_prompt(prompt: str | Path | Prompt | None) -> str | Prompt | None:
     if not isinstance(prompt, Path):
         return prompt
     try:
@@ -172,7 +172,7 @@ def _run(
     keep_rows: bool,
     max_problems: int,
     vmap: Mapping[str, str] | None,
-    prompt_text: str | None,
+    prompt_text: str | Prompt | None,
 ) -> Checked:
     blank = [i for i, h in enumerate(first.headers) if not h.strip()]
     filled: set[int] = set()  # blank-header columns with a value somewhere

@@ -386,8 +386,12 @@ def test_validate_against_the_assistant_fetched_by_id(server):
         env,
     )
     report = json.loads(result.stdout)
-    missing = [p["value"] for p in report["problems"] if p["code"] == "prompt_variable_missing"]
-    assert missing == ["premium_amount"] and result.exit_code == 1
+    missing = [p for p in report["problems"] if p["code"] == "prompt_variable_missing"]
+    assert [p["value"] for p in missing] == ["premium_amount"] and result.exit_code == 1
+    # named by where it came from: the assistant's declared variables, not its prompt text
+    assert missing[0]["message"].startswith(
+        "the assistant's custom_variables include 'premium_amount'"
+    )
     assert API_KEY not in result.stdout + result.stderr
     unknown = run(["validate", FIXTURES / "valid_contacts.csv", "--agent-id", "nope"], env)
     assert unknown.exit_code == 5 and "Assistant not found" in unknown.stderr
