@@ -553,7 +553,7 @@ def _api_key(path: Path | None) -> str:
 
     if path is not None:
         try:
-            key = path.read_text(encoding="utf-8").strip()
+            key = path.read_text(encoding="utf-8-sig").strip()  # Notepad saves a BOM
         except (OSError, UnicodeDecodeError) as e:
             reason = e.strerror if isinstance(e, OSError) else "not UTF-8 text"
             raise UsageError(f"{path}: cannot read the API key file ({reason})") from None

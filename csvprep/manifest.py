@@ -8,15 +8,17 @@ anywhere else, whoever edited it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
 import stat
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 from .errors import InputError
 
@@ -35,6 +37,10 @@ def safe_name(name: object) -> str | None:
     if not isinstance(name, str) or name in ("", ".", ".."):
         return None
     if "/" in name or "\\" in name or "\0" in name or Path(name).is_absolute():
+        return None
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from JSON: no file has that name
         return None
     return name
 
@@ -101,8 +107,11 @@ class Manifest:
             if not isinstance(entry, dict):
                 raise bad(f"files[{i}] is not an object")
             name = safe_name(entry.get("path"))
-            if name is None:
-                raise bad(f"files[{i}].path {entry.get('path')!r} is not a file name in the folder")
+            if name is None or not is_upload_file_name(name):
+                raise bad(
+                    f"files[{i}].path {entry.get('path')!r} is not the name of an upload file "
+                    "in the folder (<stem>.clean.csv or <stem>.part-NNN.csv)"
+                )
             if not _count(entry.get("rows")):
                 raise bad(f"files[{i}].rows is missing or not a row count")
             sha = entry.get("sha256")
@@ -125,11 +134,26 @@ def _count(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
+def read_json(path: Path) -> Any:
+    """JSON of a regular file (never a FIFO, a device or a link, which could hang or lead
+    anywhere); ``OSError``/``ValueError`` when it cannot be had."""
+    if regular_file_in(path.parent, path.name) is None:
+        if os.path.lexists(path):
+            raise ValueError("not a regular file")
+        raise FileNotFoundError(path)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
 def read_manifest(folder: Path) -> Manifest:
     """The folder's manifest, checked; an :class:`InputError` when missing or malformed."""
     path = folder / MANIFEST
+    if not folder.is_dir():
+        raise InputError(f"{folder}: no such file or folder")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = read_json(path)
     except FileNotFoundError:
         raise InputError(f"{folder}: no {MANIFEST}; run csvprep prepare first") from None
     except (OSError, ValueError) as e:
@@ -141,8 +165,7 @@ def listed_names(folder: Path) -> set[str]:
     """The upload files an existing manifest lists, leniently: for clearing a previous run's
     files, where a damaged manifest means only that there is less to clear."""
     try:
-        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        entries = data["files"]
+        entries = read_json(folder / MANIFEST)["files"]
         names = {safe_name(e.get("path")) for e in entries if isinstance(e, dict)}
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return set()
@@ -172,28 +195,55 @@ def verify_files(folder: Path, manifest: Manifest) -> None:
     """Every file the manifest lists is a regular file in ``folder`` with the manifest's SHA-256
     and row count; else an :class:`InputError` naming the first that is not."""
     for entry in manifest.files:
-        path = regular_file_in(folder, entry.path)
-        if path is None:
-            raise InputError(
-                f"{folder / entry.path}: listed in {MANIFEST} but missing (or not a regular "
-                "file); run csvprep prepare again"
-            )
-        if file_sha256(path) != entry.sha256:
-            raise InputError(
-                f"{path}: changed since csvprep wrote it (its SHA-256 differs from "
-                f"{MANIFEST}'s); run csvprep prepare again"
-            )
-        rows = _data_rows(path)
+        verified_copy(folder, entry).close()
+
+
+def verified_copy(folder: Path, entry: FileEntry) -> BinaryIO:
+    """A private copy of the file ``entry`` names (an anonymous temporary file, at its start),
+    made by one read that also checks its SHA-256 and rows: what is sent is exactly what was
+    checked, whatever happens to the folder meanwhile. An :class:`InputError` when the file is
+    missing, not a regular file (a link, a FIFO), or not what the manifest says."""
+    path = folder / entry.path
+
+    def refuse(why: str) -> InputError:
+        return InputError(f"{path}: {why}; run csvprep prepare again")
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        raise refuse(f"listed in {MANIFEST} but missing (or a link)") from None
+    with contextlib.ExitStack() as cleanup:
+        copy = cleanup.enter_context(tempfile.TemporaryFile())
+        with os.fdopen(fd, "rb") as source:
+            if not stat.S_ISREG(os.fstat(source.fileno()).st_mode):
+                raise refuse(f"listed in {MANIFEST} but not a regular file")
+            digest = hashlib.sha256()
+            while chunk := source.read(1 << 20):
+                digest.update(chunk)
+                copy.write(chunk)
+        if digest.hexdigest() != entry.sha256:
+            raise refuse(f"changed since csvprep wrote it (its SHA-256 differs from {MANIFEST}'s)")
+        copy.seek(0)
+        rows = _data_rows(copy)
         if rows != entry.rows:
-            raise InputError(
-                f"{path}: holds {rows} rows, {MANIFEST} says {entry.rows}; "
-                "run csvprep prepare again"
-            )
+            raise refuse(f"holds {rows} rows, {MANIFEST} says {entry.rows}")
+        copy.seek(0)
+        cleanup.pop_all()  # checked: the caller owns the copy now
+        return copy
+    raise AssertionError("unreachable")
 
 
-def _data_rows(path: Path) -> int:
-    """Records after the header, by Python's csv module (values may hold line breaks)."""
+def _data_rows(data: BinaryIO) -> int:
+    """Records after the header, by Python's csv module (values may hold line breaks; a value
+    may be longer than the module's default field limit, which csvprep never imposes)."""
     import csv
+    import io
 
-    with path.open(encoding="utf-8", newline="") as f:
-        return max(sum(1 for _ in csv.reader(f)) - 1, 0)
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
+    text = io.TextIOWrapper(data, encoding="utf-8", newline="")
+    try:
+        return max(sum(1 for _ in csv.reader(text)) - 1, 0)
+    except (csv.Error, UnicodeDecodeError):
+        return -1
+    finally:
+        text.detach()

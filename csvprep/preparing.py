@@ -20,7 +20,7 @@ from .problems import CODES
 from .records import LINE, RAW, ROW, column_name
 from .render import render_json
 from .report import Report
-from .splitting import file_entries, source_entry, write_parts
+from .splitting import file_entries, source_entry, upload_names, write_parts
 from .validation import DEFAULT_COUNTRY_CODE, STATUS, Checked, CheckOptions, check
 from .writing import OutputFolder, WrittenFile, csv_bytes, neutralise_formulas, neutralise_text
 
@@ -112,9 +112,6 @@ def prepare(
     checked = check(source, **options)
     if max_rows is not None and max_rows < 1:
         raise UsageError("--max-rows must be at least 1")
-    # every file the run reads, so that no output (or clearing of old ones) can touch them
-    inputs = [source, *(options.get(k) for k in ("exclude", "rules", "variables_map", "prompt"))]
-    folder = OutputFolder.open(out, force, protected=inputs)
     table, plan, frame = checked.table, checked.plan, checked.frame
     stem = Path(source).stem if isinstance(source, (str, Path)) else "contacts"
 
@@ -129,6 +126,14 @@ def prepare(
         )
         for i in kept
     )
+    # every file the run reads, so that no output (or clearing of old ones) can touch them
+    inputs = [source, *(options.get(k) for k in ("exclude", "rules", "variables_map", "prompt"))]
+    planned = [
+        *upload_names(stem, clean.height, max_rows),
+        f"{stem}.rejected.csv",
+        f"{stem}.report.json",
+    ]
+    folder = OutputFolder.open(out, force, protected=inputs, planned=planned)
     files = write_parts(clean, [table.headers[i].strip() for i in kept], folder, stem, max_rows)
 
     rejected_rows = frame.filter(~pl.col(STATUS).is_in(keep_status))
@@ -146,7 +151,7 @@ def prepare(
     )
     reject_headers = [*REJECT_COLUMNS, *map(neutralise_text, table.headers), "raw_record"]
     rejected = folder.write(
-        f"{stem}.rejected.csv", csv_bytes(rejects, reject_headers), rejects.height
+        f"{stem}.rejected.csv", csv_bytes(rejects, reject_headers, quote_all=True), rejects.height
     )
     report_file = folder.write(
         f"{stem}.report.json", render_json([checked.report]).encode("utf-8"), 0

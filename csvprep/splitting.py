@@ -42,6 +42,17 @@ def chunks(frame: pl.DataFrame, max_rows: int | None) -> Iterator[pl.DataFrame]:
         yield frame.slice(offset, max_rows)
 
 
+def upload_names(stem: str, rows: int, max_rows: int | None) -> list[str]:
+    """The names of the upload files ``rows`` rows make: one clean file, or numbered parts.
+
+    >>> upload_names("list", 5, 2), upload_names("list", 5, None)
+    (['list.part-001.csv', 'list.part-002.csv', 'list.part-003.csv'], ['list.clean.csv'])
+    """
+    if max_rows is None:
+        return [f"{stem}.clean.csv"]
+    return [part_name(stem, i) for i in range(1, max(-(-rows // max_rows), 1) + 1)]
+
+
 def write_parts(
     frame: pl.DataFrame,
     headers: Sequence[str],
@@ -50,11 +61,11 @@ def write_parts(
     max_rows: int | None,
 ) -> list[WrittenFile]:
     """Write ``frame`` (its columns in header order) as one clean file or numbered parts."""
-    written = []
-    for index, part in enumerate(chunks(frame, max_rows), start=1):
-        name = f"{stem}.clean.csv" if max_rows is None else part_name(stem, index)
-        written.append(out.write(name, csv_bytes(part, headers), part.height))
-    return written
+    names = upload_names(stem, frame.height, max_rows)
+    return [
+        out.write(name, csv_bytes(part, headers), part.height)
+        for name, part in zip(names, chunks(frame, max_rows), strict=True)
+    ]
 
 
 def file_entries(files: Sequence[WrittenFile]) -> list[dict[str, Any]]:
@@ -112,8 +123,9 @@ def split(
         )
         return SplitResult((), problems, {})
     list(chunks(table.frame, max_rows))  # validates max_rows before anything is written
-    folder = OutputFolder.open(out, force, protected=[source])
     stem = Path(source).stem
+    planned = upload_names(stem, table.frame.height, max_rows)
+    folder = OutputFolder.open(out, force, protected=[source], planned=planned)
     body = table.frame.select(column_name(i) for i in range(len(table.headers)))
     files = write_parts(body, table.headers, folder, stem, max_rows)
     manifest = {

@@ -30,13 +30,13 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from .campaign import Campaign
 from .errors import InputError, RejectedRowsError, RemoteError, UncertainError, UsageError
 from .headers import Prompt
-from .manifest import FileEntry, read_manifest, verify_files
+from .manifest import FileEntry, read_json, read_manifest, verified_copy, verify_files
 from .routing import route_for
 from .writing import atomic_write, remove_leftovers, writing
 
@@ -50,6 +50,8 @@ FINISHED = frozenset({"completed", "ready", "draft"})
 FAILED = frozenset({"failed", "insufficient_balance"})
 
 Event = Callable[[str], None]
+#: A file to send: its name and its bytes (the verified copy, never the folder's file itself).
+Upload = tuple[str, BinaryIO]
 #: Hears each poll of a large upload: file, status, seconds waited, the limit in seconds.
 Waiting = Callable[[str, str, float, float], None]
 
@@ -156,9 +158,22 @@ class Api:
 
         check_api_key(api_key)
         self._secret = api_key
-        parts = urlsplit(base_url)
-        if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in _LOOPBACK):
-            raise UsageError(f"base URL {base_url!r} must use https (http only for loopback)")
+        try:
+            parts = urlsplit(base_url)
+            host = parts.hostname
+        except ValueError:
+            raise UsageError("the base URL is not a URL") from None
+        # never echoed whole: a key pasted into it must not be printed
+        shown = f"{parts.scheme}://{host}" if host else "the base URL"
+        if parts.query or parts.fragment or parts.username or parts.password or not host:
+            raise UsageError(
+                f"base URL {shown}...: give scheme, host and path only (no query, fragment or "
+                "credentials: the key goes in RINGG_API_KEY)"
+            )
+        if not base_url.isascii() or not base_url.isprintable():
+            raise UsageError(f"base URL {shown}...: holds a control or non-ASCII character")
+        if parts.scheme != "https" and not (parts.scheme == "http" and host in _LOOPBACK):
+            raise UsageError(f"base URL {shown} must use https (http only for loopback)")
         self.base_url = base_url.rstrip("/")
         self._http = httpx.Client(
             base_url=self.base_url, headers={"X-API-KEY": api_key}, timeout=timeout
@@ -174,7 +189,9 @@ class Api:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def call(self, request: Request, *, reads: bool, upload: Path | None = None) -> dict[str, Any]:
+    def call(
+        self, request: Request, *, reads: bool, upload: Upload | None = None
+    ) -> dict[str, Any]:
         """Send ``request`` (retrying what is safe to retry) and return the JSON answer."""
         import httpx
         from tenacity import (
@@ -211,17 +228,18 @@ class Api:
         raise AssertionError("unreachable")
 
     def _once(
-        self, request: Request, reads: bool, upload: Path | None, where: str, httpx: Any
+        self, request: Request, reads: bool, upload: Upload | None, where: str, httpx: Any
     ) -> dict[str, Any]:
         try:
             if upload is not None:
-                with upload.open("rb") as f:
-                    response = self._http.request(
-                        request.method,
-                        request.url,
-                        data=_form(request.fields),
-                        files={"file": (upload.name, f, "text/csv")},
-                    )
+                name, data = upload
+                data.seek(0)  # a retry sends the same bytes from the start
+                response = self._http.request(
+                    request.method,
+                    request.url,
+                    data=_form(request.fields),
+                    files={"file": (name, data, "text/csv")},
+                )
             elif request.method == "GET" or not request.fields:
                 # no body and no Content-Type where the spec defines none (check-balance)
                 response = self._http.request(request.method, request.url)
@@ -278,7 +296,8 @@ class Ledger:
         self.folder = folder
         self.path = folder / LEDGER
         try:
-            self.data: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
+            self.data: dict[str, Any] = read_json(self.path)
+            _check_ledger(self.data)
         except FileNotFoundError:
             self.data = {"version": 1, "files": {}}
         except (OSError, ValueError) as e:
@@ -308,6 +327,26 @@ class Ledger:
         with writing(self.path):
             remove_leftovers(self.folder)
             atomic_write(self.path, text.encode("utf-8"))
+
+
+def _check_ledger(data: Any) -> None:
+    """A ``ValueError`` unless ``data`` has the ledger's shape, ids where a done step needs one."""
+    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(files, dict):
+        raise ValueError("no 'files' object")
+    for name, entry in files.items():
+        if not (
+            isinstance(entry, dict)
+            and isinstance(entry.get("sha256"), str)
+            and isinstance(entry.get("steps"), dict)
+        ):
+            raise ValueError(f"entry {name!r} is not a file's steps")
+        for step, state in entry["steps"].items():
+            if not isinstance(state, dict) or state.get("state") not in ("done", "uncertain"):
+                raise ValueError(f"{name!r} step {step!r} has no state")
+            need = {"save": "list_id", "upload": "bulk_list_id"}.get(step)
+            if state["state"] == "done" and need and not isinstance(state.get(need), str):
+                raise ValueError(f"{name!r} step {step!r} is done but has no {need}")
 
 
 # -- the flows -------------------------------------------------------------------------------
@@ -480,36 +519,48 @@ class _Run:
     dry_run: bool
     say: Event
     waiting: Waiting
-    # the file being uploaded: its name and hash in the manifest, its ledger steps, its result
+    # the file being uploaded: its entry, name and hash in the manifest, its ledger steps, result
+    folder: Path = Path()
+    entry: FileEntry | None = None
     name: str = ""
     sha: str = ""
     steps: dict[str, Any] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
 
     def file(self, folder: Path, entry: FileEntry, force: bool) -> None:
+        self.folder, self.entry = folder, entry
         self.name, self.sha = entry.path, entry.sha256
         self.steps = {} if force else self.ledger.steps(self.name, self.sha)
         route = route_for(entry.rows)
         self.info = {"path": self.name, "rows": entry.rows, "route": route}
         self.result.files.append(self.info)
         if route == "standard":
-            self.standard(folder / self.name, entry.rows)
+            self.standard(entry.rows)
         else:
-            self.large(folder / self.name, entry.rows)
+            self.large(entry.rows)
 
     def state(self, step: str) -> dict[str, Any]:
         found: dict[str, Any] = self.steps.get(step, {})
         return found
 
-    def send(self, request: Request, *, reads: bool, upload: Path | None = None) -> dict[str, Any]:
+    def send(
+        self, request: Request, *, reads: bool, upload: Upload | None = None
+    ) -> dict[str, Any]:
         self.result.requests.append(request)
         if self.dry_run:
             return {}
         assert self.api is not None
         return self.api.call(request, reads=reads, upload=upload)
 
+    def submit_file(self, step: str, request: Request) -> dict[str, Any]:
+        """Send the current file, as bytes checked against the manifest at this moment."""
+        if self.dry_run or self.entry is None:
+            return self.submit(step, request)
+        with verified_copy(self.folder, self.entry) as data:
+            return self.submit(step, request, upload=(self.name, data))
+
     def submit(
-        self, step: str, request: Request, upload: Path | None = None, **ids: Any
+        self, step: str, request: Request, upload: Upload | None = None, **ids: Any
     ) -> dict[str, Any]:
         """Send a request that changes something; record it uncertain if its answer is lost."""
         try:
@@ -541,7 +592,7 @@ class _Run:
             self.done("start", "calls started", **ids)
         self.info["started"] = True
 
-    def standard(self, path: Path, rows: int) -> None:
+    def standard(self, rows: int) -> None:
         campaign, save = self.campaign, self.state("save")
         if save.get("state") == "uncertain" and not self.dry_run:
             assert self.api is not None
@@ -559,7 +610,7 @@ class _Run:
             self.say(f"{self.name}: already saved as list {list_id}")
         else:
             request = Request("POST", "/campaign/save", self.fields, file=self.name, rows=rows)
-            answer = self.submit("save", request, upload=path)
+            answer = self.submit_file("save", request)
             if not self.dry_run and "list_id" not in answer:
                 raise RemoteError(f"POST /campaign/save: no list_id in the answer ({answer})")
             list_id = str(answer.get("list_id") or "<list_id>")
@@ -571,7 +622,7 @@ class _Run:
             path_ = "/campaign/v2/start" if campaign.number_pool_id else "/campaign/start"
             self.start(path_, _start_body(campaign, list_id=list_id), list_id=list_id)
 
-    def large(self, path: Path, rows: int) -> None:
+    def large(self, rows: int) -> None:
         campaign, uploaded = self.campaign, self.state("upload")
         if uploaded.get("state") == "uncertain" and not self.dry_run:
             raise self.uncertain_stop(
@@ -586,7 +637,7 @@ class _Run:
             request = Request(
                 "POST", "/campaign/upload-csv", self.fields, file=self.name, rows=rows
             )
-            answer = self.submit("upload", request, upload=path)
+            answer = self.submit_file("upload", request)
             if not self.dry_run and "bulk_list_id" not in answer:
                 raise RemoteError(f"POST /campaign/upload-csv: no bulk_list_id ({answer})")
             bulk_id = str(answer.get("bulk_list_id") or "<bulk_list_id>")

@@ -22,16 +22,16 @@ from typing import Any
 import polars as pl
 
 from .errors import OutputError, UsageError
-from .manifest import MANIFEST, listed_names, regular_file_in, safe_name
+from .manifest import MANIFEST, listed_names, safe_name
 
 # A spreadsheet runs a cell starting with these as a formula (CSV injection); the rejects file
 # is meant to be opened in one.
 _FORMULA_START = r"^[=+\-@\t\r]"
-# A temporary file is named for the file it becomes, so an interrupted run's leftovers are
-# recognised (and removed) by the next run, and nothing else is: ``.<name>.<hex>.csvprep-tmp``,
-# or ``.<name>.<8 chars>.tmp`` from versions that used tempfile.mkstemp.
+# A temporary file is named for the file it becomes, ``.<name>.<16 hex>.csvprep-tmp``, so an
+# interrupted run's leftovers are recognised (and removed) by the next run, and nothing else
+# is. (Older versions' ``.<name>.<8 chars>.tmp`` are left alone: a user's file may look so.)
 _TEMP_SUFFIX = ".csvprep-tmp"
-_LEFTOVER = re.compile(r"\..+\.(?:[0-9a-f]{16}\.csvprep-tmp|[a-z0-9_]{8}\.tmp)")
+_LEFTOVER = re.compile(r"\..+\.[0-9a-f]{16}\.csvprep-tmp")
 
 
 @dataclass(frozen=True)
@@ -43,15 +43,30 @@ class WrittenFile:
     sha256: str
 
 
-def csv_bytes(frame: pl.DataFrame, headers: Sequence[str]) -> bytes:
-    """``frame`` as comma-separated UTF-8 with LF line ends, under ``headers`` (which may repeat).
+def csv_bytes(frame: pl.DataFrame, headers: Sequence[str], *, quote_all: bool = False) -> bytes:
+    """``frame`` as comma-separated UTF-8 with LF line ends, under ``headers`` (which may repeat);
+    ``quote_all`` quotes every cell, so that a spreadsheet splitting on ``;`` (Excel in many
+    locales) cannot cut a cell into new ones either.
 
     >>> csv_bytes(pl.DataFrame({"a": ["1, 2"], "b": ["x"]}), ["Name", "Name"])
     b'Name,Name\\n"1, 2",x\\n'
+    >>> csv_bytes(pl.DataFrame({"a": ["1;=2"]}), ["a"], quote_all=True)
+    b'"a"\\n"1;=2"\\n'
     """
     head = io.StringIO()
-    csv.writer(head, lineterminator="\n").writerow(headers)
-    body = frame.write_csv(include_header=False, line_terminator="\n") if frame.height else ""
+    writer = csv.writer(
+        head, lineterminator="\n", quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL
+    )
+    writer.writerow(headers)
+    body = (
+        frame.write_csv(
+            include_header=False,
+            line_terminator="\n",
+            quote_style="always" if quote_all else "necessary",
+        )
+        if frame.height
+        else ""
+    )
     return (head.getvalue() + body).encode("utf-8")
 
 
@@ -119,11 +134,15 @@ def writing(path: Path) -> Iterator[None]:
         raise OutputError(f"{path}: cannot write: {reason}") from None
 
 
-def remove_leftovers(folder: Path) -> None:
-    """Remove the temporary files an interrupted run left in ``folder``."""
+def remove_leftovers(folder: Path, protected: frozenset[tuple[int, int]] = frozenset()) -> None:
+    """Remove the temporary files an interrupted run left in ``folder`` (never an input)."""
     with contextlib.suppress(OSError):
         for entry in os.scandir(folder):
-            if _LEFTOVER.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+            if (
+                _LEFTOVER.fullmatch(entry.name)
+                and entry.is_file(follow_symlinks=False)
+                and _identity(entry.path) not in protected
+            ):
                 with writing(Path(entry.path)):
                     os.unlink(entry.path)
 
@@ -160,30 +179,48 @@ class OutputFolder:
     protected: frozenset[tuple[int, int]] = field(default_factory=frozenset)
 
     @classmethod
-    def open(cls, path: Path, force: bool, protected: Iterable[object] = ()) -> OutputFolder:
+    def open(
+        cls,
+        path: Path,
+        force: bool,
+        protected: Iterable[object] = (),
+        planned: Iterable[str] = (),
+    ) -> OutputFolder:
+        """Make ``path`` ready for a new set of files named ``planned`` (those known before
+        writing), or refuse, before anything in it changes."""
         keep = frozenset(i for p in protected if (i := _identity(p)) is not None)
-        if path.exists() and not path.is_dir():
-            raise UsageError(f"{path}: exists and is not a folder")
         with writing(path):
+            if path.exists() and not path.is_dir():
+                raise UsageError(f"{path}: exists and is not a folder")
+            for name in [*planned, MANIFEST]:
+                if _identity(path / name) in keep:
+                    raise UsageError(
+                        f"{path / name}: is one of this run's inputs, and this run would write "
+                        "a file of that name; write the outputs to another folder"
+                    )
             path.mkdir(parents=True, exist_ok=True)
-        remove_leftovers(path)
-        if any(path.iterdir()) and not force:
-            raise UsageError(f"{path}: folder is not empty; use --force to write into it")
+            remove_leftovers(path, keep)
+            if any(path.iterdir()) and not force:
+                raise UsageError(f"{path}: folder is not empty; use --force to write into it")
         folder = cls(path, keep)
         stale = listed_names(path)
-        if regular_file_in(path, MANIFEST) is not None:
-            folder._remove(MANIFEST)
-            sync_folder(path)
+        folder._remove(MANIFEST)  # first: from now on the folder claims nothing
+        sync_folder(path)
         for name in stale:
             folder._remove(name)
         return folder
 
     def _remove(self, name: str) -> None:
-        target = regular_file_in(self.path, name)
-        if target is None or _identity(target) in self.protected:
+        """Remove the folder's entry ``name``: a regular file or a link (never what it leads
+        to), unless it is an input."""
+        target = self.path / name
+        try:
+            kind = os.lstat(target).st_mode
+        except OSError:
             return
-        with writing(target):
-            target.unlink(missing_ok=True)
+        if stat.S_ISLNK(kind) or (stat.S_ISREG(kind) and _identity(target) not in self.protected):
+            with writing(target):
+                target.unlink(missing_ok=True)
 
     def write(self, name: str, data: bytes, rows: int) -> WrittenFile:
         """Write ``data`` as the file ``name`` of the folder, atomically."""

@@ -269,12 +269,12 @@ def test_leftover_temporary_files_are_removed_by_the_next_run(tmp_path, monkeypa
         with pytest.raises(Killed):
             prepare(FIXTURES / "valid_contacts.csv", folder)
     assert list(folder.glob(".*csvprep-tmp"))
-    legacy = folder / ".manifest.json.k2j4_x9a.tmp"  # a version that used tempfile.mkstemp
-    legacy.write_text("{}", encoding="utf-8")
+    # a user's own hidden files, however they look, are never taken for leftovers
+    (folder / ".notes.backup01.tmp").write_text("a user's own", encoding="utf-8")
     (folder / ".mine.tmp").write_text("a user's own", encoding="utf-8")
     prepare(FIXTURES / "valid_contacts.csv", folder, force=True)
     hidden = sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
-    assert hidden == [".mine.tmp"]
+    assert hidden == [".mine.tmp", ".notes.backup01.tmp"]
     complete_or_absent(folder)
 
 
@@ -504,3 +504,192 @@ def test_an_unreadable_input_error_is_never_an_input_error_for_outputs(tmp_path)
     with pytest.raises(InputError):
         prepare(tmp_path / "missing.csv", tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+# --- found by trying to break the above (an outside review) ---------------------------------
+
+
+def test_an_input_named_like_a_leftover_is_never_removed(tmp_path):
+    out = tmp_path / "out"
+    prepare(FIXTURES / "valid_contacts.csv", out)
+    exclude = out / ".dnc.0123456789abcdef.csvprep-tmp"
+    exclude.write_text("+919876543210\n", encoding="utf-8")
+    prepare(FIXTURES / "valid_contacts.csv", out, force=True, exclude=exclude)
+    assert exclude.read_text(encoding="utf-8") == "+919876543210\n"
+
+
+def test_a_file_swapped_after_the_check_is_never_sent(tmp_path, server):
+    from test_upload import api, campaign
+
+    from csvprep.upload import upload
+
+    secret = secret_file(tmp_path)
+    folder = tmp_path / "race"
+    prepare(contacts(tmp_path / "list.csv", 10), folder, max_rows=5)
+
+    def swap(line: str) -> None:
+        part = folder / "list.part-002.csv"
+        if "saved as list" in line and part.is_file() and not part.is_symlink():
+            part.unlink()
+            part.symlink_to(secret)
+
+    with api(server) as client, pytest.raises(InputError, match="part-002"):
+        upload(folder, campaign(), api=client, on_event=swap)
+    sent = [r["raw"] for r in server.platform.requests]
+    assert len(sent) == 1 and not any(b"Secret" in body for body in sent)
+
+
+def test_the_rejects_file_quotes_every_cell_against_semicolon_splitting(tmp_path):
+    source = tmp_path / "semi.csv"
+    source.write_text(
+        "Mobile Number;Name;Note\n+919876543210;Asha;ok\n12345;x;y;=cmd|' /C calc'!A0\n",
+        encoding="utf-8",
+    )
+    prepare(source, tmp_path / "out")
+    lines = (tmp_path / "out" / "semi.rejected.csv").read_text(encoding="utf-8").splitlines()
+    for line in lines:
+        cells = line.split(",")
+        assert all((c.startswith('"') and c.endswith('"')) or c == "" for c in cells), line
+
+
+def test_a_huge_cell_prepared_honestly_can_be_uploaded(tmp_path, server, env):
+    source = tmp_path / "big.csv"
+    source.write_text(f"Mobile Number,Name\n+919876543210,{'x' * 140_000}\n", encoding="utf-8")
+    prepare(source, tmp_path / "ready")
+    assert upload_cli(tmp_path / "ready", env, "--dry-run").exit_code == 0
+
+
+HOSTILE_MANIFESTS = {
+    "deep": "[" * 100_000 + "]" * 100_000,
+    "surrogate": json.dumps(
+        {
+            "version": 1,
+            "kind": "prepare",
+            "source": {},
+            "rows": {"input": 1},
+            "variables_map": {"mobile_number": "Mobile Number"},
+            "files": [{"path": "\ud800.clean.csv", "rows": 1, "sha256": "0" * 64}],
+        }
+    ),
+    "ledger": json.dumps(
+        {
+            "version": 1,
+            "kind": "prepare",
+            "source": {},
+            "rows": {"input": 1},
+            "variables_map": {"mobile_number": "Mobile Number"},
+            "files": [{"path": "upload-ledger.json", "rows": 0, "sha256": "0" * 64}],
+        }
+    ),
+}
+
+
+@pytest.mark.parametrize("how", [*HOSTILE_MANIFESTS, "fifo", "dev_zero"])
+def test_hostile_manifests_are_input_errors_for_upload_and_cleared_by_prepare(
+    tmp_path, server, env, how
+):
+    folder = tmp_path / "ready"
+    prepare(FIXTURES / "valid_contacts.csv", folder)
+    (folder / MANIFEST).unlink()
+    if how == "fifo":
+        os.mkfifo(folder / MANIFEST)
+    elif how == "dev_zero":
+        (folder / MANIFEST).symlink_to("/dev/zero")
+    else:
+        (folder / MANIFEST).write_text(HOSTILE_MANIFESTS[how], encoding="utf-8")
+    result = upload_cli(folder, env)
+    assert result.exit_code == 3, result.output
+    assert server.platform.requests == []
+    result = run_cli("prepare", FIXTURES / "valid_contacts.csv", "-o", folder, "--force")
+    assert result.exit_code == 0, result.output
+    complete_or_absent(folder)
+
+
+@pytest.mark.parametrize(
+    "ledger",
+    [
+        [],
+        {"version": 1},
+        {"version": 1, "files": {"valid_contacts.clean.csv": {"sha256": "x", "steps": []}}},
+        {
+            "version": 1,
+            "files": {
+                "valid_contacts.clean.csv": {"sha256": "x", "steps": {"save": {"state": "done"}}}
+            },
+        },
+    ],
+)
+def test_a_malformed_ledger_is_an_error_not_a_bug(tmp_path, server, env, ledger):
+    folder = tmp_path / "ready"
+    prepare(FIXTURES / "valid_contacts.csv", folder)
+    (folder / "upload-ledger.json").write_text(json.dumps(ledger), encoding="utf-8")
+    result = upload_cli(folder, env)
+    assert result.exit_code == 2 and "unreadable ledger" in result.stderr, result.output
+    assert server.platform.requests == []
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "https://[::1/x",
+        "https://api.example.com/\x01",
+        "https://api.example.com/v0?api_key=KEY",
+        "https://user:KEY@api.example.com/v0",
+        "http://api.example.com/v0?k=KEY",
+    ],
+)
+def test_a_bad_base_url_is_a_usage_error_that_never_shows_the_key(tmp_path, env, base_url):
+    folder = tmp_path / "ready"
+    prepare(FIXTURES / "valid_contacts.csv", folder)
+    key = "KEY" + API_KEY
+    result = upload_cli(
+        folder, {**env, "RINGG_API_KEY": key, "RINGG_BASE_URL": base_url.replace("KEY", key)}
+    )
+    assert result.exit_code == 2, result.output
+    assert key not in result.output + result.stderr
+
+
+def test_a_name_too_long_for_the_output_folder_is_exit_7(tmp_path):
+    result = run_cli("prepare", FIXTURES / "valid_contacts.csv", "-o", tmp_path / ("a" * 300) / "x")
+    assert result.exit_code == 7, result.output
+
+
+def test_an_output_replacing_an_input_stops_before_anything_changes(tmp_path):
+    out = tmp_path / "out"
+    source = tmp_path / "list.csv"
+    shutil.copy(FIXTURES / "valid_contacts.csv", source)
+    prepare(FIXTURES / "duplicate_numbers.csv", out)
+    exclude = out / "list.rejected.csv"
+    exclude.write_text("+919876543210\n", encoding="utf-8")
+    before = tree(out)
+    with pytest.raises(UsageError, match="is one of this run's inputs"):
+        prepare(source, out, force=True, exclude=exclude)
+    assert tree(out) == before
+
+
+def test_a_symlinked_manifest_is_removed_not_followed(tmp_path):
+    target = tmp_path / "elsewhere.json"
+    target.write_text("{}", encoding="utf-8")
+    out = tmp_path / "out"
+    prepare(FIXTURES / "valid_contacts.csv", out)
+    (out / MANIFEST).unlink()
+    (out / MANIFEST).symlink_to(target)
+    prepare(FIXTURES / "valid_contacts.csv", out, force=True)
+    assert target.read_text(encoding="utf-8") == "{}"
+    assert not (out / MANIFEST).is_symlink()
+    complete_or_absent(out)
+
+
+def test_a_key_file_saved_with_a_bom_works(tmp_path, server, env):
+    folder = tmp_path / "ready"
+    prepare(FIXTURES / "valid_contacts.csv", folder)
+    key_file = tmp_path / "key.txt"
+    key_file.write_bytes(b"\xef\xbb\xbf" + API_KEY.encode() + b"\r\n")
+    env = {k: v for k, v in env.items() if k != "RINGG_API_KEY"}
+    result = upload_cli(folder, env, "--api-key-file", str(key_file))
+    assert result.exit_code == 0, result.output
+
+
+def test_uploading_a_missing_source_says_so(tmp_path, env):
+    result = upload_cli(tmp_path / "typo.csv", env)
+    assert result.exit_code == 3 and "no such file or folder" in result.stderr
