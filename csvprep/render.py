@@ -39,6 +39,15 @@ def render_json(reports: Sequence[Report]) -> str:
     return json.dumps(data[0] if len(data) == 1 else data, indent=2, ensure_ascii=False) + "\n"
 
 
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """``count`` and the word, singular or plural, as people write it.
+
+    >>> plural(1, "error"), plural(2, "row"), plural(0, "warning"), plural(1000, "fix", "fixes")
+    ('1 error', '2 rows', '0 warnings', '1,000 fixes')
+    """
+    return f"{count:,} {word if count == 1 else (words or word + 's')}"
+
+
 def _where(p: Problem) -> str:
     if p.line is None:
         return "file"
@@ -72,7 +81,7 @@ def render_text(report: Report, *, color: bool = False, width: int = 100) -> str
         f"read as {report.region})"
     )
     console.print(
-        f"  rows {rows.total:,}: [green]{rows.valid:,} valid[/], "
+        f"  {plural(rows.total, 'row')}: [green]{rows.valid:,} valid[/], "
         f"[red]{rows.invalid:,} invalid[/], [yellow]{rows.duplicate:,} duplicate[/]"
     )
     console.print(f"  upload route: [bold]{report.route}[/] ({_FLOW[report.route]})")
@@ -91,22 +100,27 @@ def render_text(report: Report, *, color: bool = False, width: int = 100) -> str
         )
         shown = by_code.get((code, severity), [])[:EXAMPLES_PER_CODE]
         for p in shown:
-            column = f" [{escape(p.column)}]" if p.column else ""
+            # the brackets too: a column named like markup ("phone") must not vanish
+            column = escape(f" [{p.column}]") if p.column else ""
             console.print(f"    {_where(p)}{column}: {escape(p.message)}")
         if count > len(shown):
             console.print(f"    ... and {count - len(shown):,} more")
         console.print(f"    [dim]fix:[/] {escape(entry['fix'])}")
     if report.truncated:
-        console.print(
-            f"\n[dim]details kept for the first {report.max_problems:,} problems "
-            "(--max-problems); counts cover every row[/]"
+        kept = (
+            f"details kept for the first {plural(report.max_problems, 'problem')}"
+            if report.max_problems
+            else "no problem details kept"
         )
+        console.print(f"\n[dim]{kept} (--max-problems); counts cover every row[/]")
     errors, warnings = report.count("error"), report.count("warning")
     console.print()
     if errors:
-        console.print(f"[bold red]FAIL[/]: {errors:,} errors, {warnings:,} warnings")
+        console.print(
+            f"[bold red]FAIL[/]: {plural(errors, 'error')}, {plural(warnings, 'warning')}"
+        )
     elif warnings:
-        console.print(f"[bold yellow]OK with warnings[/]: {warnings:,} warnings")
+        console.print(f"[bold yellow]OK with warnings[/]: {plural(warnings, 'warning')}")
     else:
         console.print("[bold green]OK[/]: no problems found")
     return out.getvalue()
@@ -120,8 +134,8 @@ def render_prepared(result: PrepareResult, *, color: bool = False, width: int = 
         f"\nwrote {result.out_dir}/",
     ]
     for entry in result.manifest["files"]:
-        lines.append(f"  {entry['path']}: {entry['rows']:,} rows ({entry['route']} flow)")
-    lines.append(f"  {result.rejected.path.name}: {result.rejected.rows:,} rows")
+        lines.append(f"  {entry['path']}: {plural(entry['rows'], 'row')} ({entry['route']} flow)")
+    lines.append(f"  {result.rejected.path.name}: {plural(result.rejected.rows, 'row')}")
     lines.append(f"  {result.manifest['report_file']}, manifest.json")
     lines.append(
         f"rows: {rows['input']:,} in = {rows['clean']:,} clean + {rows['rejected']:,} rejected"
@@ -136,8 +150,8 @@ def render_split(result: SplitResult, file: str) -> str:
         lines = [f"{file}: not split; these records are broken (nothing was written):"]
         lines += [f"  line {p.line}: {p.code}: {p.message}" for p in result.problems]
         return "\n".join(lines) + "\n"
-    lines = [f"{file}: {result.manifest['rows']['input']:,} rows"]
-    lines += [f"  {f.path}: {f.rows:,} rows" for f in result.files]
+    lines = [f"{file}: {plural(result.manifest['rows']['input'], 'row')}"]
+    lines += [f"  {f.path}: {plural(f.rows, 'row')}" for f in result.files]
     return "\n".join(lines) + "\n"
 
 
@@ -175,6 +189,6 @@ def render_github(report: Report) -> str:
         hidden = sum(report.problem_counts.values()) - len(report.problems)
         lines.append(
             f"::notice file={_github_property(report.file)},title=csvprep::"
-            f"{hidden} more problems not annotated (--max-problems)"
+            f"{plural(hidden, 'more problem', 'more problems')} not annotated (--max-problems)"
         )
     return "".join(line + "\n" for line in lines)

@@ -200,3 +200,21 @@ def test_the_command_tunes_polars_allocator_unless_the_user_did(preset):
         env["_RJEM_MALLOC_CONF"] = preset
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
     assert out.stderr.strip() == (preset or "narenas:2,dirty_decay_ms:500,muzzy_decay_ms:0")
+
+
+def test_column_names_that_look_like_markup_stay_in_the_text_output(tmp_path):
+    lower = tmp_path / "lower.csv"
+    lower.write_text("phone,name\n12345,A\n", encoding="utf-8")
+    mapping = '{"mobile_number":"phone","callee_name":"name"}'
+    result = run_cli("validate", lower, "-m", mapping)
+    assert "line 2 (row 1) [phone]:" in result.stdout
+
+
+def test_counts_are_singular_or_plural_as_people_write_them(tmp_path):
+    one = tmp_path / "one.csv"
+    one.write_text("Mobile Number\n12345\n", encoding="utf-8")
+    result = run_cli("validate", one)
+    assert "FAIL: 1 error, 0 warnings" in result.stdout and "  1 row:" in result.stdout
+    none_kept = run_cli("validate", one, "--max-problems", "0")
+    assert "no problem details kept" in none_kept.stdout
+    assert "first 0 problems" not in none_kept.stdout
