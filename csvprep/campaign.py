@@ -11,7 +11,6 @@ percentage from 0 to 100.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import json
 import tomllib
 from collections.abc import Mapping
@@ -21,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
+from .suggest import did_you_mean
 
 CAMPAIGN_TIME = "%d/%m/%Y, %H:%M"
 #: Campaign times carry no zone in the docs; read them in the call window's zone, or this one.
@@ -128,8 +128,7 @@ def unknown_key(key: str, known: Any) -> str:
     >>> unknown_key("retry_cuont", ["retry_count", "retry_busy"])
     "unknown setting 'retry_cuont' (did you mean 'retry_count'?)"
     """
-    near = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
-    return f"unknown setting {key!r}" + (f" (did you mean {near[0]!r}?)" if near else "")
+    return f"unknown setting {key!r}{did_you_mean(key, known)}"
 
 
 def _check_nested(value: Any, spec: Any, where: str, problems: list[str]) -> None:

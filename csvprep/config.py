@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .suggest import did_you_mean
 
 CONFIG_FILE = "csvprep.toml"
 PYPROJECT = "pyproject.toml"
@@ -73,8 +74,8 @@ def _check(settings: dict[str, Any], where: str, base: Path) -> dict[str, Any]:
     checked: dict[str, Any] = {}
     for key, value in settings.items():
         if key not in SETTINGS:
-            known = ", ".join(sorted(SETTINGS))
-            raise ConfigError(f"{where}: unknown key {key!r} (known: {known})")
+            hint = did_you_mean(key, SETTINGS) or f" (known: {', '.join(sorted(SETTINGS))})"
+            raise ConfigError(f"{where}: unknown key {key!r}{hint}")
         types = SETTINGS[key]
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
             wanted = " or ".join("table" if t is dict else t.__name__ for t in types)
@@ -98,7 +99,8 @@ def _load(path: Path, table: dict[str, Any], prefix: str) -> ProjectConfig:
             raise ConfigError(f"{where} needs a 'files' glob")
         rest = {k: v for k, v in override.items() if k != "files"}
         parsed.append((override["files"], _check(rest, where, base)))
-    return ProjectConfig(path, _check(settings, f"{path}: {prefix}", base), tuple(parsed))
+    where = f"{path}: [{prefix.rstrip('.')}]" if prefix else str(path)
+    return ProjectConfig(path, _check(settings, where, base), tuple(parsed))
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .errors import ConfigError
 from .problems import Problem
+from .suggest import nearest
 
 PHONE_VARIABLE = "mobile_number"
 DEFAULT_PHONE_HEADER = "Mobile Number"
@@ -95,11 +96,6 @@ class Prompt:
         return found
 
 
-def _loose(header: str) -> str:
-    """A header reduced to letters and digits, lower-cased: for 'did you mean' suggestions."""
-    return "".join(ch for ch in header.casefold() if ch.isalnum())
-
-
 @dataclass(frozen=True)
 class ColumnPlan:
     """Which column (by position) feeds the phone number and each variable."""
@@ -171,8 +167,8 @@ def plan_columns(
         if index is not None:
             variables[variable] = index
             continue
-        near = [h for h in first_index if _loose(h) == _loose(header)]
-        hint = f"; did you mean {near[0]!r}?" if near else ""
+        near = nearest(header, first_index)
+        hint = f"; did you mean {near!r}?" if near is not None else ""
         problem(
             "header_missing",
             f"no column {header!r} (for variable {variable!r}){hint}",

@@ -204,3 +204,12 @@ def test_public_names_stay_as_documented():
         name.strip("` ") for name in readme[start:end].split("\n")[1].split(",") if name.strip()
     )
     assert documented == sorted(csvprep.__all__)
+
+
+def test_a_config_typo_gets_a_suggestion_and_no_stray_dot(tmp_path):
+    write(tmp_path / "pyproject.toml", "[tool.csvprep]\nmobile_onlly = true\n")
+    with pytest.raises(ConfigError) as info:
+        settings_for(tmp_path / "a.csv")
+    message = str(info.value)
+    assert "[tool.csvprep]: unknown key 'mobile_onlly' (did you mean 'mobile_only'?)" in message
+    assert "tool.csvprep.:" not in message

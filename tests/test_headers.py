@@ -111,3 +111,12 @@ def test_prompt_without_a_map_uses_headers_as_variable_names():
 
 def test_prompt_variables_are_found_once_each():
     assert prompt_variables("@{{a}} @{{ b }} @{{a}} @{x} {{c}}") == ["a", "b"]
+
+
+@pytest.mark.parametrize("written", ["Mobile Numbr", "MobileNo", "Mob. Num", "mobile_number"])
+def test_did_you_mean_forgives_misspellings_and_abbreviations(tmp_path, written):
+    path = tmp_path / "list.csv"
+    path.write_text(f"{written},Name\n+919876543210,Asha\n", encoding="utf-8")
+    report = validate(path, variables_map={"mobile_number": "Mobile Number"})
+    (missing,) = file_problems(report, "header_missing")
+    assert f"did you mean {written!r}?" in missing.message
