@@ -489,7 +489,43 @@ def _infer_type(filled: pl.Series) -> dict[str, Any]:
     distinct = filled.unique().sort()
     if 1 < distinct.len() <= 10 and distinct.len() * 2 <= filled.len():
         return {"type": "enum", "values": distinct.to_list()}
-    return {}
+    return _infer_id(filled)
+
+
+def _literal(text: str) -> str:
+    """``text`` as a regex matching itself, escaping only what a regex would read otherwise
+    (``re.escape`` also escapes ``-`` and spaces, which makes rule files hard to read)."""
+    return re.sub(r"([.^$*+?{}\[\]\\|()])", r"\\\1", text)
+
+
+def _infer_id(filled: pl.Series) -> dict[str, Any]:
+    """A column of ids (``POL-1001``, ``INV/2026/0042``): every value the same text around its
+    digits. Its pattern, with the digit runs' widths where they never vary, and ``unique`` when
+    no id repeats (only for such columns: names and amounts may all differ by chance).
+
+    >>> _infer_id(pl.Series(["POL-1001", "POL-1002", "POL-1003"]))
+    {'type': 'regex', 'pattern': 'POL-[0-9]{4}', 'unique': True}
+    >>> _infer_id(pl.Series(["Asha", "Ravi"]))
+    {}
+    """
+    skeletons = filled.str.replace_all(r"[0-9]+", "\x00").unique()
+    if skeletons.len() != 1 or filled.len() < 2:
+        return {}
+    literal = skeletons.item().split("\x00")
+    if len(literal) < 2 or not "".join(literal).strip():
+        return {}
+    widths = filled.str.extract_all(r"[0-9]+").list.eval(pl.element().str.len_chars())
+    digits = []
+    for i in range(len(literal) - 1):
+        width = widths.list.get(i).unique()
+        digits.append(f"[0-9]{{{width.item()}}}" if width.len() == 1 else "[0-9]+")
+    pattern = _literal(literal[0]) + "".join(
+        d + _literal(text) for d, text in zip(digits, literal[1:], strict=True)
+    )
+    spec: dict[str, Any] = {"type": "regex", "pattern": pattern}
+    if filled.n_unique() == filled.len():
+        spec["unique"] = True
+    return spec
 
 
 def to_toml(inferred: Mapping[str, Mapping[str, Any]], source: str) -> str:

@@ -239,3 +239,26 @@ def test_readme_documents_the_rule_format():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "--rules" in readme and "rules init" in readme
     assert Path(SCHEMAS / "rules.schema.json").exists()
+
+
+def test_rules_init_infers_an_id_pattern_and_uniqueness():
+    frame = pl.DataFrame(
+        {
+            "Mobile Number": [f"+9198765432{i:02d}" for i in range(4)],
+            "Policy ID": ["POL-1001", "POL-1002", "POL-1003", "POL-1004"],
+            "Ref": ["A/12", "A/7", "A/123", "A/7"],
+            "Name": ["Asha", "Ravi", "Meera", "Kabir"],
+        }
+    )
+    rules = tomllib.loads(csvprep.rules.init(frame))["columns"]
+    assert rules["Policy ID"] == {
+        "required": True,
+        "type": "regex",
+        "pattern": "POL-[0-9]{4}",
+        "unique": True,
+    }
+    assert rules["Ref"] == {"required": True, "type": "regex", "pattern": "A/[0-9]+"}
+    assert "pattern" not in rules["Name"] and "unique" not in rules["Name"]
+    bad = frame.with_columns(pl.Series("Policy ID", ["POL-1001", "POL-1001", "PLO-1003", "x"]))
+    report = csvprep.validate(bad, rules=tomllib.loads(csvprep.rules.init(frame)))
+    assert {"rule_unique", "rule_pattern"} <= set(report.problem_counts)
