@@ -102,6 +102,8 @@ def make_handler(platform: Platform) -> type[BaseHTTPRequestHandler]:
                     endpoint = f"{method} {prefix}{{bulk_list_id}}"
             record: dict[str, Any] = {
                 "endpoint": endpoint,
+                "method": method,
+                "target": self.path,  # as sent: base path and query string included
                 "path": path,
                 "headers": dict(self.headers),
                 "raw": raw,
