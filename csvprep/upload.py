@@ -393,11 +393,11 @@ def _numbers(campaign: Campaign) -> dict[str, Any]:
     return {"from_numbers": list(campaign.from_numbers)}
 
 
-def _start_body(campaign: Campaign, **ids: str) -> dict[str, Any]:
+def _start_body(campaign: Campaign, *, emails: bool = True, **ids: str) -> dict[str, Any]:
     body: dict[str, Any] = {"agent_id": campaign.agent_id, **ids, **_numbers(campaign)}
     if campaign.callback_url:
         body["callback_url"] = campaign.callback_url
-    if campaign.email_completion_user_ids:
+    if emails and campaign.email_completion_user_ids:
         body["email_completion_user_ids"] = list(campaign.email_completion_user_ids)
     return body
 
@@ -619,8 +619,16 @@ class _Run:
         self.info["list_id"] = list_id
         self.platform_rejected(failed, None)
         if self.start_calls:
-            path_ = "/campaign/v2/start" if campaign.number_pool_id else "/campaign/start"
-            self.start(path_, _start_body(campaign, list_id=list_id), list_id=list_id)
+            # /campaign/start (from_numbers) documents no email_completion_user_ids: not sent
+            v2 = bool(campaign.number_pool_id)
+            if campaign.email_completion_user_ids and not v2:
+                self.say(
+                    f"{self.name}: email_completion_user_ids not sent: /campaign/start does not "
+                    "take it (only the number-pool and large-campaign starts do)"
+                )
+            path_ = "/campaign/v2/start" if v2 else "/campaign/start"
+            body = _start_body(campaign, emails=v2, list_id=list_id)
+            self.start(path_, body, list_id=list_id)
 
     def large(self, rows: int) -> None:
         campaign, uploaded = self.campaign, self.state("upload")
