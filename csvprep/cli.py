@@ -580,12 +580,52 @@ def rules() -> None:
 @click.option("--force", is_flag=True, help="Overwrite an existing rule file.")
 def rules_init(file: Path, out: Path | None, variables_map: str | None, force: bool) -> None:
     """Infer a starting rule file from FILE's values (dates and their format, numbers, enums,
-    required columns) for a person to edit."""
-    from .errors import UsageError
+    id patterns, required columns) for a person to edit."""
     from .rules import init
+
+    _print_or_write(init(file, variables_map), out, force)
+
+
+@cli.command("schema")
+@click.argument("name", type=click.Choice(["report", "manifest", "rules", "campaign"]))
+def schema_command(name: str) -> None:
+    """Print the JSON schema of a report, manifest, rule file or campaign settings file.
+
+    \b
+    Example:
+      csvprep schema report > report.schema.json
+    """
+    from .resources import schema_text
+
+    click.echo(schema_text(name), nl=False)
+
+
+@cli.command("init")
+@click.argument("name", type=click.Choice(["campaign", "rules"]))
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the example here (default: print it).",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init_command(name: str, out: Path | None, force: bool) -> None:
+    """Write an example campaign settings file or rule file, to edit.
+
+    \b
+    Example:
+      csvprep init campaign -o campaign.toml
+    """
+    from .resources import example_text
+
+    _print_or_write(example_text(name), out, force)
+
+
+def _print_or_write(text: str, out: Path | None, force: bool) -> None:
+    """``text`` on stdout, or into the file ``out`` (never over one, without ``force``)."""
+    from .errors import UsageError
     from .writing import atomic_write, writing
 
-    text = init(file, variables_map)
     if out is None:
         click.echo(text, nl=False)
         return
