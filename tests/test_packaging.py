@@ -48,33 +48,21 @@ def test_an_install_from_the_wheel_alone_serves_them(wheel, tmp_path):
         [str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
         check=True,
     )
-    # the dependencies from this environment, but not its csvprep (an editable checkout)
-    site = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    (Path(site) / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
 
-    def csvprep(*args: str) -> subprocess.CompletedProcess[str]:
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [str(python), "-m", "csvprep", *args],
-            cwd=elsewhere,
-            capture_output=True,
-            text=True,
-            check=False,
+            [str(python), *args], cwd=elsewhere, capture_output=True, text=True, check=False
         )
 
-    where = subprocess.run(
-        [str(python), "-c", "import csvprep; print(csvprep.__file__)"],
-        cwd=elsewhere,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    def csvprep(*args: str) -> subprocess.CompletedProcess[str]:
+        return run("-m", "csvprep", *args)
+
+    # the dependencies from this environment, but not its csvprep (an editable checkout)
+    site = run("-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").stdout.strip()
+    (Path(site) / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    where = run("-c", "import csvprep; print(csvprep.__file__)").stdout
     assert str(venv) in where, where
     for name in ("report", "manifest", "rules", "campaign"):
         shown = csvprep("schema", name)
