@@ -45,6 +45,27 @@ def test_readme_opens_with_the_two_fresh_machine_commands():
     assert second in ci, "CI must run exactly the README's test command"
 
 
+# Each README command's exact exit status: a changed outcome is a changed promise.
+EXIT = {
+    "validate fixtures/excel_mangled_numbers.csv": 1,  # scientific notation: digits lost
+    "validate fixtures/valid_contacts.csv --format json": 0,
+    "prepare fixtures/duplicate_numbers.csv": 0,
+    "split fixtures/valid_contacts.csv": 0,
+    "validate fixtures/valid_contacts.csv -m": 0,
+    "rules init": 0,
+    "prepare fixtures/us_numbers.csv": 0,
+    "split fixtures/semicolon.csv": 0,
+    "upload fixtures/valid_contacts.csv": 0,
+}
+
+
+def expected_exit(args: list[str]) -> int:
+    line = " ".join(args)
+    found = [code for start, code in EXIT.items() if line.startswith(start)]
+    assert found, f"a README command with no pinned exit status: csvprep {line}"
+    return found[0]
+
+
 @pytest.mark.parametrize("command", commands())
 def test_shell_examples_run(command, workdir):
     args = shlex.split(command)[1:]
@@ -55,7 +76,7 @@ def test_shell_examples_run(command, workdir):
         text=True,
         check=False,
     )
-    assert result.returncode in (0, 1), result.stderr  # 0 or data problems, never misuse
+    assert result.returncode == expected_exit(args), result.stderr
     assert "Traceback" not in result.stderr
 
 
