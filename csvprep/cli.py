@@ -243,7 +243,8 @@ def validate(
     Exit status: 0 fit to upload (warnings allowed unless --strict), 1 problems in the data,
     2 bad options or configuration, 3 a file cannot be read.
     """
-    from .render import render_github, render_json, render_text
+    from .render import render_github, render_text
+    from .report import render_json
     from .validation import validate as run
 
     out = Output(fmt, quiet, no_color)

@@ -18,8 +18,7 @@ from .errors import UsageError
 from .headers import PHONE_VARIABLE
 from .problems import CODES
 from .records import LINE, RAW, ROW, column_name
-from .render import render_json
-from .report import Report
+from .report import Report, render_json
 from .splitting import file_entries, source_entry, upload_names, write_parts
 from .validation import DEFAULT_COUNTRY_CODE, STATUS, Checked, CheckOptions, check
 from .writing import OutputFolder, WrittenFile, csv_bytes, neutralise_formulas, neutralise_text

@@ -4,8 +4,6 @@ caller decides where they go."""
 from __future__ import annotations
 
 import io
-import json
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .problems import Problem
@@ -24,19 +22,6 @@ _FLOW = {
     "standard": "standard flow: /campaign/save, then start",
     "large": f"large-campaign flow ({LARGE_CAMPAIGN_ROWS:,}+ rows): /campaign/upload-csv",
 }
-
-
-def render_json(reports: Sequence[Report]) -> str:
-    """JSON for machines: one report object, or an array when there are several.
-
-    >>> from csvprep.report import Report, RowCounts
-    >>> r = Report("a.csv", "utf-8", ",", "LF", "IN", ("Mobile Number",), "Mobile Number",
-    ...            RowCounts(1, 1, 0, 0), "standard")
-    >>> import json; json.loads(render_json([r]))["route"]
-    'standard'
-    """
-    data = [r.to_dict() for r in reports]
-    return json.dumps(data[0] if len(data) == 1 else data, indent=2, ensure_ascii=False) + "\n"
 
 
 def plural(count: int, word: str, words: str | None = None) -> str:

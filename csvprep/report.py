@@ -5,6 +5,8 @@ The JSON is documented by ``schemas/report.schema.json``; a test checks real out
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,3 +130,15 @@ class Report:
             "max_problems": self.max_problems,
             "notes": list(self.notes),
         }
+
+
+def render_json(reports: Sequence[Report]) -> str:
+    """JSON for machines: one report object, or an array when there are several.
+
+    >>> r = Report("a.csv", "utf-8", ",", "LF", "IN", ("Mobile Number",), "Mobile Number",
+    ...            RowCounts(1, 1, 0, 0), "standard")
+    >>> import json; json.loads(render_json([r]))["route"]
+    'standard'
+    """
+    data = [r.to_dict() for r in reports]
+    return json.dumps(data[0] if len(data) == 1 else data, indent=2, ensure_ascii=False) + "\n"
