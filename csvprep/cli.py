@@ -10,11 +10,14 @@ import sys
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from .errors import CsvprepError
+
+if TYPE_CHECKING:
+    from .report import Report
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -240,12 +243,20 @@ def validate(
 ) -> None:
     """Check contact lists (CSV, TSV or .xlsx) and report every problem with its line.
 
+    With several files, only those with problems are summarised (as a pre-commit hook or a
+    linter would), then one line of totals; JSON is then one array with an entry per file (an
+    unreadable file's entry holds its error and exit status).
+
+    \b
+    Examples:
+      csvprep validate contacts.csv -m '{"mobile_number": "Phone", "callee_name": "Name"}'
+      csvprep validate lists/*.csv --format json > reports.json
+      csvprep validate lists/*.csv --format github     # annotations in GitHub Actions
+
     Exit status: 0 fit to upload (warnings allowed unless --strict), 1 problems in the data,
-    2 bad options or configuration, 3 a file cannot be read.
+    2 bad options or configuration, 3 a file cannot be read, 4 a bug in csvprep.
     """
-    from .render import render_github, render_text
-    from .report import render_json
-    from .validation import validate as run
+    from .render import plural, render_github, render_github_error, render_text
 
     out = Output(fmt, quiet, no_color)
     if agent_id:
@@ -253,28 +264,54 @@ def validate(
 
         with Api(_api_key(api_key_file), base_url or DEFAULT_BASE_URL) as api:
             given["prompt"] = agent_prompt(api, agent_id)
-    reports = []
-    worst = 0
+    several = len(files) > 1
+    entries: list[dict[str, Any]] = []
+    worst, passed = 0, 0
     for file in files:
-        try:
-            settings = _settings(file, given)
-            with _progress(file, quiet) as progress:
-                report = run(file, progress=progress, **_validate_kwargs(settings))
-        except CsvprepError as e:
-            _fail(e)
-            if e.exit_code == 2:
+        outcome = _validate_one(file, given, quiet)
+        if isinstance(outcome, CsvprepError):
+            _fail(outcome)
+            if outcome.exit_code == 2:
                 sys.exit(2)  # a configuration error would fail every file the same way
-            worst = max(worst, e.exit_code)
+            worst = max(worst, outcome.exit_code)
+            entries.append({"file": file, "error": outcome.message, "exit_code": outcome.exit_code})
+            if fmt == "github":
+                click.echo(render_github_error(file, outcome.message), nl=False)
             continue
-        reports.append(report)
-        worst = max(worst, report.exit_code(settings["strict"]))
+        report, code = outcome
+        worst = max(worst, code)
+        entries.append(report.to_dict())
         if fmt == "text":
+            if several and code == 0 and not report.problems:
+                passed += 1  # a passing file says nothing, as ruff or pre-commit would
+                continue
+            if several and len(entries) > 1:
+                out.text(lambda: "\n")
             out.text(partial(render_text, report, color=out.color))
         elif fmt == "github":
             click.echo(render_github(report), nl=False)
-    if fmt == "json" and reports:
-        click.echo(render_json(reports), nl=False)
+    if fmt == "json" and entries and (several or "error" not in entries[0]):
+        document = entries if several else entries[0]
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    if fmt == "text" and several:
+        failed = len(files) - passed
+        out.text(lambda: f"\n{plural(len(files), 'file')} checked: {passed:,} OK, {failed:,} not\n")
     sys.exit(worst)
+
+
+def _validate_one(
+    file: str, given: dict[str, Any], quiet: bool
+) -> tuple[Report, int] | CsvprepError:
+    """One file's report and exit status, or the error that stopped it."""
+    from .validation import validate as run
+
+    try:
+        settings = _settings(file, given)
+        with _progress(file, quiet) as progress:
+            report = run(file, progress=progress, **_validate_kwargs(settings))
+    except CsvprepError as e:
+        return e
+    return report, report.exit_code(settings["strict"])
 
 
 @cli.command()

@@ -177,3 +177,13 @@ def render_github(report: Report) -> str:
             f"{plural(hidden, 'more problem', 'more problems')} not annotated (--max-problems)"
         )
     return "".join(line + "\n" for line in lines)
+
+
+def render_github_error(file: str, message: str) -> str:
+    """The workflow command for a file that could not be read at all, so it shows on the pull
+    request like any problem.
+
+    >>> print(render_github_error("a.csv", "a.csv: file is empty"), end="")
+    ::error file=a.csv,title=csvprep::a.csv: file is empty
+    """
+    return f"::error file={_github_property(file)},title=csvprep::{_github_data(message)}\n"

@@ -218,3 +218,36 @@ def test_counts_are_singular_or_plural_as_people_write_them(tmp_path):
     none_kept = run_cli("validate", one, "--max-problems", "0")
     assert "no problem details kept" in none_kept.stdout
     assert "first 0 problems" not in none_kept.stdout
+
+
+def test_several_files_give_one_json_array_with_unreadable_files_as_entries(tmp_path):
+    missing = tmp_path / "nope.csv"
+    bad = FIXTURES / "invalid_numbers.csv"
+    for files in ([bad, missing], [bad, missing, FIXTURES / "valid_contacts.csv"]):
+        result = run_cli("validate", *files, "-m", MAP, "--format", "json")
+        document = json.loads(result.stdout)
+        assert isinstance(document, list) and len(document) == len(files)
+        (entry,) = [e for e in document if "error" in e]
+        assert entry == {"file": str(missing), "error": entry["error"], "exit_code": 3}
+        jsonschema.validate(entry, SCHEMA["$defs"]["unreadable"])
+        for report in document:
+            if "error" not in report:
+                jsonschema.validate(report, SCHEMA)
+        assert result.exit_code == 3
+
+
+def test_github_annotations_cover_an_unreadable_file(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    result = run_cli("validate", empty, FIXTURES / "valid_contacts.csv", "--format", "github")
+    assert f"::error file={empty},title=csvprep::" in result.stdout
+
+
+def test_several_files_summarise_only_those_with_problems(tmp_path):
+    files = [FIXTURES / "valid_contacts.csv", FIXTURES / "invalid_numbers.csv"] * 2
+    result = run_cli("validate", *files[:3], "-m", MAP)
+    assert "valid_contacts.csv" not in result.stdout  # a passing file says nothing
+    assert result.stdout.count("invalid_numbers.csv") == 1
+    assert result.stdout.rstrip().endswith("3 files checked: 2 OK, 1 not")
+    both = run_cli("validate", files[1], files[1], "-m", MAP).stdout
+    assert f"\n\n{files[1]}  (" in both  # a blank line between files
