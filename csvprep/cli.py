@@ -47,6 +47,14 @@ def _fail(error: CsvprepError) -> None:
     click.echo(f"csvprep: error: {error.message}", err=True)
 
 
+def _usage_error(error: click.UsageError, ctx: click.Context) -> NoReturn:
+    """click's usage errors in csvprep's one-line style (not click's three lines), exit 2."""
+    where = (error.ctx or ctx).command_path
+    message = error.format_message().rstrip(".")
+    click.echo(f"csvprep: error: {message} (see '{where} --help')", err=True)
+    ctx.exit(2)
+
+
 def _settings(file: str | Path, given: dict[str, Any]) -> dict[str, Any]:
     """Flags over the project configuration over the built-in defaults."""
     from .config import settings_for
@@ -149,12 +157,20 @@ class _Group(click.Group):
     """Maps csvprep's exceptions to their exit codes, with a one-line message, for every
     command."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as e:
+            _usage_error(e, ctx)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except CsvprepError as e:
             _fail(e)
             ctx.exit(e.exit_code)
+        except click.UsageError as e:
+            _usage_error(e, ctx)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -374,6 +390,11 @@ def prepare(
     """Write upload-ready files for FILE: clean rows (or parts), rejects with their reasons,
     the report and a manifest.
 
+    \b
+    Examples:
+      csvprep prepare contacts.csv --out ready/ -m map.json --max-rows 4999
+      csvprep prepare contacts.csv --out ready/ --exclude do_not_call.csv --force
+
     Exit status: 0 every row is clean (repeats and suppressed numbers removed as asked), 1 rows
     were rejected or the file still has errors, 2 bad options, 3 a file cannot be read, 7 an
     output cannot be written (read-only folder, full disk).
@@ -421,6 +442,10 @@ def split(
     file: Path, max_rows: int, out_dir: Path, force: bool, fmt: str, quiet: bool, no_color: bool
 ) -> None:
     """Split any CSV into parts of at most N rows, values exactly as given (no validation).
+
+    \b
+    Example:
+      csvprep split big.csv --max-rows 4999 --out parts/
 
     A file with broken records (wrong cell count, bad quotes) is refused whole: exit 1. Exit 7
     when a part cannot be written (read-only folder, full disk).
@@ -503,6 +528,11 @@ def upload(
 ) -> None:
     """Upload a prepared folder (or a CSV, prepared first) by the standard or large-campaign
     flow, resuming safely from the folder's upload ledger.
+
+    \b
+    Examples:
+      csvprep upload ready/ --campaign campaign.toml --dry-run
+      RINGG_API_KEY=... csvprep upload ready/ --campaign campaign.toml --start-calls
 
     Exit status: 0 done, 1 rows rejected (see --remove-invalid-rows), 2 bad settings, 3 input
     unreadable (or the folder does not match its manifest), 5 the platform refused, 6 a request

@@ -251,3 +251,27 @@ def test_several_files_summarise_only_those_with_problems(tmp_path):
     assert result.stdout.rstrip().endswith("3 files checked: 2 OK, 1 not")
     both = run_cli("validate", files[1], files[1], "-m", MAP).stdout
     assert f"\n\n{files[1]}  (" in both  # a blank line between files
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["validate"],
+        ["prepare", "x.csv"],
+        ["bogus"],
+        ["--bogus"],
+        ["validate", "x.csv", "--format", "xml"],
+        ["split", "x.csv", "--out", "o", "--max-rows", "0"],
+    ],
+)
+def test_usage_errors_are_one_line_in_csvprep_style_with_exit_2(args):
+    result = run_cli(*args)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("csvprep: error: ") and result.stderr.count("\n") == 1
+    assert "--help')" in result.stderr and "Usage:" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["validate", "prepare", "split", "upload"])
+def test_help_shows_examples(command):
+    shown = run_cli(command, "--help").stdout
+    assert "Example" in shown and f"csvprep {command} " in shown
