@@ -68,9 +68,12 @@ def _settings(file: str | Path, given: dict[str, Any]) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def _progress(file: str | Path, quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on stderr while a large file is read, only on a terminal: the callback
-    for the library's ``progress`` option, or None."""
+def _progress(
+    file: str | Path, quiet: bool, then: str = "adding up"
+) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr while a large file is read, only on a terminal, with its rate
+    and time left, then ``then`` (what follows the read): the callback for the library's
+    ``progress`` option, or None."""
     try:
         size = Path(file).stat().st_size
     except OSError:
@@ -80,12 +83,35 @@ def _progress(file: str | Path, quiet: bool) -> Iterator[Callable[[int, int], No
         return
     from rich.console import Console
     from rich.markup import escape
-    from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
 
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), DownloadColumn())
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+    )
+    reading, after = escape(f"checking {file}"), escape(f"{file}: read; {then}")
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(escape(f"checking {file}"), total=size)
-        yield lambda done, total: bar.update(task, completed=done, total=total)
+        task = bar.add_task(reading, total=size)
+
+        def update(done: int, total: int) -> None:
+            # once the file is read the bar would sit full: say what is happening instead
+            bar.update(
+                task, completed=done, total=total, description=after if done >= total else reading
+            )
+
+        yield update
 
 
 class Output:
@@ -406,7 +432,7 @@ def prepare(
     out = Output(fmt, quiet, no_color)
     settings = _settings(file, given)
     window = CallWindow.parse(call_window, timezone, local_hours) if call_window else None
-    with _progress(file, quiet) as progress:
+    with _progress(file, quiet, then="writing the outputs") as progress:
         result = run(
             file,
             out_dir,

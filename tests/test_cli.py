@@ -275,3 +275,30 @@ def test_usage_errors_are_one_line_in_csvprep_style_with_exit_2(args):
 def test_help_shows_examples(command):
     shown = run_cli(command, "--help").stdout
     assert "Example" in shown and f"csvprep {command} " in shown
+
+
+def test_progress_on_a_terminal_shows_rate_time_left_and_the_writing_phase(tmp_path):
+    import shutil
+
+    import polars as pl
+
+    if shutil.which("script") is None:
+        pytest.skip("needs util-linux's script for a real terminal")
+    big = tmp_path / "big.csv"
+    rows = 400_000  # ~10 MB: past the size that gets a progress bar
+    pl.DataFrame(
+        {"Mobile Number": [f"+9198{i:08d}" for i in range(rows)], "Name": ["Asha"] * rows}
+    ).write_csv(big)
+    command = f"{sys.executable} -m csvprep prepare {big} -o {tmp_path / 'out'} --max-rows 1000"
+    typescript = tmp_path / "typescript"
+    done = subprocess.run(
+        ["script", "-qec", command, str(typescript)],
+        capture_output=True,
+        env={**os.environ, "COLUMNS": "200"},
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-500:]
+    seen = typescript.read_text(encoding="utf-8", errors="replace")
+    assert "MB/s" in seen  # the rate
+    assert "-:--:--" in seen or "0:00:0" in seen  # the time left
+    assert "read; writing the outputs" in seen  # not a bar frozen at full
