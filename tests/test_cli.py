@@ -285,11 +285,11 @@ def test_progress_on_a_terminal_shows_rate_time_left_and_the_writing_phase(tmp_p
     if shutil.which("script") is None:
         pytest.skip("needs util-linux's script for a real terminal")
     big = tmp_path / "big.csv"
-    rows = 400_000  # ~10 MB: past the size that gets a progress bar
+    rows = 600_000  # ~20 MB: a bar (from 5 MB), and several 8 MiB batches (a rate needs two)
     pl.DataFrame(
-        {"Mobile Number": [f"+9198{i:08d}" for i in range(rows)], "Name": ["Asha"] * rows}
+        {"Mobile Number": [f"+9198{i:08d}" for i in range(rows)], "Name": ["Asha Sharma"] * rows}
     ).write_csv(big)
-    command = f"{sys.executable} -m csvprep prepare {big} -o {tmp_path / 'out'} --max-rows 1000"
+    command = f"{sys.executable} -m csvprep prepare {big} -o {tmp_path / 'out'} --max-rows 4999"
     typescript = tmp_path / "typescript"
     done = subprocess.run(
         ["script", "-qec", command, str(typescript)],
