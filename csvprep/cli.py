@@ -565,7 +565,7 @@ def upload(
     may have been acted on (check first), 7 the ledger cannot be written.
     """
     from .campaign import load_campaign
-    from .upload import DEFAULT_BASE_URL, Api
+    from .upload import DEFAULT_BASE_URL, Api, check_base_url
     from .upload import upload as run
 
     overrides["from_numbers"] = list(from_numbers) or None
@@ -574,6 +574,7 @@ def upload(
     campaign = load_campaign(campaign_file, overrides)
     settings = _settings(source, {"country_code": campaign.country_code})
 
+    check_base_url(base_url or DEFAULT_BASE_URL)  # a dry run prints it
     with contextlib.ExitStack() as stack:
         api = None
         if not dry_run:

@@ -115,6 +115,33 @@ def check_api_key(key: str) -> None:
         )
 
 
+def check_base_url(base_url: str) -> None:
+    """Refuse a base URL csvprep should not send a key to, or print: not https (but for
+    loopback), a query, fragment or credentials in it (where a key may have been pasted; it is
+    never echoed whole), or a character no URL has.
+
+    >>> check_base_url("https://prod-api.ringg.ai/ca/api/v0")
+    >>> check_base_url("https://api.example.com/v0?api_key=s3cret")
+    Traceback (most recent call last):
+    csvprep.errors.UsageError: base URL https://api.example.com...: give scheme, host and path ...
+    """
+    try:
+        parts = urlsplit(base_url)
+        host = parts.hostname
+    except ValueError:
+        raise UsageError("the base URL is not a URL") from None
+    shown = f"{parts.scheme}://{host}" if host else "the base URL"
+    if parts.query or parts.fragment or parts.username or parts.password or not host:
+        raise UsageError(
+            f"base URL {shown}...: give scheme, host and path only (no query, fragment or "
+            "credentials: the key goes in RINGG_API_KEY)"
+        )
+    if not base_url.isascii() or not base_url.isprintable():
+        raise UsageError(f"base URL {shown}...: holds a control or non-ASCII character")
+    if parts.scheme != "https" and not (parts.scheme == "http" and host in _LOOPBACK):
+        raise UsageError(f"base URL {shown} must use https (http only for loopback)")
+
+
 def _redact(value: Any, secret: str) -> Any:
     """``value`` (an answer from the platform) with every occurrence of ``secret`` replaced, in
     every string of it, keys included: a platform that echoes the request must not make csvprep
@@ -158,22 +185,7 @@ class Api:
 
         check_api_key(api_key)
         self._secret = api_key
-        try:
-            parts = urlsplit(base_url)
-            host = parts.hostname
-        except ValueError:
-            raise UsageError("the base URL is not a URL") from None
-        # never echoed whole: a key pasted into it must not be printed
-        shown = f"{parts.scheme}://{host}" if host else "the base URL"
-        if parts.query or parts.fragment or parts.username or parts.password or not host:
-            raise UsageError(
-                f"base URL {shown}...: give scheme, host and path only (no query, fragment or "
-                "credentials: the key goes in RINGG_API_KEY)"
-            )
-        if not base_url.isascii() or not base_url.isprintable():
-            raise UsageError(f"base URL {shown}...: holds a control or non-ASCII character")
-        if parts.scheme != "https" and not (parts.scheme == "http" and host in _LOOPBACK):
-            raise UsageError(f"base URL {shown} must use https (http only for loopback)")
+        check_base_url(base_url)
         self.base_url = base_url.rstrip("/")
         self._http = httpx.Client(
             base_url=self.base_url, headers={"X-API-KEY": api_key}, timeout=timeout

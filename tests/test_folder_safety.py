@@ -642,11 +642,14 @@ def test_a_bad_base_url_is_a_usage_error_that_never_shows_the_key(tmp_path, env,
     folder = tmp_path / "ready"
     prepare(FIXTURES / "valid_contacts.csv", folder)
     key = "KEY" + API_KEY
-    result = upload_cli(
-        folder, {**env, "RINGG_API_KEY": key, "RINGG_BASE_URL": base_url.replace("KEY", key)}
-    )
-    assert result.exit_code == 2, result.output
-    assert key not in result.output + result.stderr
+    for dry_run in ((), ("--dry-run",)):
+        result = upload_cli(
+            folder,
+            {**env, "RINGG_API_KEY": key, "RINGG_BASE_URL": base_url.replace("KEY", key)},
+            *dry_run,
+        )
+        assert result.exit_code == 2, result.output
+        assert key not in result.output + result.stderr
 
 
 def test_a_name_too_long_for_the_output_folder_is_exit_7(tmp_path):
