@@ -130,6 +130,9 @@ def prepare(
         raise UsageError("--max-rows must be at least 1")
     prepare_out_dir(out, force)
     stale = _stale_files(out) if force else set()
+    # gone before anything is written: a run stopped half-way (Ctrl-C) must not leave the last
+    # run's manifest describing files this one replaced or never wrote
+    (out / MANIFEST).unlink(missing_ok=True)
     table, plan, frame = checked.table, checked.plan, checked.frame
     stem = Path(source).stem if isinstance(source, (str, Path)) else "contacts"
 

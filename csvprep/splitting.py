@@ -120,6 +120,7 @@ def split(
         return SplitResult((), problems, {})
     list(chunks(table.frame, max_rows))  # validates max_rows before anything is written
     prepare_out_dir(out, force)
+    (out / MANIFEST).unlink(missing_ok=True)  # as in prepare: never a stale manifest
     stem = Path(source).stem
     body = table.frame.select(column_name(i) for i in range(len(table.headers)))
     files = write_parts(body, table.headers, out, stem, max_rows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -54,10 +55,16 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+#: The temporary files being written now: a run stopped by a signal removes them
+#: (:func:`abandon_writes`), as it ends without unwinding the writer's own clean-up.
+_WRITING: set[str] = set()
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename, so a reader never sees
     a half-written file and an interrupted run leaves the old file intact."""
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    _WRITING.add(temp)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -67,6 +74,18 @@ def atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+    finally:
+        _WRITING.discard(temp)
+
+
+def abandon_writes() -> None:
+    """Remove the temporary files of writes under way (the run is being stopped).
+
+    >>> abandon_writes()  # none under way
+    """
+    for temp in list(_WRITING):
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
 
 
 def write_file(path: Path, data: bytes, rows: int) -> WrittenFile:
