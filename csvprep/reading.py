@@ -13,6 +13,7 @@ import csv
 import io
 import itertools
 import os
+import stat
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
@@ -320,10 +321,7 @@ def _read_frame(source: Any) -> Table:
 
 def _read_path(path: Path, delimiter: str | None, require_rows: bool) -> Table:
     name = str(path)
-    if not path.exists():
-        raise InputError(f"{name}: no such file")
-    if path.is_dir():
-        raise InputError(f"{name}: is a directory, not a file")
+    _check_regular(path)
     try:
         data = path.read_bytes()
     except OSError as e:
@@ -336,6 +334,37 @@ def _read_path(path: Path, delimiter: str | None, require_rows: bool) -> Table:
         raise InputError(f"{name}: is a ZIP archive, not a CSV file")
     utf8, encoding, notes = _decode(data, name)
     return _read_text(utf8, name, encoding, notes, delimiter, require_rows)
+
+
+_NOT_REGULAR = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _check_regular(path: Path) -> None:
+    """Refuse anything but a regular file (or a link to one) before opening it: reading a
+    named pipe waits for a writer that may never come, and a device such as /dev/zero never
+    ends.
+
+    >>> _check_regular(Path("/dev/null"))
+    Traceback (most recent call last):
+    csvprep.errors.InputError: /dev/null: is a character device, not a regular file
+    """
+    name = str(path)
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise InputError(f"{name}: no such file") from None
+    except OSError as e:
+        raise InputError(f"{name}: cannot be read ({e.strerror})") from None
+    if stat.S_ISDIR(mode):
+        raise InputError(f"{name}: is a directory, not a file")
+    if not stat.S_ISREG(mode):
+        what = next((w for test, w in _NOT_REGULAR if test(mode)), "not a file")
+        raise InputError(f"{name}: is {what}, not a regular file")
 
 
 def _decode(data: bytes, name: str) -> tuple[bytes, str, list[str]]:
