@@ -17,6 +17,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from .errors import CsvprepError
+from .workbook import MAX_CELLS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -31,6 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "max_problems": 1000,
     "rules": None,
     "strict": False,
+    "max_cells": MAX_CELLS,
 }
 # Files at least this big get a progress display (on a terminal only).
 _PROGRESS_BYTES = 5_000_000
@@ -210,6 +212,12 @@ def validation_options(f: F) -> F:
             "--rules", metavar="FILE", help="Column rules (TOML): what each column must hold."
         ),
         click.option("--strict/--no-strict", default=None, help="Fail (exit 1) on warnings too."),
+        click.option(
+            "--max-cells",
+            type=click.IntRange(min=1),
+            metavar="N",
+            help=f"Refuse a workbook whose first sheet spans more cells (default {MAX_CELLS:,}).",
+        ),
     ]
     for option in reversed(options):
         f = option(f)
@@ -610,7 +618,7 @@ def _one_line(text: str, limit: int = 300) -> str:
     """The first non-blank line of ``text``, cut to ``limit`` characters: Polars' errors go on
     for lines (the plan, hints), and one line is what the user is promised.
 
-    >>> _one_line("capacity overflow\n\nThis error occurred in the following expression")
+    >>> _one_line("capacity overflow\\n\\nThis error occurred in the following expression")
     'capacity overflow'
     """
     line = next((part.strip() for part in text.splitlines() if part.strip()), "")

@@ -36,6 +36,7 @@ from .records import (
     column_name,
     split_records,
 )
+from .workbook import MAX_CELLS, check_workbook
 
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -73,8 +74,17 @@ class Table:
         return self.frame.height
 
 
-def read_table(source: Any, *, delimiter: str | None = None, require_rows: bool = True) -> Table:
+def read_table(
+    source: Any,
+    *,
+    delimiter: str | None = None,
+    require_rows: bool = True,
+    max_cells: int = MAX_CELLS,
+) -> Table:
     """Read a path (CSV, TSV or ``.xlsx``) or a Polars/pandas frame into a :class:`Table`.
+
+    A workbook whose first sheet spans more than ``max_cells`` cells is refused before it is
+    opened (:func:`csvprep.workbook.check_workbook`).
 
     >>> import polars as pl
     >>> t = read_table(pl.DataFrame({"Mobile Number": ["+919876543210"]}))
@@ -85,7 +95,7 @@ def read_table(source: Any, *, delimiter: str | None = None, require_rows: bool 
         shown = DELIMITER_NAMES.get(delimiter, repr(delimiter))
         raise UsageError(f"delimiter {shown} is not one of , ; tab |")
     if isinstance(source, (str, os.PathLike)):
-        return _read_path(Path(source), delimiter, require_rows)
+        return _read_path(Path(source), delimiter, require_rows, max_cells)
     return _read_frame(source)
 
 
@@ -109,6 +119,7 @@ def read_batches(
     delimiter: str | None = None,
     batch_bytes: int | None = BATCH_BYTES,
     progress: Progress | None = None,
+    max_cells: int = MAX_CELLS,
 ) -> Iterator[Table]:
     """The table in batches of whole records, so memory stays bounded however big the file.
 
@@ -117,7 +128,8 @@ def read_batches(
     one batch, as :func:`read_table` reads them. A UTF-8 file with LF or CRLF line ends is
     read a batch at a time; if one turns out to need the whole-file reader (bytes that are not
     UTF-8, quotes only Python's csv module follows) :class:`NotStreamable` is raised.
-    ``progress``, if given, is called after each batch of a file is read.
+    ``progress``, if given, is called after each batch of a file is read; ``max_cells`` is
+    :func:`read_table`'s.
 
     >>> import polars as pl
     >>> [t.rows for t in read_batches(pl.DataFrame({"Mobile Number": ["+919876543210"]}))]
@@ -126,7 +138,7 @@ def read_batches(
     is_file = isinstance(source, (str, os.PathLike)) and Path(source).is_file()
     size = Path(source).stat().st_size if is_file else 0
     if batch_bytes is None or not is_file or size <= batch_bytes:
-        table = read_table(source, delimiter=delimiter)
+        table = read_table(source, delimiter=delimiter, max_cells=max_cells)
         if progress is not None and is_file:
             progress(size, size)
         yield table
@@ -319,7 +331,7 @@ def _read_frame(source: Any) -> Table:
     return Table(name="<dataframe>", headers=headers, frame=frame)
 
 
-def _read_path(path: Path, delimiter: str | None, require_rows: bool) -> Table:
+def _read_path(path: Path, delimiter: str | None, require_rows: bool, max_cells: int) -> Table:
     name = str(path)
     _check_regular(path)
     try:
@@ -330,7 +342,7 @@ def _read_path(path: Path, delimiter: str | None, require_rows: bool) -> Table:
         raise InputError(f"{name}: file is empty")
     if data.startswith(b"PK\x03\x04"):
         if path.suffix.lower() in (".xlsx", ".xlsm") or b"xl/workbook" in data[:65536]:
-            return _read_xlsx(path)
+            return _read_xlsx(path, max_cells)
         raise InputError(f"{name}: is a ZIP archive, not a CSV file")
     utf8, encoding, notes = _decode(data, name)
     return _read_text(utf8, name, encoding, notes, delimiter, require_rows)
@@ -505,15 +517,18 @@ def _no_rows(name: str, header_line: int) -> InputError:
     return InputError(f"{name}: has a header (line {header_line}) but no data rows")
 
 
-def _read_xlsx(path: Path) -> Table:
+def _read_xlsx(path: Path, max_cells: int) -> Table:
     name = str(path)
+    check_workbook(path, max_cells)  # before the reader allocates the sheet's whole extent
     try:
         import fastexcel
 
         sheet = fastexcel.read_excel(str(path)).load_sheet(0, header_row=None, dtypes="string")
         raw = pl.DataFrame(sheet.to_polars())
     except Exception as e:  # any failure here means the workbook is unreadable
-        raise InputError(f"{name}: cannot be read as an Excel workbook ({e})") from None
+        # the reader's errors run to several lines (their context): the first says it
+        why = next((line.strip() for line in str(e).splitlines() if line.strip()), "")
+        raise InputError(f"{name}: cannot be read as an Excel workbook ({why[:200]})") from None
     if raw.height == 0 or raw.width == 0:
         raise InputError(f"{name}: workbook's first sheet is empty")
     raw = (

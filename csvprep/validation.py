@@ -25,6 +25,7 @@ from .reading import BATCH_BYTES, NotStreamable, Progress, Table, read_batches
 from .records import DEFECT, LINE, NOTE, RAW, ROW, column_name
 from .report import Report, RowCounts
 from .routing import route_for
+from .workbook import MAX_CELLS
 
 if TYPE_CHECKING:  # imported where used: most runs need neither rules nor calling hours
     from .calling_hours import CallWindow
@@ -62,6 +63,7 @@ class CheckOptions(TypedDict, total=False):
     call_window: CallWindow | None
     rules: str | Path | RuleSet | Mapping[str, Any] | None
     progress: Progress | None
+    max_cells: int
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,7 @@ def _check(source: Any, keep_rows: bool, **options: Unpack[CheckOptions]) -> Che
                 delimiter=delimiter,
                 batch_bytes=batch_bytes,
                 progress=options.get("progress"),
+                max_cells=options.get("max_cells", MAX_CELLS),
             )
             first = next(tables)
             plan = plan_columns(first.headers, vmap, prompt_text, header_line=first.header_line)
@@ -724,7 +727,8 @@ def validate(source: Any, **options: Unpack[CheckOptions]) -> Report:
     :mod:`csvprep.rules`); ``exclude`` is a suppression file (its numbers become ``excluded``
     rows); ``call_window`` warns about numbers it would ring outside their local calling hours;
     ``progress`` is called as a file is read, with the bytes read so far and its size (for a
-    progress bar: big files are read in parts).
+    progress bar: big files are read in parts); ``max_cells`` is the most cells a workbook's
+    first sheet may span (default ten million; larger ones are refused before they are opened).
 
     >>> import polars as pl
     >>> r = validate(pl.DataFrame({"Mobile Number": ["98765 43210", "12345"]}))

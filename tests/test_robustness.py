@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 import polars as pl
@@ -18,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import csvprep
-from conftest import FIXTURES
+from conftest import FIXTURES, run_cli
 from csvprep import CsvprepError, InputError
 
 _csvish = st.lists(
@@ -175,3 +176,131 @@ def test_prepare_stopped_while_writing_leaves_no_manifest_of_the_last_run(tmp_pa
     with pytest.raises(KeyboardInterrupt):
         csvprep.prepare(FIXTURES / "duplicate_numbers.csv", out, force=True)
     assert not (out / "manifest.json").exists()
+
+
+_PACKAGE = {
+    "[Content_Types].xml": (
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+        'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+        'officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/'
+        'sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
+        'worksheet+xml"/></Types>'
+    ),
+    "_rels/.rels": (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+    ),
+    "xl/workbook.xml": (
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        '<sheets><sheet name="Contacts" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    ),
+    "xl/_rels/workbook.xml.rels": (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
+    ),
+}
+
+
+def _cell(ref: str, text: str) -> str:
+    return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+def _contacts(rows: int) -> str:
+    """A header and ``rows`` contacts, as the rows of a sheet."""
+    lines = [f'<row r="1">{_cell("A1", "Mobile Number")}</row>']
+    lines += [f'<row r="{i}">{_cell(f"A{i}", f"98765{i:05d}")}</row>' for i in range(2, rows + 2)]
+    return "".join(lines)
+
+
+def _workbook(path: Path, rows: str, dimension: str | None = None, **parts: bytes) -> Path:
+    """A workbook made by hand: the package's parts and one sheet of ``rows`` (``<row>``
+    elements), with a ``<dimension>`` if given, and any other ``parts``."""
+    declared = f'<dimension ref="{dimension}"/>' if dimension else ""
+    sheet = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f"{declared}<sheetData>{rows}</sheetData></worksheet>"
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in _PACKAGE.items():
+            archive.writestr(name, text)
+        archive.writestr("xl/worksheets/sheet1.xml", sheet)
+        for name, data in parts.items():
+            archive.writestr(name.replace("__", "/"), data)
+    return path
+
+
+def test_a_hand_made_workbook_is_read(tmp_path):
+    report = csvprep.validate(_workbook(tmp_path / "ok.xlsx", _contacts(3), "A1:A4"))
+    assert (report.encoding, report.rows.valid) == ("xlsx", 3)
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        # one cell at A1, one at the last cell Excel has: the reader would take 512 GiB
+        f'<row r="1">{_cell("A1", "Mobile Number")}</row>'
+        f'<row r="1048576">{_cell("XFD1048576", "x")}</row>',
+        # the same amid ordinary rows (not at the end, where a sheet in order has its last
+        # cell), written as XML allows but Excel never does
+        _contacts(3000).replace(
+            '<row r="1500">',
+            "<row r='1048576'><c r = 'xfd01048576' t='inlineStr'><is><t>x</t></is></c></row>"
+            '<row r="1500">',
+        ),
+    ],
+    ids=["far", "far-in-the-middle-spelt-oddly"],
+)
+def test_a_workbook_reaching_far_is_refused_before_it_is_opened(tmp_path, rows):
+    path = _workbook(tmp_path / "far.xlsx", rows)
+    result = _csvprep("validate", path)
+    assert result.returncode == 3, result.stderr[-2000:]
+    assert result.stderr.count("\n") == 1
+    assert "XFD1048576 (1,048,576 rows x 16,384 columns" in result.stderr
+    assert "--max-cells" in result.stderr
+
+
+def test_a_workbook_declaring_a_huge_sheet_is_refused(tmp_path):
+    path = _workbook(tmp_path / "declared.xlsx", _contacts(2), dimension="A1:XFD1048576")
+    with pytest.raises(InputError, match=r"declares A1:XFD1048576 .* over the limit"):
+        csvprep.validate(path)
+
+
+def test_the_cell_limit_is_a_parameter_and_an_option(tmp_path):
+    path = _workbook(tmp_path / "contacts.xlsx", _contacts(2000), "A1:A2001")
+    assert csvprep.validate(path).rows.valid == 2000  # under the default
+    with pytest.raises(InputError, match=r"2,001 cells\), over the limit of 1,000 cells"):
+        csvprep.validate(path, max_cells=1000)
+    assert csvprep.validate(path, max_cells=2001).rows.valid == 2000
+    result = run_cli("validate", path, "--max-cells", "1000", "-q")
+    assert result.exit_code == 3 and "over the limit of 1,000 cells" in result.stderr
+    wider = _workbook(tmp_path / "wide.xlsx", _contacts(2) + '<row r="4"><c r="XFE4"/></row>')
+    with pytest.raises(InputError, match=r"column XFE .* past the 16,384"):
+        csvprep.validate(wider, max_cells=10**12)
+
+
+def test_a_workbook_expanding_past_its_budget_is_refused(tmp_path):
+    # 80 MB of one byte in a part the reader reads whole: a zip bomb of a few hundred KB
+    path = _workbook(tmp_path / "bomb.xlsx", _contacts(2), xl__sharedStrings__xml=b" " * 80_000_000)
+    assert path.stat().st_size < 1_000_000
+    with pytest.raises(InputError, match="expands to more than 67,108,864 bytes"):
+        csvprep.validate(path, max_cells=1000)
+    assert csvprep.validate(path).rows.valid == 2  # the default allows 1 GB
+
+
+@pytest.mark.parametrize("kind", ["truncated", "not-a-workbook"])
+def test_a_corrupt_workbook_is_one_line(tmp_path, kind):
+    whole = _workbook(tmp_path / "whole.xlsx", _contacts(50), "A1:A51").read_bytes()
+    path = tmp_path / "corrupt.xlsx"
+    if kind == "truncated":
+        path.write_bytes(whole[: len(whole) // 2])
+    else:
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("xl/workbook.xml", "<not a workbook")
+    with pytest.raises(InputError) as raised:
+        csvprep.validate(path)
+    assert "\n" not in raised.value.message and "workbook" in raised.value.message
