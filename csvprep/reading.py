@@ -13,8 +13,9 @@ import csv
 import io
 import itertools
 import os
+import re
 import stat
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -33,10 +34,11 @@ from .records import (
     BadHeaderError,
     NoHeaderError,
     Records,
+    _parse_one,
     column_name,
     split_records,
 )
-from .workbook import MAX_CELLS, check_workbook
+from .workbook import MAX_CELLS, MAX_COLUMNS, check_workbook
 
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -98,6 +100,15 @@ def read_table(
         return _read_path(Path(source), delimiter, require_rows, max_cells)
     return _read_frame(source)
 
+
+#: The longest value read as one: a longer one (a runaway quote, pasted data, a file glued into
+#: a cell) is the problem ``value_too_long`` on its row, which is set aside like a broken record.
+MAX_VALUE_BYTES = 64 * 2**10
+#: The longest header record, and the longest column name, read: past them the file is refused
+#: at once (a header of millions of cells would take minutes and gigabytes to say so). A list
+#: is also refused past :data:`csvprep.workbook.MAX_COLUMNS` columns.
+MAX_HEADER_BYTES = 2**20
+MAX_NAME_BYTES = 2**10
 
 #: How much of a file validate reads at a time (about 170,000 rows of a four-column list):
 #: memory stays bounded, and smaller batches would cost time per batch.
@@ -201,6 +212,7 @@ def _batches(
     if ending not in ("LF", "CRLF"):
         raise NotStreamable
     delimiter = delimiter or sniff_delimiter(sample)
+    _check_header(chunk, name, delimiter)
     prefix = _header_prefix(chunk)  # the lines up to the header's end, put before each batch
     lines_before = rows_before = 0
     done = len(codecs.BOM_UTF8) if bom else 0
@@ -235,7 +247,7 @@ def _batches(
             carry, chunk = chunk[cut:], more
         if records is None:
             raise NotStreamable
-        frame = records.frame
+        frame = _mark_long_values(records.frame, records.header)
         if first is not None:
             frame = frame.with_columns(
                 pl.col(ROW) + rows_before,
@@ -312,6 +324,7 @@ def _read_frame(source: Any) -> Table:
             )
         source = pl.from_pandas(source.astype("string"))
     headers = tuple(str(c) for c in source.columns)
+    check_headers(headers, "<dataframe>")
     # one chunk: a caller's filtered frame can hold empty chunks, on which some Polars string
     # functions panic (pl.format in polars 2.1)
     frame = (
@@ -328,7 +341,7 @@ def _read_frame(source: Any) -> Table:
             pl.lit(None, dtype=pl.String).alias(NOTE),
         )
     )
-    return Table(name="<dataframe>", headers=headers, frame=frame)
+    return Table(name="<dataframe>", headers=headers, frame=_mark_long_values(frame, headers))
 
 
 def _read_path(path: Path, delimiter: str | None, require_rows: bool, max_cells: int) -> Table:
@@ -493,6 +506,7 @@ def _read_text(
         notes.append("lines end with CR only (old Mac format); read as line breaks")
     if delimiter is None:
         delimiter = sniff_delimiter(sample)
+    _check_header(data, name, delimiter)
     try:
         records = split_records(data, delimiter)
     except NoHeaderError:
@@ -504,12 +518,104 @@ def _read_text(
     return Table(
         name=name,
         headers=tuple(records.header),
-        frame=records.frame,
+        frame=_mark_long_values(records.frame, records.header),
         encoding=encoding,
         delimiter=delimiter,
         line_ending=ending,
         notes=tuple(notes),
         header_line=records.header_line,
+    )
+
+
+def _check_header(data: bytes, name: str, delimiter: str) -> None:
+    """Refuse a header past the limits from the bytes, before anything parses the file."""
+    start = _BLANK_LINES.match(data).end()  # type: ignore[union-attr]  # always matches
+    line = data.count(b"\n", 0, start) + 1
+    window = data[start : start + MAX_HEADER_BYTES + 1]
+    end, pos, quotes = -1, 0, 0
+    while (newline := window.find(b"\n", pos)) >= 0:  # the first line end outside quotes
+        quotes += window.count(b'"', pos, newline)
+        if quotes % 2 == 0:
+            end = newline
+            break
+        pos = newline + 1
+    if end < 0 and len(window) > MAX_HEADER_BYTES:
+        raise InputError(
+            f"{name}: the header (line {line}) is longer than {MAX_HEADER_BYTES:,} bytes, the "
+            "most csvprep reads (is the first line a header?)"
+        )
+    text = window[: len(window) if end < 0 else end].decode("utf-8", errors="replace")
+    check_headers(_parse_one(text, delimiter), name, line)
+
+
+_BLANK_LINES = re.compile(rb"[\r\n]*")
+
+
+def check_headers(headers: Sequence[str], name: str, line: int | None = None) -> None:
+    """Refuse more than :data:`~csvprep.workbook.MAX_COLUMNS` columns, or a column name
+    longer than :data:`MAX_NAME_BYTES` (a title row, a pasted paragraph): it would be quoted
+    in every problem of its column.
+
+    >>> check_headers(["Mobile Number", "x" * 2000], "list.csv", 1)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    csvprep.errors.InputError: list.csv: the header (line 1) has a column name of 2,000 bytes ...
+    """
+    where = f"the header (line {line})" if line is not None else "the header"
+    if len(headers) > MAX_COLUMNS:
+        raise InputError(
+            f"{name}: {where} has {len(headers):,} columns, more than the {MAX_COLUMNS:,} "
+            "csvprep reads"
+        )
+    for header in headers:
+        size = len(header.encode("utf-8"))
+        if size > MAX_NAME_BYTES:
+            start = header[:40] + "…"
+            raise InputError(
+                f"{name}: {where} has a column name of {size:,} bytes ({start!r}), more than "
+                f"the {MAX_NAME_BYTES:,} csvprep reads"
+            )
+
+
+def _mark_long_values(frame: pl.DataFrame, headers: Sequence[str]) -> pl.DataFrame:
+    """``frame`` with each row holding a value over :data:`MAX_VALUE_BYTES` set aside as
+    ``value_too_long`` (unless it is already a broken record), its note naming the column
+    and showing the value's start. The values stay as they are (prepare's rejects file holds
+    them); checks never read a set-aside row's values.
+
+    >>> t = read_table(pl.DataFrame({"Mobile Number": ["9" * 70_000, "9876543210"]}))
+    >>> t.frame["__defect"].to_list()
+    ['value_too_long', None]
+    >>> print(t.frame["__note"][0])  # doctest: +ELLIPSIS
+    the value in 'Mobile Number' is 70,000 bytes long, more than the 65,536 csvprep reads: '99...9…'
+    """
+    cells = [column_name(i) for i in range(len(headers))]
+    if not cells or frame.height == 0:
+        return frame
+    sizes = [pl.col(c).str.len_bytes() for c in cells]
+    long = frame.select(pl.max_horizontal(sizes) > MAX_VALUE_BYTES).to_series()
+    if not long.any():
+        return frame
+    rows = long.arg_true()
+    # the first column over the limit in each such row, and its size: numbers, not values
+    # (a copy of a value may be a copy of megabytes)
+    over = [pl.when(size > MAX_VALUE_BYTES) for size in sizes]
+    found = frame.select(
+        pl.coalesce(when.then(i) for i, when in enumerate(over)).alias("i"),
+        pl.coalesce(when.then(size) for when, size in zip(over, sizes, strict=True)).alias("n"),
+    )[rows]
+    notes = []
+    for row, (i, size) in zip(rows.to_list(), found.iter_rows(), strict=True):
+        # a Polars string function on a slice this size copies its whole column
+        start = frame[cells[i]].slice(row, 1).item()[:40] + "…"
+        notes.append(
+            f"the value in {headers[i]!r} is {size:,} bytes long, more than the "
+            f"{MAX_VALUE_BYTES:,} csvprep reads: {start!r}"
+        )
+    aside = pl.col(DEFECT).is_null() & long
+    note = pl.repeat(None, frame.height, dtype=pl.String, eager=True).scatter(rows, notes)
+    return frame.with_columns(
+        pl.when(aside).then(pl.lit("value_too_long")).otherwise(pl.col(DEFECT)).alias(DEFECT),
+        pl.when(aside).then(note).otherwise(pl.col(NOTE)).alias(NOTE),
     )
 
 
@@ -541,6 +647,7 @@ def _read_xlsx(path: Path, max_cells: int) -> Table:
     if nonblank.height == 0:
         raise InputError(f"{name}: workbook's first sheet is empty")
     header_row = nonblank.row(0, named=True)
+    check_headers([header_row[c] for c in cells], name, header_row[LINE])
     body = nonblank.slice(1)
     if body.height == 0:
         raise InputError(f"{name}: has a header (row {header_row[LINE]}) but no data rows")
@@ -552,10 +659,11 @@ def _read_xlsx(path: Path, max_cells: int) -> Table:
         pl.lit(None, dtype=pl.String).alias(RAW),
         pl.lit(None, dtype=pl.String).alias(NOTE),
     )
+    headers = tuple(header_row[c] for c in cells)
     return Table(
         name=name,
-        headers=tuple(header_row[c] for c in cells),
-        frame=frame,
+        headers=headers,
+        frame=_mark_long_values(frame, headers),
         encoding="xlsx",
         header_line=int(header_row[LINE]),
         notes=("read the first sheet of the workbook; line numbers are spreadsheet rows",),
