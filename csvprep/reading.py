@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 import polars as pl
 
 from .errors import InputError, UsageError
+from .problems import SHOWN_CHARS
 from .records import (
     DEFECT,
     LINE,
@@ -225,7 +226,7 @@ def _batches(
         more = f.read(size)
         cut = chunk.rfind(b"\n") + 1 if more else len(chunk)
         if cut == 0:  # no line end in the whole read: a record longer than a batch
-            carry, chunk = carry + chunk, more
+            carry, chunk = _carried(carry + chunk, size), more
             continue
         head = b"" if first is None else prefix
         text = b"".join((head, carry, memoryview(chunk)[:cut]))
@@ -236,7 +237,7 @@ def _batches(
             whole = carry + chunk
             end = _record_end(whole)
             if end < 0:  # no record ends in it: read on
-                carry, chunk = whole, more
+                carry, chunk = _carried(whole, size), more
                 continue
             text = b"".join((head, memoryview(whole)[:end]))
             records = _split_batch(text, delimiter)
@@ -269,6 +270,15 @@ def _batches(
         yield table, done
     if first is not None and rows_before == 0:
         raise _no_rows(name, first.header_line)
+
+
+def _carried(carry: bytes, size: int) -> bytes:
+    """``carry``, the start of a record still unfinished, unless it has grown past four
+    batches (a runaway quote, a value of megabytes): then the whole-file reader takes the
+    file, in one pass, where each further read here would copy and search it all again."""
+    if len(carry) > 4 * size:
+        raise NotStreamable
+    return carry
 
 
 def _split_batch(text: bytes, delimiter: str) -> Records | None:
@@ -579,22 +589,25 @@ def check_headers(headers: Sequence[str], name: str, line: int | None = None) ->
 def _mark_long_values(frame: pl.DataFrame, headers: Sequence[str]) -> pl.DataFrame:
     """``frame`` with each row holding a value over :data:`MAX_VALUE_BYTES` set aside as
     ``value_too_long`` (unless it is already a broken record), its note naming the column
-    and showing the value's start. The values stay as they are (prepare's rejects file holds
-    them); checks never read a set-aside row's values.
+    and showing the value's start; and every value or raw record over the limit cut to its
+    first :data:`~csvprep.problems.SHOWN_CHARS` characters and "…", so that nothing after
+    reading (the checks, the report, the rejects file) copies or writes megabytes.
 
     >>> t = read_table(pl.DataFrame({"Mobile Number": ["9" * 70_000, "9876543210"]}))
-    >>> t.frame["__defect"].to_list()
-    ['value_too_long', None]
+    >>> t.frame["__defect"].to_list(), t.frame["c0"].str.len_chars().to_list()
+    (['value_too_long', None], [201, 10])
     >>> print(t.frame["__note"][0])  # doctest: +ELLIPSIS
     the value in 'Mobile Number' is 70,000 bytes long, more than the 65,536 csvprep reads: '99...9…'
     """
     cells = [column_name(i) for i in range(len(headers))]
     if not cells or frame.height == 0:
         return frame
+    texts = [*cells, RAW]
+    biggest = frame.select(pl.col(t).str.len_bytes().max() for t in texts).row(0)
+    if max(size or 0 for size in biggest) <= MAX_VALUE_BYTES:
+        return frame  # one pass a column: most files stop here
     sizes = [pl.col(c).str.len_bytes() for c in cells]
     long = frame.select(pl.max_horizontal(sizes) > MAX_VALUE_BYTES).to_series()
-    if not long.any():
-        return frame
     rows = long.arg_true()
     # the first column over the limit in each such row, and its size: numbers, not values
     # (a copy of a value may be a copy of megabytes)
@@ -613,9 +626,18 @@ def _mark_long_values(frame: pl.DataFrame, headers: Sequence[str]) -> pl.DataFra
         )
     aside = pl.col(DEFECT).is_null() & long
     note = pl.repeat(None, frame.height, dtype=pl.String, eager=True).scatter(rows, notes)
+    cut = [
+        pl.when(pl.col(t).str.len_bytes() > MAX_VALUE_BYTES)
+        .then(pl.col(t).str.slice(0, SHOWN_CHARS) + pl.lit("…"))
+        .otherwise(pl.col(t))
+        .alias(t)
+        for t, size in zip(texts, biggest, strict=True)
+        if size is not None and size > MAX_VALUE_BYTES
+    ]
     return frame.with_columns(
         pl.when(aside).then(pl.lit("value_too_long")).otherwise(pl.col(DEFECT)).alias(DEFECT),
         pl.when(aside).then(note).otherwise(pl.col(NOTE)).alias(NOTE),
+        *cut,
     )
 
 

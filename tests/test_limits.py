@@ -14,7 +14,7 @@ import pytest
 import csvprep
 from conftest import run_cli
 from csvprep import InputError
-from csvprep.reading import MAX_VALUE_BYTES, read_batches
+from csvprep.reading import MAX_VALUE_BYTES, NotStreamable, read_batches
 
 
 def _list(tmp_path, value: str, column: str = "Name"):
@@ -44,7 +44,7 @@ def test_a_value_past_the_limit_is_a_problem_on_its_row_shown_cut_everywhere(tmp
     rejects = list(csv.DictReader(io.StringIO(result.rejected.path.read_text("utf-8"))))
     assert [r["reason_codes"] for r in rejects] == ["value_too_long"]
     assert len(rejects[0]["reasons"]) < 200
-    assert rejects[0][column] == value  # the row itself is kept whole
+    assert rejects[0][column] == value[:200] + "…"  # the row is there, its value cut
     report_file = json.loads((tmp_path / "out" / "list.report.json").read_text("utf-8"))
     assert len(json.dumps(report_file)) < 3000
 
@@ -65,8 +65,13 @@ def test_a_long_value_is_the_same_problem_in_batches_in_a_frame_and_in_a_workboo
     path.write_text("Mobile Number,Name\n" + "\n".join(rows) + "\n", encoding="utf-8")
     whole = csvprep.validate(path)
     assert [(p.code, p.line) for p in whole.problems] == [("value_too_long", 32)]
+    monkeypatch.setattr("csvprep.validation.BATCH_BYTES", 32768)
+    assert len(list(read_batches(path, batch_bytes=32768))) > 1
+    assert csvprep.validate(path) == whole
+    # a record longer than four batches: the file is read whole instead, in one pass
+    with pytest.raises(NotStreamable):
+        list(read_batches(path, batch_bytes=4096))
     monkeypatch.setattr("csvprep.validation.BATCH_BYTES", 4096)
-    assert len(list(read_batches(path, batch_bytes=4096))) > 1
     assert csvprep.validate(path) == whole
     frame = pl.DataFrame({"Mobile Number": ["9876543210"], "Name": [value]})
     assert csvprep.validate(frame).problems[0].code == "value_too_long"
@@ -107,3 +112,16 @@ def test_a_header_of_too_many_columns_or_too_long_a_name_is_refused(tmp_path):
         csvprep.validate(path)
     with pytest.raises(InputError, match="20,000 columns"):
         csvprep.validate(pl.DataFrame(schema={f"c{i}": pl.String for i in range(20_000)}))
+
+
+def test_a_quote_left_open_before_megabytes_of_lines_is_one_broken_record(tmp_path, monkeypatch):
+    # the rest of the file is one value, past Python's csv field limit (128 KiB) and past
+    # four batches: read whole, once, and reported on its line
+    rows = "".join(f"98765{i:05d},Name {i}\n" for i in range(20_000))
+    path = tmp_path / "open.csv"
+    path.write_text(f'Mobile Number,Name\n9876543210,"open\n{rows}', encoding="utf-8")
+    whole = csvprep.validate(path)
+    assert [(p.code, p.line) for p in whole.problems] == [("unterminated_quote", 2)]
+    assert whole.rows.total == 1 and len(whole.problems[0].value or "") <= 201
+    monkeypatch.setattr("csvprep.validation.BATCH_BYTES", 4096)
+    assert csvprep.validate(path) == whole
