@@ -6,7 +6,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
@@ -15,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from .errors import CsvprepError
+from .workbook import MAX_CELLS
 
 if TYPE_CHECKING:
     from .report import Report
@@ -32,6 +35,7 @@ DEFAULTS: dict[str, Any] = {
     "max_problems": 1000,
     "rules": None,
     "strict": False,
+    "max_cells": MAX_CELLS,
 }
 # Files at least this big get a progress display (on a terminal only).
 _PROGRESS_BYTES = 5_000_000
@@ -253,6 +257,12 @@ def validation_options(f: F) -> F:
             "--rules", metavar="FILE", help="Column rules (TOML): what each column must hold."
         ),
         click.option("--strict/--no-strict", default=None, help="Fail (exit 1) on warnings too."),
+        click.option(
+            "--max-cells",
+            type=click.IntRange(min=1),
+            metavar="N",
+            help=f"Refuse a workbook whose first sheet spans more cells (default {MAX_CELLS:,}).",
+        ),
     ]
     for option in reversed(options):
         f = option(f)
@@ -742,19 +752,78 @@ def main() -> None:
     """Entry point of the ``csvprep`` script: no traceback ever reaches the user."""
     if "polars" not in sys.modules:
         os.environ.setdefault(*_ALLOCATOR)
+    _stop_on_signals()
     try:
         cli.main(standalone_mode=True)
     except SystemExit as done:
         _exit_now(done.code)
-    except Exception as e:
+    except BaseException as e:
+        # BaseException, not Exception: a panic in Polars' Rust code reaches Python as
+        # pyo3's PanicException, which derives from BaseException (as a Rust error turned
+        # exception would not). KeyboardInterrupt never gets here: see _stop_on_signals.
         if os.environ.get("CSVPREP_DEBUG"):
             raise
         click.echo(
-            f"csvprep: internal error: {type(e).__name__}: {e} (set CSVPREP_DEBUG=1 for "
-            "details, and please report it)",
+            f"csvprep: internal error: {type(e).__name__}: {_one_line(str(e))} (set "
+            "CSVPREP_DEBUG=1 for details, and please report it)",
             err=True,
         )
-        sys.exit(4)
+        _exit_now(4)
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    """The first non-blank line of ``text``, cut to ``limit`` characters: Polars' errors go on
+    for lines (the plan, hints), and one line is what the user is promised.
+
+    >>> _one_line("capacity overflow\\n\\nThis error occurred in the following expression")
+    'capacity overflow'
+    """
+    line = next((part.strip() for part in text.splitlines() if part.strip()), "")
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+#: What csvprep says and the status it ends with when stopped by a signal (128 + its number,
+#: as a shell reports a command a signal ended).
+_STOPPED = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated"}
+
+
+def _stop_on_signals() -> None:
+    """Ctrl-C (SIGINT) and SIGTERM end the run at once: one line on stderr, exit 130 (143).
+
+    Python runs a signal handler only in the main thread, between bytecodes: not while Polars
+    is busy in Rust on a big batch, nor soon enough to beat the checking threads finishing
+    their work. So the handlers do nothing themselves; the C-level handler writes the
+    signal's number to a pipe (``set_wakeup_fd``) at once, and a watching thread, which
+    needs only the GIL Polars releases while it works, removes any output half-written
+    (outputs are written to a temporary file, then renamed) and ends the process.
+    """
+    read, write = os.pipe()
+    os.set_blocking(write, False)
+    signal.set_wakeup_fd(write, warn_on_full_buffer=False)
+    for signum in _STOPPED:
+        signal.signal(signum, lambda *_: None)
+    threading.Thread(target=_watch, args=(read,), name="csvprep-signals", daemon=True).start()
+
+
+def _watch(fd: int) -> None:
+    while True:
+        for number in os.read(fd, 64):
+            if number in _STOPPED:
+                _stop(signal.Signals(number))
+
+
+def _stop(signum: signal.Signals) -> NoReturn:
+    # not imported here: the main thread may hold the import lock (and if csvprep.writing
+    # was never imported, nothing is being written)
+    writing = sys.modules.get(f"{__package__}.writing")
+    if writing is not None:
+        writing.abandon_writes()
+    # a line of its own after the terminal's "^C"; straight to the file descriptor, as the
+    # main thread may hold sys.stderr's lock
+    start = "\n" if os.isatty(2) else ""
+    with contextlib.suppress(OSError):
+        os.write(2, f"{start}csvprep: {_STOPPED[signum]}\n".encode())
+    os._exit(128 + signum)
 
 
 def _exit_now(code: object) -> NoReturn:

@@ -38,6 +38,7 @@ SETTINGS: dict[str, tuple[type, ...]] = {
     "max_problems": (int,),
     "strict": (bool,),
     "rules": (str,),
+    "max_cells": (int,),
 }
 _PATHS = ("variables_map", "prompt", "rules")
 

@@ -22,9 +22,10 @@ from .phones_fast import CODE as CODE
 from .phones_fast import COUNTRY as COUNTRY
 from .phones_fast import E164 as E164
 from .phones_fast import EXTENSION as EXTENSION
+from .phones_fast import MAX_INPUT_STRING_LENGTH, scatter
 from .phones_fast import MESSAGE as MESSAGE
 from .phones_fast import TYPE as TYPE
-from .phones_fast import scatter
+from .problems import SHOWN_CHARS, shown
 
 _INVISIBLE = "[\u00ad\u200b\u200c\u200d\u2060\ufeff]"
 _ODD_SPACE = "[\u00a0\u2000-\u200a\u202f\u205f\u3000]"
@@ -144,6 +145,22 @@ def lookup(value: str, region: str) -> Lookup:
     )
 
 
+# libphonenumber refuses a longer text before reading it (TOO_LONG): such values are answered
+# so here, neither asked nor kept in lookup's cache, and quoted cut
+_MAX_ASKED = MAX_INPUT_STRING_LENGTH
+
+
+def _too_long(value: str) -> Lookup:
+    """libphonenumber's answer to a value longer than it reads.
+
+    >>> _too_long("9" * 300).message[-35:]
+    "99…': too long to be a phone number"
+    """
+    start = value if len(value) <= SHOWN_CHARS else value[:SHOWN_CHARS] + "…"
+    why = _PARSE_ERRORS[NumberParseException.TOO_LONG]
+    return Lookup(None, None, "phone_unparseable", f"{start!r}: {why}", False)
+
+
 def repaired(values: pl.Series) -> pl.DataFrame:
     """The repaired value (column ``CLEAN``) and one flag column per repair code.
 
@@ -240,7 +257,7 @@ def answers_for(values: pl.Series, region: str) -> pl.DataFrame:
         undecided = (~fast[phones_fast.DECIDED] & (values != "")).arg_true()
     rest = values[undecided]
     distinct = rest.unique().to_list()
-    found = {v: lookup(v, region) for v in distinct}
+    found = {v: lookup(v, region) if len(v) <= _MAX_ASKED else _too_long(v) for v in distinct}
     slow = pl.DataFrame(
         {
             E164: [found[v].e164 for v in rest],
@@ -296,7 +313,7 @@ def normalise(frame: pl.DataFrame, column: str, region: str) -> pl.DataFrame:
             .when(scientific)
             .then(
                 pl.concat_str(
-                    pl.col(column),
+                    shown(pl.col(column)),
                     pl.lit(
                         ": spreadsheet scientific notation; the digits after the first few are lost"
                     ),

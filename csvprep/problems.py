@@ -9,7 +9,10 @@ keeps the two in step).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    import polars as pl
 
 Severity = Literal["error", "warning", "info"]
 
@@ -44,6 +47,11 @@ CODES: dict[str, CodeInfo] = {
         "error",
         "Record contains NUL bytes",
         "Re-export the file; NUL bytes come from a broken or binary export.",
+    ),
+    "value_too_long": CodeInfo(
+        "error",
+        "A value is longer than 64 KiB; no contact detail is",
+        "Fix the export: such a value is a runaway quote, pasted data or a file in a cell.",
     ),
     "empty_row": CodeInfo(
         "error",
@@ -189,6 +197,24 @@ CODES: dict[str, CodeInfo] = {
 }
 
 SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
+
+#: The most characters of a value a report shows, in its ``value`` field or quoted in a
+#: message: a report is for reading, not a copy of the data.
+SHOWN_CHARS = 200
+
+
+def shown(text: pl.Expr) -> pl.Expr:
+    """``text`` as a message quotes it: cut to :data:`SHOWN_CHARS` characters, "…" marking
+    the cut.
+
+    >>> import polars as pl
+    >>> pl.select(shown(pl.lit("9" * 300))).item()[-3:], pl.select(shown(pl.lit("98"))).item()
+    ('99…', '98')
+    """
+    import polars as pl  # here: the command line imports this module before it needs Polars
+
+    cut = text.str.slice(0, SHOWN_CHARS) + pl.lit("…")
+    return pl.when(text.str.len_chars() > SHOWN_CHARS).then(cut).otherwise(text)
 
 
 def severity_of(code: str) -> Severity:

@@ -13,7 +13,9 @@ import csv
 import io
 import itertools
 import os
-from collections.abc import Callable, Generator, Iterator
+import re
+import stat
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -23,6 +25,7 @@ from typing import Any, TypeVar
 import polars as pl
 
 from .errors import InputError, UsageError
+from .problems import SHOWN_CHARS
 from .records import (
     DEFECT,
     LINE,
@@ -32,9 +35,11 @@ from .records import (
     BadHeaderError,
     NoHeaderError,
     Records,
+    _parse_one,
     column_name,
     split_records,
 )
+from .workbook import MAX_CELLS, MAX_COLUMNS, check_workbook
 
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -72,8 +77,17 @@ class Table:
         return self.frame.height
 
 
-def read_table(source: Any, *, delimiter: str | None = None, require_rows: bool = True) -> Table:
+def read_table(
+    source: Any,
+    *,
+    delimiter: str | None = None,
+    require_rows: bool = True,
+    max_cells: int = MAX_CELLS,
+) -> Table:
     """Read a path (CSV, TSV or ``.xlsx``) or a Polars/pandas frame into a :class:`Table`.
+
+    A workbook whose first sheet spans more than ``max_cells`` cells is refused before it is
+    opened (:func:`csvprep.workbook.check_workbook`).
 
     >>> import polars as pl
     >>> t = read_table(pl.DataFrame({"Mobile Number": ["+919876543210"]}))
@@ -84,9 +98,18 @@ def read_table(source: Any, *, delimiter: str | None = None, require_rows: bool 
         shown = DELIMITER_NAMES.get(delimiter, repr(delimiter))
         raise UsageError(f"delimiter {shown} is not one of , ; tab |")
     if isinstance(source, (str, os.PathLike)):
-        return _read_path(Path(source), delimiter, require_rows)
+        return _read_path(Path(source), delimiter, require_rows, max_cells)
     return _read_frame(source)
 
+
+#: The longest value read as one: a longer one (a runaway quote, pasted data, a file glued into
+#: a cell) is the problem ``value_too_long`` on its row, which is set aside like a broken record.
+MAX_VALUE_BYTES = 64 * 2**10
+#: The longest header record, and the longest column name, read: past them the file is refused
+#: at once (a header of millions of cells would take minutes and gigabytes to say so). A list
+#: is also refused past :data:`csvprep.workbook.MAX_COLUMNS` columns.
+MAX_HEADER_BYTES = 2**20
+MAX_NAME_BYTES = 2**10
 
 #: How much of a file validate reads at a time (about 170,000 rows of a four-column list):
 #: memory stays bounded, and smaller batches would cost time per batch.
@@ -108,6 +131,7 @@ def read_batches(
     delimiter: str | None = None,
     batch_bytes: int | None = BATCH_BYTES,
     progress: Progress | None = None,
+    max_cells: int = MAX_CELLS,
 ) -> Iterator[Table]:
     """The table in batches of whole records, so memory stays bounded however big the file.
 
@@ -116,7 +140,8 @@ def read_batches(
     one batch, as :func:`read_table` reads them. A UTF-8 file with LF or CRLF line ends is
     read a batch at a time; if one turns out to need the whole-file reader (bytes that are not
     UTF-8, quotes only Python's csv module follows) :class:`NotStreamable` is raised.
-    ``progress``, if given, is called after each batch of a file is read.
+    ``progress``, if given, is called after each batch of a file is read; ``max_cells`` is
+    :func:`read_table`'s.
 
     >>> import polars as pl
     >>> [t.rows for t in read_batches(pl.DataFrame({"Mobile Number": ["+919876543210"]}))]
@@ -125,7 +150,7 @@ def read_batches(
     is_file = isinstance(source, (str, os.PathLike)) and Path(source).is_file()
     size = Path(source).stat().st_size if is_file else 0
     if batch_bytes is None or not is_file or size <= batch_bytes:
-        table = read_table(source, delimiter=delimiter)
+        table = read_table(source, delimiter=delimiter, max_cells=max_cells)
         if progress is not None and is_file:
             progress(size, size)
         yield table
@@ -188,6 +213,7 @@ def _batches(
     if ending not in ("LF", "CRLF"):
         raise NotStreamable
     delimiter = delimiter or sniff_delimiter(sample)
+    _check_header(chunk, name, delimiter)
     prefix = _header_prefix(chunk)  # the lines up to the header's end, put before each batch
     lines_before = rows_before = 0
     done = len(codecs.BOM_UTF8) if bom else 0
@@ -200,7 +226,7 @@ def _batches(
         more = f.read(size)
         cut = chunk.rfind(b"\n") + 1 if more else len(chunk)
         if cut == 0:  # no line end in the whole read: a record longer than a batch
-            carry, chunk = carry + chunk, more
+            carry, chunk = _carried(carry + chunk, size), more
             continue
         head = b"" if first is None else prefix
         text = b"".join((head, carry, memoryview(chunk)[:cut]))
@@ -211,7 +237,7 @@ def _batches(
             whole = carry + chunk
             end = _record_end(whole)
             if end < 0:  # no record ends in it: read on
-                carry, chunk = whole, more
+                carry, chunk = _carried(whole, size), more
                 continue
             text = b"".join((head, memoryview(whole)[:end]))
             records = _split_batch(text, delimiter)
@@ -222,7 +248,7 @@ def _batches(
             carry, chunk = chunk[cut:], more
         if records is None:
             raise NotStreamable
-        frame = records.frame
+        frame = _mark_long_values(records.frame, records.header)
         if first is not None:
             frame = frame.with_columns(
                 pl.col(ROW) + rows_before,
@@ -244,6 +270,15 @@ def _batches(
         yield table, done
     if first is not None and rows_before == 0:
         raise _no_rows(name, first.header_line)
+
+
+def _carried(carry: bytes, size: int) -> bytes:
+    """``carry``, the start of a record still unfinished, unless it has grown past four
+    batches (a runaway quote, a value of megabytes): then the whole-file reader takes the
+    file, in one pass, where each further read here would copy and search it all again."""
+    if len(carry) > 4 * size:
+        raise NotStreamable
+    return carry
 
 
 def _split_batch(text: bytes, delimiter: str) -> Records | None:
@@ -299,6 +334,7 @@ def _read_frame(source: Any) -> Table:
             )
         source = pl.from_pandas(source.astype("string"))
     headers = tuple(str(c) for c in source.columns)
+    check_headers(headers, "<dataframe>")
     # one chunk: a caller's filtered frame can hold empty chunks, on which some Polars string
     # functions panic (pl.format in polars 2.1)
     frame = (
@@ -315,15 +351,12 @@ def _read_frame(source: Any) -> Table:
             pl.lit(None, dtype=pl.String).alias(NOTE),
         )
     )
-    return Table(name="<dataframe>", headers=headers, frame=frame)
+    return Table(name="<dataframe>", headers=headers, frame=_mark_long_values(frame, headers))
 
 
-def _read_path(path: Path, delimiter: str | None, require_rows: bool) -> Table:
+def _read_path(path: Path, delimiter: str | None, require_rows: bool, max_cells: int) -> Table:
     name = str(path)
-    if not path.exists():
-        raise InputError(f"{name}: no such file")
-    if path.is_dir():
-        raise InputError(f"{name}: is a directory, not a file")
+    _check_regular(path)
     try:
         data = path.read_bytes()
     except OSError as e:
@@ -332,10 +365,41 @@ def _read_path(path: Path, delimiter: str | None, require_rows: bool) -> Table:
         raise InputError(f"{name}: file is empty")
     if data.startswith(b"PK\x03\x04"):
         if path.suffix.lower() in (".xlsx", ".xlsm") or b"xl/workbook" in data[:65536]:
-            return _read_xlsx(path)
+            return _read_xlsx(path, max_cells)
         raise InputError(f"{name}: is a ZIP archive, not a CSV file")
     utf8, encoding, notes = _decode(data, name)
     return _read_text(utf8, name, encoding, notes, delimiter, require_rows)
+
+
+_NOT_REGULAR = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _check_regular(path: Path) -> None:
+    """Refuse anything but a regular file (or a link to one) before opening it: reading a
+    named pipe waits for a writer that may never come, and a device such as /dev/zero never
+    ends.
+
+    >>> _check_regular(Path("/dev/null"))
+    Traceback (most recent call last):
+    csvprep.errors.InputError: /dev/null: is a character device, not a regular file
+    """
+    name = str(path)
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise InputError(f"{name}: no such file") from None
+    except OSError as e:
+        raise InputError(f"{name}: cannot be read ({e.strerror})") from None
+    if stat.S_ISDIR(mode):
+        raise InputError(f"{name}: is a directory, not a file")
+    if not stat.S_ISREG(mode):
+        what = next((w for test, w in _NOT_REGULAR if test(mode)), "not a file")
+        raise InputError(f"{name}: is {what}, not a regular file")
 
 
 def _decode(data: bytes, name: str) -> tuple[bytes, str, list[str]]:
@@ -452,6 +516,7 @@ def _read_text(
         notes.append("lines end with CR only (old Mac format); read as line breaks")
     if delimiter is None:
         delimiter = sniff_delimiter(sample)
+    _check_header(data, name, delimiter)
     try:
         records = split_records(data, delimiter)
     except NoHeaderError:
@@ -463,7 +528,7 @@ def _read_text(
     return Table(
         name=name,
         headers=tuple(records.header),
-        frame=records.frame,
+        frame=_mark_long_values(records.frame, records.header),
         encoding=encoding,
         delimiter=delimiter,
         line_ending=ending,
@@ -472,19 +537,126 @@ def _read_text(
     )
 
 
+def _check_header(data: bytes, name: str, delimiter: str) -> None:
+    """Refuse a header past the limits from the bytes, before anything parses the file."""
+    start = _BLANK_LINES.match(data).end()  # type: ignore[union-attr]  # always matches
+    line = data.count(b"\n", 0, start) + 1
+    window = data[start : start + MAX_HEADER_BYTES + 1]
+    end, pos, quotes = -1, 0, 0
+    while (newline := window.find(b"\n", pos)) >= 0:  # the first line end outside quotes
+        quotes += window.count(b'"', pos, newline)
+        if quotes % 2 == 0:
+            end = newline
+            break
+        pos = newline + 1
+    if end < 0 and len(window) > MAX_HEADER_BYTES:
+        raise InputError(
+            f"{name}: the header (line {line}) is longer than {MAX_HEADER_BYTES:,} bytes, the "
+            "most csvprep reads (is the first line a header?)"
+        )
+    text = window[: len(window) if end < 0 else end].decode("utf-8", errors="replace")
+    check_headers(_parse_one(text, delimiter), name, line)
+
+
+_BLANK_LINES = re.compile(rb"[\r\n]*")
+
+
+def check_headers(headers: Sequence[str], name: str, line: int | None = None) -> None:
+    """Refuse more than :data:`~csvprep.workbook.MAX_COLUMNS` columns, or a column name
+    longer than :data:`MAX_NAME_BYTES` (a title row, a pasted paragraph): it would be quoted
+    in every problem of its column.
+
+    >>> check_headers(["Mobile Number", "x" * 2000], "list.csv", 1)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    csvprep.errors.InputError: list.csv: the header (line 1) has a column name of 2,000 bytes ...
+    """
+    where = f"the header (line {line})" if line is not None else "the header"
+    if len(headers) > MAX_COLUMNS:
+        raise InputError(
+            f"{name}: {where} has {len(headers):,} columns, more than the {MAX_COLUMNS:,} "
+            "csvprep reads"
+        )
+    for header in headers:
+        size = len(header.encode("utf-8"))
+        if size > MAX_NAME_BYTES:
+            start = header[:40] + "…"
+            raise InputError(
+                f"{name}: {where} has a column name of {size:,} bytes ({start!r}), more than "
+                f"the {MAX_NAME_BYTES:,} csvprep reads"
+            )
+
+
+def _mark_long_values(frame: pl.DataFrame, headers: Sequence[str]) -> pl.DataFrame:
+    """``frame`` with each row holding a value over :data:`MAX_VALUE_BYTES` set aside as
+    ``value_too_long`` (unless it is already a broken record), its note naming the column
+    and showing the value's start; and every value or raw record over the limit cut to its
+    first :data:`~csvprep.problems.SHOWN_CHARS` characters and "…", so that nothing after
+    reading (the checks, the report, the rejects file) copies or writes megabytes.
+
+    >>> t = read_table(pl.DataFrame({"Mobile Number": ["9" * 70_000, "9876543210"]}))
+    >>> t.frame["__defect"].to_list(), t.frame["c0"].str.len_chars().to_list()
+    (['value_too_long', None], [201, 10])
+    >>> print(t.frame["__note"][0])  # doctest: +ELLIPSIS
+    the value in 'Mobile Number' is 70,000 bytes long, more than the 65,536 csvprep reads: '99...9…'
+    """
+    cells = [column_name(i) for i in range(len(headers))]
+    if not cells or frame.height == 0:
+        return frame
+    texts = [*cells, RAW]
+    biggest = frame.select(pl.col(t).str.len_bytes().max() for t in texts).row(0)
+    if max(size or 0 for size in biggest) <= MAX_VALUE_BYTES:
+        return frame  # one pass a column: most files stop here
+    sizes = [pl.col(c).str.len_bytes() for c in cells]
+    long = frame.select(pl.max_horizontal(sizes) > MAX_VALUE_BYTES).to_series()
+    rows = long.arg_true()
+    # the first column over the limit in each such row, and its size: numbers, not values
+    # (a copy of a value may be a copy of megabytes)
+    over = [pl.when(size > MAX_VALUE_BYTES) for size in sizes]
+    found = frame.select(
+        pl.coalesce(when.then(i) for i, when in enumerate(over)).alias("i"),
+        pl.coalesce(when.then(size) for when, size in zip(over, sizes, strict=True)).alias("n"),
+    )[rows]
+    notes = []
+    for row, (i, size) in zip(rows.to_list(), found.iter_rows(), strict=True):
+        # a Polars string function on a slice this size copies its whole column
+        start = frame[cells[i]].slice(row, 1).item()[:40] + "…"
+        notes.append(
+            f"the value in {headers[i]!r} is {size:,} bytes long, more than the "
+            f"{MAX_VALUE_BYTES:,} csvprep reads: {start!r}"
+        )
+    aside = pl.col(DEFECT).is_null() & long
+    note = pl.repeat(None, frame.height, dtype=pl.String, eager=True).scatter(rows, notes)
+    cut = [
+        pl.when(pl.col(t).str.len_bytes() > MAX_VALUE_BYTES)
+        .then(pl.col(t).str.slice(0, SHOWN_CHARS) + pl.lit("…"))
+        .otherwise(pl.col(t))
+        .alias(t)
+        for t, size in zip(texts, biggest, strict=True)
+        if size is not None and size > MAX_VALUE_BYTES
+    ]
+    return frame.with_columns(
+        pl.when(aside).then(pl.lit("value_too_long")).otherwise(pl.col(DEFECT)).alias(DEFECT),
+        pl.when(aside).then(note).otherwise(pl.col(NOTE)).alias(NOTE),
+        *cut,
+    )
+
+
 def _no_rows(name: str, header_line: int) -> InputError:
     return InputError(f"{name}: has a header (line {header_line}) but no data rows")
 
 
-def _read_xlsx(path: Path) -> Table:
+def _read_xlsx(path: Path, max_cells: int) -> Table:
     name = str(path)
+    check_workbook(path, max_cells)  # before the reader allocates the sheet's whole extent
     try:
         import fastexcel
 
         sheet = fastexcel.read_excel(str(path)).load_sheet(0, header_row=None, dtypes="string")
         raw = pl.DataFrame(sheet.to_polars())
     except Exception as e:  # any failure here means the workbook is unreadable
-        raise InputError(f"{name}: cannot be read as an Excel workbook ({e})") from None
+        # the reader's errors run to several lines (their context): the first says it
+        why = next((line.strip() for line in str(e).splitlines() if line.strip()), "")
+        raise InputError(f"{name}: cannot be read as an Excel workbook ({why[:200]})") from None
     if raw.height == 0 or raw.width == 0:
         raise InputError(f"{name}: workbook's first sheet is empty")
     raw = (
@@ -497,6 +669,7 @@ def _read_xlsx(path: Path) -> Table:
     if nonblank.height == 0:
         raise InputError(f"{name}: workbook's first sheet is empty")
     header_row = nonblank.row(0, named=True)
+    check_headers([header_row[c] for c in cells], name, header_row[LINE])
     body = nonblank.slice(1)
     if body.height == 0:
         raise InputError(f"{name}: has a header (row {header_row[LINE]}) but no data rows")
@@ -508,10 +681,11 @@ def _read_xlsx(path: Path) -> Table:
         pl.lit(None, dtype=pl.String).alias(RAW),
         pl.lit(None, dtype=pl.String).alias(NOTE),
     )
+    headers = tuple(header_row[c] for c in cells)
     return Table(
         name=name,
-        headers=tuple(header_row[c] for c in cells),
-        frame=frame,
+        headers=headers,
+        frame=_mark_long_values(frame, headers),
         encoding="xlsx",
         header_line=int(header_row[LINE]),
         notes=("read the first sheet of the workbook; line numbers are spreadsheet rows",),

@@ -65,6 +65,12 @@ _EXACT_WIDTH = 200
 _COMPRESSED = {b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda", b"\x1f\x8b"}
 
 
+# Python's csv module refuses a field over 128 KiB (an error, not a record); the fast path
+# has no such limit, and both must read a file alike. Values over csvprep's own limit are
+# reported on their row (csvprep.reading.MAX_VALUE_BYTES). Only ever raised, process-wide.
+csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
+
+
 class NoHeaderError(Exception):
     """The text holds no record at all."""
 

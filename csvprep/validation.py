@@ -20,11 +20,12 @@ from . import phones
 from .errors import ConfigError, UsageError
 from .headers import PHONE_VARIABLE, ColumnPlan, Prompt, load_variables_map, plan_columns
 from .phones_fast import e164_text
-from .problems import CODES, SEVERITY_ORDER, Problem
-from .reading import BATCH_BYTES, NotStreamable, Progress, Table, read_batches
+from .problems import CODES, SEVERITY_ORDER, SHOWN_CHARS, Problem, shown
+from .reading import BATCH_BYTES, MAX_VALUE_BYTES, NotStreamable, Progress, Table, read_batches
 from .records import DEFECT, LINE, NOTE, RAW, ROW, column_name
 from .report import Report, RowCounts
 from .routing import route_for
+from .workbook import MAX_CELLS
 
 if TYPE_CHECKING:  # imported where used: most runs need neither rules nor calling hours
     from .calling_hours import CallWindow
@@ -44,7 +45,7 @@ _PROBLEM_SCHEMA: dict[str, pl.DataType] = {
     "level": pl.String(),
     "order": pl.UInt16(),
 }
-_SHOWN_VALUE_CHARS = 200
+_SHOWN_VALUE_CHARS = SHOWN_CHARS
 DEFAULT_COUNTRY_CODE = "+91"
 
 
@@ -62,6 +63,7 @@ class CheckOptions(TypedDict, total=False):
     call_window: CallWindow | None
     rules: str | Path | RuleSet | Mapping[str, Any] | None
     progress: Progress | None
+    max_cells: int
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,7 @@ def _check(source: Any, keep_rows: bool, **options: Unpack[CheckOptions]) -> Che
                 delimiter=delimiter,
                 batch_bytes=batch_bytes,
                 progress=options.get("progress"),
+                max_cells=options.get("max_cells", MAX_CELLS),
             )
             first = next(tables)
             plan = plan_columns(first.headers, vmap, prompt_text, header_line=first.header_line)
@@ -503,14 +506,14 @@ def _batch(frame: pl.DataFrame, context: _Context) -> tuple[pl.DataFrame, list[p
         phone_col = column_name(plan.phone_index)
         phone_header = header_of[plan.phone_index]
         raw = pl.col(phone_col)
-        frame = phones.normalise(frame, phone_col, context.region)
+        frame = _normalised(frame, phone_col, context.region)
         for code, step in phones.REPAIRS.items():
             add(
                 live & pl.col(code),
                 code,
                 phone_header,
                 raw,
-                pl.format(f"{step}: read {{}} as {{}}", raw, pl.col(phones.CLEAN)),
+                pl.format(f"{step}: read {{}} as {{}}", shown(raw), shown(pl.col(phones.CLEAN))),
             )
         phone_error = live & pl.col(phones.CODE).is_not_null()
         add(phone_error, pl.col(phones.CODE), phone_header, raw, pl.col(phones.MESSAGE))
@@ -583,6 +586,18 @@ def _batch(frame: pl.DataFrame, context: _Context) -> tuple[pl.DataFrame, list[p
         "__defect_row", "__empty_row"
     )
     return frame, checks
+
+
+def _normalised(frame: pl.DataFrame, column: str, region: str) -> pl.DataFrame:
+    """:func:`phones.normalise` over ``frame``, a value past the limit taken as empty: its row
+    is set aside (``value_too_long``), and its megabytes are never worked through."""
+    if not (frame[column].str.len_bytes() > MAX_VALUE_BYTES).any():
+        return phones.normalise(frame, column, region)
+    too_long = pl.col(column).str.len_bytes() > MAX_VALUE_BYTES
+    asked = frame.select(pl.when(too_long).then(pl.lit("")).otherwise(pl.col(column)).alias(column))
+    return pl.concat(
+        [frame, phones.normalise(asked, column, region).drop(column)], how="horizontal"
+    )
 
 
 def _missing_rules(ruleset: RuleSet, plan: ColumnPlan, header_of: dict[int, str]) -> list[Rule]:
@@ -724,7 +739,8 @@ def validate(source: Any, **options: Unpack[CheckOptions]) -> Report:
     :mod:`csvprep.rules`); ``exclude`` is a suppression file (its numbers become ``excluded``
     rows); ``call_window`` warns about numbers it would ring outside their local calling hours;
     ``progress`` is called as a file is read, with the bytes read so far and its size (for a
-    progress bar: big files are read in parts).
+    progress bar: big files are read in parts); ``max_cells`` is the most cells a workbook's
+    first sheet may span (default ten million; larger ones are refused before they are opened).
 
     >>> import polars as pl
     >>> r = validate(pl.DataFrame({"Mobile Number": ["98765 43210", "12345"]}))

@@ -92,6 +92,11 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+#: The temporary files being written now: a run stopped by a signal removes them
+#: (:func:`abandon_writes`), as it ends without unwinding the writer's own clean-up.
+_WRITING: set[Path] = set()
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename, so a reader never sees
     a half-written file and an interrupted run leaves the old file intact.
@@ -101,6 +106,7 @@ def atomic_write(path: Path, data: bytes) -> None:
     """
     temp = path.with_name(f".{path.name}.{secrets.token_hex(8)}{_TEMP_SUFFIX}")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    _WRITING.add(temp)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -110,6 +116,18 @@ def atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+    finally:
+        _WRITING.discard(temp)
+
+
+def abandon_writes() -> None:
+    """Remove the temporary files of writes under way (the run is being stopped).
+
+    >>> abandon_writes()  # none under way
+    """
+    for temp in list(_WRITING):
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
 
 
 def sync_folder(folder: Path) -> None:

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import os
+import resource
+import signal
+import socket
+import subprocess
+import sys
 import tempfile
+import time
+import zipfile
 from pathlib import Path
 
+import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import csvprep
-from csvprep import CsvprepError
+from conftest import FIXTURES, run_cli
+from csvprep import CsvprepError, InputError
 
 _csvish = st.lists(
     st.sampled_from(
@@ -62,3 +72,235 @@ def test_any_bytes_give_a_report_or_a_csvprep_error(data):
             return
         rows = report.rows
         assert rows.total == rows.valid + rows.invalid + rows.duplicate + rows.excluded
+
+
+def _csvprep(*args: object, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """The real command (its entry point, ``main``), in a process of its own with at most
+    4 GiB of address space: a test of what would blow up fails instead of taking the machine."""
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (4 * 2**30, 4 * 2**30))
+
+    return subprocess.run(
+        [sys.executable, "-m", "csvprep", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        preexec_fn=limit,
+        check=False,
+    )
+
+
+def test_a_panic_in_polars_is_an_internal_error_in_one_line(tmp_path):
+    # a real panic of Polars' Rust code (not an exception raised by hand), where a check runs
+    script = (
+        "import sys, polars as pl, csvprep.validation as v\n"
+        "v.validate = lambda *a, **k: pl.select(pl.lit('a').str.zfill(2**62))\n"
+        "sys.argv = ['csvprep', 'validate', sys.argv[1]]\n"
+        "from csvprep.cli import main\n"
+        "main()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(FIXTURES / "valid_contacts.csv")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 4, result.stderr
+    ours = [line for line in result.stderr.splitlines() if line.startswith("csvprep:")]
+    assert len(ours) == 1 and ours[0].startswith("csvprep: internal error: PanicException: ")
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "socket"])
+def test_only_regular_files_are_read(tmp_path, kind):
+    path = tmp_path / "list.csv"
+    if kind == "fifo":
+        os.mkfifo(path)  # nobody ever writes to it: opening it would wait for ever
+    elif kind == "device":
+        path = Path("/dev/zero")  # never ends
+    else:
+        server = socket.socket(socket.AF_UNIX)
+        server.bind(str(path))
+    # the command first, in a process of its own: bounded, where the library in this process
+    # would wait or fill the memory
+    result = _csvprep("validate", path, timeout=20)
+    assert result.returncode == 3, result.stderr
+    assert result.stderr.count("\n") == 1 and "not a regular file" in result.stderr
+    with pytest.raises(InputError, match="not a regular file"):
+        csvprep.validate(path)
+
+
+def test_ctrl_c_stops_at_once_with_one_line_and_leaves_no_output_claiming_to_be_whole(tmp_path):
+    rows = 6_000_000  # about 5 s of work
+    path = tmp_path / "big.csv"
+    pl.select(
+        (pl.lit("98") + pl.int_range(10**7, 10**7 + rows).cast(pl.String)).alias("Mobile Number"),
+        (pl.lit("Name ") + pl.int_range(0, rows).cast(pl.String)).alias("Name"),
+    ).write_csv(path)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "manifest.json").write_text('{"kind": "prepare", "files": []}')  # a previous run's
+    for command in (["validate", path], ["prepare", path, "--out", out, "--force"]):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "csvprep", *map(str, command)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(1.5)
+        assert process.poll() is None, "finished before the signal: make the list bigger"
+        sent = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=30)
+        assert time.monotonic() - sent < 1.0
+        assert process.returncode == 130
+        assert stderr == "csvprep: interrupted\n" and stdout == ""
+    # no temporary file is left; the last run's manifest stays only while nothing of this
+    # run was written (it would describe files this run replaced)
+    files = {p.name for p in out.iterdir()}
+    assert not [name for name in files if name.startswith(".")]
+    assert files <= {"manifest.json"} or "manifest.json" not in files
+
+
+def test_prepare_stopped_while_writing_leaves_no_manifest_of_the_last_run(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    csvprep.prepare(FIXTURES / "valid_contacts.csv", out)
+    assert (out / "manifest.json").exists()
+
+    def stopped(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("csvprep.preparing.write_parts", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        csvprep.prepare(FIXTURES / "duplicate_numbers.csv", out, force=True)
+    assert not (out / "manifest.json").exists()
+
+
+_PACKAGE = {
+    "[Content_Types].xml": (
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+        'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+        'officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/'
+        'sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
+        'worksheet+xml"/></Types>'
+    ),
+    "_rels/.rels": (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+    ),
+    "xl/workbook.xml": (
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        '<sheets><sheet name="Contacts" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    ),
+    "xl/_rels/workbook.xml.rels": (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
+    ),
+}
+
+
+def _cell(ref: str, text: str) -> str:
+    return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+def _contacts(rows: int) -> str:
+    """A header and ``rows`` contacts, as the rows of a sheet."""
+    lines = [f'<row r="1">{_cell("A1", "Mobile Number")}</row>']
+    lines += [f'<row r="{i}">{_cell(f"A{i}", f"98765{i:05d}")}</row>' for i in range(2, rows + 2)]
+    return "".join(lines)
+
+
+def _workbook(path: Path, rows: str, dimension: str | None = None, **parts: bytes) -> Path:
+    """A workbook made by hand: the package's parts and one sheet of ``rows`` (``<row>``
+    elements), with a ``<dimension>`` if given, and any other ``parts``."""
+    declared = f'<dimension ref="{dimension}"/>' if dimension else ""
+    sheet = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f"{declared}<sheetData>{rows}</sheetData></worksheet>"
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in _PACKAGE.items():
+            archive.writestr(name, text)
+        archive.writestr("xl/worksheets/sheet1.xml", sheet)
+        for name, data in parts.items():
+            archive.writestr(name.replace("__", "/"), data)
+    return path
+
+
+def test_a_hand_made_workbook_is_read(tmp_path):
+    report = csvprep.validate(_workbook(tmp_path / "ok.xlsx", _contacts(3), "A1:A4"))
+    assert (report.encoding, report.rows.valid) == ("xlsx", 3)
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        # one cell at A1, one at the last cell Excel has: the reader would take 512 GiB
+        f'<row r="1">{_cell("A1", "Mobile Number")}</row>'
+        f'<row r="1048576">{_cell("XFD1048576", "x")}</row>',
+        # the same amid ordinary rows (not at the end, where a sheet in order has its last
+        # cell), written as XML allows but Excel never does
+        _contacts(3000).replace(
+            '<row r="1500">',
+            "<row r='1048576'><c r = 'xfd01048576' t='inlineStr'><is><t>x</t></is></c></row>"
+            '<row r="1500">',
+        ),
+    ],
+    ids=["far", "far-in-the-middle-spelt-oddly"],
+)
+def test_a_workbook_reaching_far_is_refused_before_it_is_opened(tmp_path, rows):
+    path = _workbook(tmp_path / "far.xlsx", rows)
+    result = _csvprep("validate", path)
+    assert result.returncode == 3, result.stderr[-2000:]
+    assert result.stderr.count("\n") == 1
+    assert "XFD1048576 (1,048,576 rows x 16,384 columns" in result.stderr
+    assert "--max-cells" in result.stderr
+
+
+def test_a_workbook_declaring_a_huge_sheet_is_refused(tmp_path):
+    path = _workbook(tmp_path / "declared.xlsx", _contacts(2), dimension="A1:XFD1048576")
+    with pytest.raises(InputError, match=r"declares A1:XFD1048576 .* over the limit"):
+        csvprep.validate(path)
+
+
+def test_the_cell_limit_is_a_parameter_and_an_option(tmp_path):
+    path = _workbook(tmp_path / "contacts.xlsx", _contacts(2000), "A1:A2001")
+    assert csvprep.validate(path).rows.valid == 2000  # under the default
+    with pytest.raises(InputError, match=r"2,001 cells\), over the limit of 1,000 cells"):
+        csvprep.validate(path, max_cells=1000)
+    assert csvprep.validate(path, max_cells=2001).rows.valid == 2000
+    result = run_cli("validate", path, "--max-cells", "1000", "-q")
+    assert result.exit_code == 3 and "over the limit of 1,000 cells" in result.stderr
+    wider = _workbook(tmp_path / "wide.xlsx", _contacts(2) + '<row r="4"><c r="XFE4"/></row>')
+    with pytest.raises(InputError, match=r"column XFE .* past the 16,384"):
+        csvprep.validate(wider, max_cells=10**12)
+
+
+def test_a_workbook_expanding_past_its_budget_is_refused(tmp_path):
+    # 80 MB of one byte in a part the reader reads whole: a zip bomb of a few hundred KB
+    path = _workbook(tmp_path / "bomb.xlsx", _contacts(2), xl__sharedStrings__xml=b" " * 80_000_000)
+    assert path.stat().st_size < 1_000_000
+    with pytest.raises(InputError, match="expands to more than 67,108,864 bytes"):
+        csvprep.validate(path, max_cells=1000)
+    assert csvprep.validate(path).rows.valid == 2  # the default allows 1 GB
+
+
+@pytest.mark.parametrize("kind", ["truncated", "not-a-workbook"])
+def test_a_corrupt_workbook_is_one_line(tmp_path, kind):
+    whole = _workbook(tmp_path / "whole.xlsx", _contacts(50), "A1:A51").read_bytes()
+    path = tmp_path / "corrupt.xlsx"
+    if kind == "truncated":
+        path.write_bytes(whole[: len(whole) // 2])
+    else:
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("xl/workbook.xml", "<not a workbook")
+    with pytest.raises(InputError) as raised:
+        csvprep.validate(path)
+    assert "\n" not in raised.value.message and "workbook" in raised.value.message
