@@ -48,6 +48,25 @@ _SHOWN_VALUE_CHARS = 200
 DEFAULT_COUNTRY_CODE = "+91"
 
 
+def _formatted(template: str, *values: pl.Expr) -> pl.Expr:
+    """``template`` with each ``{}`` replaced by the next of ``values`` (null where one is
+    null), as ``pl.format`` makes it.
+
+    Never pl.format itself: in Polars 2.1 it panics (``i < self.len()``) on a column whose
+    parts (chunks) include an empty one, and filtering rows put together from several batches
+    leaves such parts, as where a batch's rows are all first occurrences of repeated numbers.
+
+    >>> pl.select(_formatted("{} is already on line {}", pl.lit("+91"), pl.lit(4))).item()
+    '+91 is already on line 4'
+    """
+    pieces = template.split("{}")
+    assert len(pieces) == len(values) + 1, template
+    parts = [pl.lit(pieces[0])]
+    for value, piece in zip(values, pieces[1:], strict=True):
+        parts += [value.cast(pl.String), pl.lit(piece)]
+    return pl.concat_str(parts)
+
+
 class CheckOptions(TypedDict, total=False):
     """The options of :func:`check`, which :func:`validate` and :func:`csvprep.prepare` take
     too (one list, so the three cannot drift apart)."""
@@ -256,7 +275,9 @@ def _run(
             pl.lit(context.headers[plan.phone_index], dtype=pl.String).alias("column"),
             pl.lit("duplicate_number").alias("code"),
             _NUMBER.alias("value"),
-            pl.format("{} is already on line {}", _NUMBER, pl.col("__first_line")).alias("message"),
+            _formatted("{} is already on line {}", _NUMBER, pl.col("__first_line")).alias(
+                "message"
+            ),
             pl.lit(None, dtype=pl.String).alias("level"),
             pl.lit(order, dtype=pl.UInt16).alias("order"),
         )
@@ -510,7 +531,7 @@ def _batch(frame: pl.DataFrame, context: _Context) -> tuple[pl.DataFrame, list[p
                 code,
                 phone_header,
                 raw,
-                pl.format(f"{step}: read {{}} as {{}}", raw, pl.col(phones.CLEAN)),
+                _formatted(f"{step}: read {{}} as {{}}", raw, pl.col(phones.CLEAN)),
             )
         phone_error = live & pl.col(phones.CODE).is_not_null()
         add(phone_error, pl.col(phones.CODE), phone_header, raw, pl.col(phones.MESSAGE))
@@ -523,7 +544,7 @@ def _batch(frame: pl.DataFrame, context: _Context) -> tuple[pl.DataFrame, list[p
                 "phone_not_mobile",
                 phone_header,
                 raw,
-                pl.format(
+                _formatted(
                     "{} is a {} number, not a mobile",
                     pl.col(phones.E164),
                     pl.col(phones.TYPE).str.replace_all("_", " "),
@@ -535,7 +556,7 @@ def _batch(frame: pl.DataFrame, context: _Context) -> tuple[pl.DataFrame, list[p
             "phone_extension_dropped",
             phone_header,
             raw,
-            pl.format("the extension cannot be dialled; the call goes to {}", pl.col(phones.E164)),
+            _formatted("the extension cannot be dialled; the call goes to {}", pl.col(phones.E164)),
         )
         if context.suppression is not None:
             numbers = context.suppression.numbers.implode()
@@ -545,7 +566,7 @@ def _batch(frame: pl.DataFrame, context: _Context) -> tuple[pl.DataFrame, list[p
                 "excluded_number",
                 phone_header,
                 raw,
-                pl.format("{} is on the suppression list", pl.col(phones.E164)),
+                _formatted("{} is on the suppression list", pl.col(phones.E164)),
             )
         if context.call_window is not None:
             from .calling_hours import LOCAL_WINDOW, local_windows, time_zones
@@ -649,7 +670,7 @@ def _rule_problems(
             pl.col("header").alias("column"),
             "code",
             pl.col("failure_case").cast(pl.String).str.slice(0, _SHOWN_VALUE_CHARS).alias("value"),
-            pl.format("{} {}", pl.col("header"), pl.col("words")).alias("message"),
+            _formatted("{} {}", pl.col("header"), pl.col("words")).alias("message"),
             "level",
         )
     )

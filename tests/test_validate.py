@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import polars as pl
 import pytest
@@ -225,3 +227,37 @@ def test_a_unique_rule_spans_batches(tmp_path, monkeypatch, severity):
     monkeypatch.setattr("csvprep.validation.BATCH_BYTES", 60)
     assert len(list(csvprep.reading.read_batches(path, batch_bytes=60))) > 5
     assert validate(path, **options) == whole.report
+
+
+def test_repeats_across_small_batches_where_a_batch_holds_only_first_occurrences(
+    tmp_path, monkeypatch
+):
+    # Batches of five rows (as a batch of long notes is: under 256 values, each answered by
+    # libphonenumber). The first two batches hold only the first rows of two repeated
+    # numbers, the last two their repeats: the rows found repeated left those batches' parts
+    # empty, and Polars' pl.format panicked on an empty part.
+    numbers = [f"98765{i:05d}" for i in range(20)]
+    numbers[2] = numbers[12] = numbers[17] = "9876500002"
+    numbers[7] = numbers[13] = numbers[18] = "9876500007"
+    path = tmp_path / "list.csv"
+    rows = "".join(f"{n},{'note ' * 10}\n" for n in numbers)
+    path.write_text(f"Mobile Number,Notes\n{rows}", encoding="utf-8")
+    monkeypatch.setattr("csvprep.validation.BATCH_BYTES", 330)
+    batches = csvprep.reading.read_batches(path, batch_bytes=330)
+    assert [t.frame["__row"].to_list() for t in batches] == [
+        list(range(start, start + 5)) for start in (1, 6, 11, 16)
+    ]
+    for report in (validate(path), csvprep.check(path).report):
+        assert (report.rows.valid, report.rows.duplicate) == (16, 4)
+        assert [(p.line, p.message) for p in report.problems] == [
+            (14, "+919876500002 is already on line 4"),
+            (15, "+919876500007 is already on line 9"),
+            (19, "+919876500002 is already on line 4"),
+            (20, "+919876500007 is already on line 9"),
+        ]
+
+
+def test_the_library_never_calls_pl_format():
+    # Polars 2.1's pl.format panics on a column with an empty chunk, which filtering leaves
+    sources = Path(csvprep.__file__).parent.glob("*.py")
+    assert [p.name for p in sources if "pl.format(" in p.read_text(encoding="utf-8")] == []
