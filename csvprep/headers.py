@@ -144,14 +144,19 @@ def plan_columns(
         else {h: h for h in first_index if h != DEFAULT_PHONE_HEADER}
         | {PHONE_VARIABLE: DEFAULT_PHONE_HEADER}
     )
+    # each header's loose form once: a map of many headers the file lacks would otherwise
+    # compare every one with every header
+    loose: dict[str, str] = {}
+    for h in first_index:
+        loose.setdefault(_loose(h), h)
     variables: dict[str, int] = {}
     for variable, header in mapping.items():
         index = first_index.get(header.strip())
         if index is not None:
             variables[variable] = index
             continue
-        near = [h for h in first_index if _loose(h) == _loose(header)]
-        hint = f"; did you mean {near[0]!r}?" if near else ""
+        near = loose.get(_loose(header))
+        hint = f"; did you mean {near!r}?" if near is not None else ""
         problem(
             "header_missing",
             f"no column {header!r} (for variable {variable!r}){hint}",

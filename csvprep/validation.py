@@ -361,35 +361,35 @@ def _checked(
 
     def check(table: Table) -> _BatchResult:
         frame = table.frame
-        filled = {
-            i
-            for i in blank
-            if frame.select((pl.col(column_name(i)).str.strip_chars() != "").any()).item()
-        }
-        frame, checks = _batch(frame, context)
+        checked = _batch(frame, context, blank)
+        frame, checks = checked.frame, checked.checks
         problems = (
             pl.concat(checks).sort(ROW, "order").collect()
             if checks
             else pl.DataFrame(schema=_PROBLEM_SCHEMA)
         )
+        # filtered lazily: only the columns taken are copied, not a wide frame's every one
+        rows = frame.lazy()
         values = {}
         for rule, column in unique.items():
             filled_in = pl.col("__live") & (pl.col(column).str.strip_chars() != "")
-            values[rule] = frame.filter(filled_in).select(
-                ROW, LINE, pl.col(column).alias("__value"), "__error", "__excluded"
+            values[rule] = (
+                rows.filter(filled_in)
+                .select(ROW, LINE, pl.col(column).alias("__value"), "__error", "__excluded")
+                .collect()
             )
         still = ~pl.col("__error") & ~pl.col("__excluded") & pl.col(phones.E164).is_not_null()
         return _BatchResult(
             frame=frame.drop("__live") if keep_rows else pl.DataFrame(),
             problems=problems,
-            checks=len(checks),
-            filled=filled,
+            checks=checked.orders,
+            filled=checked.filled,
             counts=_value_counts(problems["code"]),
             warnings=_value_counts(problems.filter(pl.col("level") == "warning")["code"]),
             rows=frame.height,
             invalid=int(frame["__error"].sum()),
             excluded=int((~frame["__error"] & frame["__excluded"]).sum()),
-            candidates=frame.filter(still).select(ROW, LINE, _KEY),
+            candidates=rows.filter(still).select(ROW, LINE, _KEY).collect(),
             values=values,
         )
 
@@ -473,17 +473,33 @@ def _repeats(candidates: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _batch(frame: pl.DataFrame, context: _Context) -> tuple[pl.DataFrame, list[pl.LazyFrame]]:
-    """One batch's rows with their phone answers, ``__error`` and ``__excluded``, and the
-    checks (lazy problem frames, numbered in ``order``) that concern single rows."""
+@dataclass(frozen=True)
+class _Checks:
+    """A batch's rows with their phone answers, ``__error`` and ``__excluded``; the checks
+    (lazy problem frames, numbered in ``order``) that concern single rows and how many numbers
+    ``order`` took; the blank-header columns with a value."""
+
+    frame: pl.DataFrame
+    checks: list[pl.LazyFrame]
+    orders: int
+    filled: set[int]
+
+
+def _batch(frame: pl.DataFrame, context: _Context, blank_headers: list[int]) -> _Checks:
+    """One batch checked (``blank_headers``: the columns without a header).
+
+    Each check is one query whatever the number of columns: the cost grows with the cells.
+    """
     plan, header_of = context.plan, context.headers
     width = len(header_of)
     cells = [column_name(i) for i in range(width)]
     checks: list[pl.LazyFrame] = []
+    orders = 0  # each check's problems come after the earlier checks' on the same row
 
     def add(
         mask: pl.Expr, code: str | pl.Expr, column: str | None, value: pl.Expr, message: pl.Expr
     ) -> None:
+        nonlocal orders
         checks.append(
             frame.lazy()
             .filter(mask)
@@ -495,19 +511,22 @@ def _batch(frame: pl.DataFrame, context: _Context) -> tuple[pl.DataFrame, list[p
                 value.str.slice(0, _SHOWN_VALUE_CHARS).alias("value"),
                 message.alias("message"),
                 pl.lit(None, dtype=pl.String).alias("level"),
-                pl.lit(len(checks), dtype=pl.UInt16).alias("order"),
+                pl.lit(orders, dtype=pl.UInt16).alias("order"),
             )
         )
+        orders += 1
 
+    blanks = _blank_cells(frame, cells)
+    # a column is filled where fewer of its cells than the rows are blank
+    per_column = blanks.filter(pl.col("__cell").is_in(blank_headers)).group_by("__cell").len()
+    empty = set(per_column.filter(pl.col("len") == frame.height)["__cell"].to_list())
+    filled = {i for i in blank_headers if i not in empty} if frame.height else set()
     # computed once as columns: every check filters on them, and an expression would be
     # evaluated again by each
     frame = frame.with_columns(
-        pl.col(DEFECT).is_not_null().alias("__defect_row"), pl.lit(True).alias("__empty_row")
+        pl.col(DEFECT).is_not_null().alias("__defect_row"),
+        _full_rows(blanks, width, frame.height).alias("__empty_row"),
     )
-    for c in cells:  # a cell at a time, each only on the rows still empty so far
-        still = pl.col("__empty_row")
-        blank = pl.when(still).then(pl.col(c)).str.strip_chars() == ""
-        frame = frame.with_columns((still & blank).fill_null(False).alias("__empty_row"))
     frame = frame.with_columns(
         (pl.col("__empty_row") & ~pl.col("__defect_row")).alias("__empty_row")
     ).with_columns((~pl.col("__defect_row") & ~pl.col("__empty_row")).alias("__live"))
@@ -581,29 +600,113 @@ def _batch(frame: pl.DataFrame, context: _Context) -> tuple[pl.DataFrame, list[p
                 pl.col(LOCAL_WINDOW),
             )
 
-    for variable, index in plan.variables.items():
-        if variable == PHONE_VARIABLE:
-            continue
-        add(
-            live & (pl.col(column_name(index)).str.strip_chars() == ""),
-            "value_missing",
-            header_of[index],
-            pl.col(column_name(index)),
-            pl.lit(f"{header_of[index]!r} is empty (variable {variable!r})"),
-        )
+    variables = [(v, i) for v, i in plan.variables.items() if v != PHONE_VARIABLE]
+    if variables:
+        checks.append(_missing_values(frame, blanks, variables, header_of, orders))
+        orders += len(variables)
 
     ruleset = context.ruleset
     if ruleset is not None and ruleset.rules:
-        found = _rule_problems(frame.filter(live), ruleset, plan, header_of)
+        targets = sorted(set(_rule_targets(ruleset, plan, header_of).values()))
+        # only the rules' columns are filtered (a wide frame would be copied whole)
+        rows = frame.lazy().filter(live).select(ROW, LINE, *targets).collect()
+        found = _rule_problems(rows, ruleset, plan, header_of)
         # the last check of a batch: unique rules, checked across batches, take its order
-        checks.append(found.with_columns(pl.lit(len(checks), dtype=pl.UInt16).alias("order")))
+        checks.append(found.with_columns(pl.lit(orders, dtype=pl.UInt16).alias("order")))
+        orders += 1
         rule_errors = found.filter(pl.col("level").is_null()).select(ROW).collect()[ROW]
         row_error = row_error | pl.col(ROW).is_in(rule_errors.implode())
 
     frame = frame.with_columns(row_error.alias("__error"), excluded.alias("__excluded")).drop(
         "__defect_row", "__empty_row"
     )
-    return frame, checks
+    return _Checks(frame, checks, orders, filled)
+
+
+def _blank(cell: pl.Expr) -> pl.Expr:
+    """Whether each value is empty or only whitespace: ``strip_chars() == ""``, which
+    strips what Rust's ``str::trim`` does, and false for a null.
+
+    >>> values = pl.Series(["", " \\t", "\\u3000", " a", "é"])
+    >>> pl.select(_blank(pl.lit(values))).to_series().to_list()
+    [True, True, True, False, False]
+    """
+    # Polars compares text byte by byte, which is code point order: a blank value is empty
+    # or starts below "!" (ASCII whitespace) or at U+0085 or above (every other whitespace
+    # character). Comparing costs a third of stripping, so only those values are stripped.
+    maybe = (cell < "!") | (cell >= "\u0085")
+    return (pl.when(maybe).then(cell).str.strip_chars() == "").fill_null(False)
+
+
+def _blank_cells(frame: pl.DataFrame, cells: list[str]) -> pl.DataFrame:
+    """Every blank cell of ``cells``: its column's position in ``cells`` (``__cell``) and its
+    row's in ``frame`` (``__at``).
+
+    The cells are looked at as one column, column after column: one expression whatever the
+    width (an expression per column cost more to plan than to run on a wide, short file).
+    """
+    height = frame.height
+    if height == 0:
+        return pl.DataFrame(schema={"__cell": pl.UInt32, "__at": pl.UInt32})
+    # one part: a part per column would cost a kernel call per column
+    values = pl.concat([frame.get_column(c) for c in cells], rechunk=True)
+    at = values.to_frame("v").select(_blank(pl.col("v"))).to_series().arg_true()
+    return pl.DataFrame(
+        {"__cell": at // height, "__at": at % height},
+        schema={"__cell": pl.UInt32, "__at": pl.UInt32},
+    )
+
+
+def _full_rows(blanks: pl.DataFrame, width: int, height: int) -> pl.Series:
+    """Whether each row has ``width`` blank cells, all of them."""
+    counted = blanks.group_by("__at").len()
+    full = counted.filter(pl.col("len") == width)["__at"]
+    return pl.repeat(False, height, eager=True).scatter(full, True)
+
+
+def _missing_values(
+    frame: pl.DataFrame,
+    blanks: pl.DataFrame,
+    variables: list[tuple[str, int]],
+    header_of: dict[int, str],
+    first_order: int,
+) -> pl.LazyFrame:
+    """``value_missing`` problems: a blank cell (of :func:`_blank_cells`), on a live row, in
+    a variable's column. Every variable is one check, numbered from ``first_order`` in the
+    plan's order."""
+    meta = pl.DataFrame(
+        {
+            "__cell": [i for _, i in variables],
+            "column": [header_of[i] for _, i in variables],
+            "message": [f"{header_of[i]!r} is empty (variable {v!r})" for v, i in variables],
+            "order": range(first_order, first_order + len(variables)),
+        },
+        schema={"__cell": pl.UInt32, "column": pl.String, "message": pl.String, "order": pl.UInt16},
+    )
+    live = frame["__live"]
+    found = blanks.filter(live.gather(blanks["__at"])).join(meta, on="__cell")
+    # the blank cells' own text, from the cells as _blank_cells laid them out (parts that
+    # are the frame's own columns: nothing is copied)
+    cells = pl.concat([frame.get_column(column_name(i)) for i in range(len(header_of))])
+    at = found["__at"]
+    return (
+        found.with_columns(
+            frame[ROW].gather(at),
+            frame[LINE].gather(at),
+            cells.gather(found["__cell"].cast(pl.UInt64) * frame.height + at).alias("value"),
+        )
+        .lazy()
+        .select(
+            ROW,
+            LINE,
+            "column",
+            pl.lit("value_missing").alias("code"),
+            pl.col("value").str.slice(0, _SHOWN_VALUE_CHARS),
+            "message",
+            pl.lit(None, dtype=pl.String).alias("level"),
+            "order",
+        )
+    )
 
 
 def _missing_rules(ruleset: RuleSet, plan: ColumnPlan, header_of: dict[int, str]) -> list[Rule]:

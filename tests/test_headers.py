@@ -111,3 +111,24 @@ def test_prompt_without_a_map_uses_headers_as_variable_names():
 
 def test_prompt_variables_are_found_once_each():
     assert prompt_variables("@{{a}} @{{ b }} @{{a}} @{x} {{c}}") == ["a", "b"]
+
+
+def test_suggestions_look_at_each_header_once(monkeypatch):
+    # a map of many headers the file lacks compared every one with every header
+    from csvprep import headers
+
+    calls = 0
+    loose = headers._loose
+
+    def counted(header: str) -> str:
+        nonlocal calls
+        calls += 1
+        return loose(header)
+
+    monkeypatch.setattr(headers, "_loose", counted)
+    names = [f"Field {i}" for i in range(300)]
+    mapping = {"mobile_number": "Mobile Number"} | {f"v{i}": f"field_{i}" for i in range(300)}
+    plan = plan_columns(["Mobile Number", *names], mapping)
+    assert calls <= 2 * 301 + 300
+    missing = [p.message for p in plan.problems if p.code == "header_missing"]
+    assert missing[7] == "no column 'field_7' (for variable 'v7'); did you mean 'Field 7'?"

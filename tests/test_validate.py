@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import GeneratorType
 
 import pandas as pd
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import csvprep
 from conftest import FIXTURES, VARIABLES_MAP
@@ -261,3 +264,64 @@ def test_the_library_never_calls_pl_format():
     # Polars 2.1's pl.format panics on a column with an empty chunk, which filtering leaves
     sources = Path(csvprep.__file__).parent.glob("*.py")
     assert [p.name for p in sources if "pl.format(" in p.read_text(encoding="utf-8")] == []
+
+
+def _wide_list(path: Path, width: int) -> Path:
+    """Three rows of ``width`` columns: a blank value, a blank row, a row with every value."""
+    header = ",".join(["Mobile Number", *(f"Field {i}" for i in range(1, width))])
+    values = [f"v{i}" for i in range(1, width)]
+    rows = [
+        ",".join(["9876543210", " ", *values[1:]]),
+        "," * (width - 1),
+        ",".join(["9876543211", *values]),
+    ]
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_wide_list_is_checked_by_as_many_polars_expressions_whatever_its_width(
+    tmp_path, monkeypatch
+):
+    # One check per column, each a query over the whole frame, cost the square of the
+    # columns (9,074 columns ran out of memory): the checks must be the same queries for any
+    # width, each running over every cell.
+    reports = {}
+    handed: dict[int, int] = {}
+    for width in (300, 1200):  # both wider than records' exact pattern handles
+        count = 0
+
+        def counting(method):
+            def counted(self, *args, **named):
+                nonlocal count
+                many = (list, tuple, GeneratorType)
+                exprs = [e for a in args for e in (a if isinstance(a, many) else [a])]
+                count += len(exprs) + len(named)
+                return method(self, *exprs, **named)
+
+            return counted
+
+        with monkeypatch.context() as patched:
+            for cls in (pl.DataFrame, pl.LazyFrame):
+                for name in ("select", "with_columns", "filter"):
+                    patched.setattr(cls, name, counting(getattr(cls, name)))
+            reports[width] = validate(_wide_list(tmp_path / f"{width}.csv", width))
+        handed[width] = count
+    assert handed[300] == handed[1200]
+    for width, report in reports.items():
+        assert report.problem_counts == {"empty_row": 1, "value_missing": 1}
+        assert (report.problems[0].line, report.problems[0].column) == (2, "Field 1")
+        assert report.rows.valid == 2 and len(report.columns) == width
+
+
+# every character Rust's str::trim strips, its neighbours in code point order, and others
+_NEAR_BLANK = [chr(c) for c in range(0x3001) if chr(c).isspace() or c in (0x20, 0x21, 0x84)]
+_NEAR_BLANK += ["a", "é", "\u200b", "\U0001f600"]
+
+
+@given(st.lists(st.text(st.sampled_from(_NEAR_BLANK), max_size=4), max_size=30))
+def test_blank_values_are_those_stripping_empties(values):
+    from csvprep.validation import _blank
+
+    frame = pl.DataFrame({"v": values}, schema={"v": pl.String})
+    expected = frame.select((pl.col("v").str.strip_chars() == "").fill_null(False))
+    assert frame.select(_blank(pl.col("v"))).to_series().to_list() == expected.to_series().to_list()
