@@ -198,13 +198,20 @@ def _run(
     frames: list[pl.DataFrame] = []
     kept: list[pl.DataFrame] = []
     candidates: list[pl.DataFrame] = []
+    early_repeats: list[pl.DataFrame] = []  # the first repeats within each batch
     counts: Counter[str] = Counter()
     warnings: Counter[str] = Counter()
-    rows = invalid = excluded = 0
+    rows = invalid = excluded = repeated = 0
     order = 0
     unique = _unique_targets(context)
     values: dict[Rule, list[pl.DataFrame]] = {rule: [] for rule in unique}
-    for batch in _checked(itertools.chain([first], rest), context, blank, unique, keep_rows):
+    # validate keeps of a batch's repeats only the count and the first (their details), but
+    # not where a unique rule may yet make a row invalid: a later repeat would take its place
+    keep_repeats = (
+        max_problems if not keep_rows and all(rule.severity != "error" for rule in unique) else None
+    )
+    batches = itertools.chain([first], rest)
+    for batch in _checked(batches, context, blank, unique, keep_rows, keep_repeats):
         order = batch.checks  # the unique rules' problems come after every check of a batch
         filled |= batch.filled
         counts.update(batch.counts)
@@ -213,6 +220,8 @@ def _run(
         invalid += batch.invalid
         excluded += batch.excluded
         candidates.append(batch.candidates)
+        repeated += batch.repeated
+        early_repeats.append(batch.repeats)
         for rule in unique:
             values[rule].append(batch.values[rule])
         if keep_rows:
@@ -267,8 +276,13 @@ def _run(
     everyone = pl.concat(candidates)
     if newly.height:  # a filter copies every key: only when there is something to take out
         everyone = everyone.filter(~pl.col(ROW).is_in(newly[ROW].implode()))
-    repeats = _repeats(everyone)
-    if plan.phone_index is not None and repeats.height:
+    later, repeats = _repeats(everyone, None if keep_rows else max_problems)
+    if repeated:  # repeats within batches, where only the first were kept: their first lines
+        repeats = pl.concat([repeats, _first_lines(pl.concat(early_repeats), everyone)])
+        repeats = repeats.sort(ROW).head(max_problems)
+    duplicates = later + repeated
+    if plan.phone_index is not None and duplicates:
+        # only the repeats kept have a message: there may be millions
         found = repeats.select(
             ROW,
             LINE,
@@ -281,14 +295,14 @@ def _run(
             pl.lit(None, dtype=pl.String).alias("level"),
             pl.lit(order, dtype=pl.UInt16).alias("order"),
         )
-        counts["duplicate_number"] += found.height
+        counts["duplicate_number"] += duplicates
         kept.append(found)
     problems = pl.concat(kept).sort(ROW, "order") if kept else pl.DataFrame(schema=_PROBLEM_SCHEMA)
     counted = RowCounts(
         total=rows,
-        valid=everyone.height - repeats.height,
+        valid=everyone.height + repeated - duplicates,
         invalid=invalid,
-        duplicate=repeats.height,
+        duplicate=duplicates,
         excluded=excluded,
     )
     table = first
@@ -341,7 +355,11 @@ class _BatchResult:
     rows: int
     invalid: int
     excluded: int
-    candidates: pl.DataFrame  # ROW, LINE and the number's key of every row still in
+    # ROW, LINE and the number's key of every row still in, or (where ``repeats`` keeps only
+    # the first) of each number's first row in the batch
+    candidates: pl.DataFrame
+    repeated: int  # rows taken out of candidates, their number on an earlier row of the batch
+    repeats: pl.DataFrame  # the first of them (ROW, LINE and the key)
     values: dict[Rule, pl.DataFrame]  # the filled values of each unique rule's column
 
 
@@ -351,9 +369,11 @@ def _checked(
     blank: list[int],
     unique: dict[Rule, str],
     keep_rows: bool,
+    keep_repeats: int | None,
 ) -> Iterator[_BatchResult]:
     """Each table checked (:func:`_batch`) and summed up, in order; two batches at once. The
-    checked rows are kept with ``keep_rows`` only.
+    checked rows are kept with ``keep_rows`` only; of the rows whose number an earlier row of
+    the batch has, only the first ``keep_repeats`` (all with None, and then as candidates).
 
     Most kernels of a check run on one core: checking the next batch beside the current one
     keeps both cores busy.
@@ -379,6 +399,12 @@ def _checked(
                 .collect()
             )
         still = ~pl.col("__error") & ~pl.col("__excluded") & pl.col(phones.E164).is_not_null()
+        candidates = rows.filter(still).select(ROW, LINE, _KEY).collect()
+        repeated, repeats = 0, candidates.clear()
+        if keep_repeats is not None:
+            repeated, repeats = _repeats(candidates, keep_repeats, first_lines=False)
+            if repeated:
+                candidates = candidates.filter(candidates[_KEY_NAME].is_first_distinct())
         return _BatchResult(
             frame=frame.drop("__live") if keep_rows else pl.DataFrame(),
             problems=problems,
@@ -389,7 +415,9 @@ def _checked(
             rows=frame.height,
             invalid=int(frame["__error"].sum()),
             excluded=int((~frame["__error"] & frame["__excluded"]).sum()),
-            candidates=rows.filter(still).select(ROW, LINE, _KEY).collect(),
+            candidates=candidates,
+            repeated=repeated,
+            repeats=repeats,
             values=values,
         )
 
@@ -454,23 +482,49 @@ _KEY = pl.col(phones.E164).cast(pl.UInt64, strict=True).alias(_KEY_NAME)
 _NUMBER = e164_text(pl.col(_KEY_NAME))
 
 
-def _repeats(candidates: pl.DataFrame) -> pl.DataFrame:
-    """The rows whose number (``__key``) an earlier row has, with that row's line
-    (``__first_line``)."""
+def _repeats(
+    candidates: pl.DataFrame, limit: int | None, *, first_lines: bool = True
+) -> tuple[int, pl.DataFrame]:
+    """How many rows have a number (``__key``) an earlier row has, and those rows in order:
+    the first ``limit`` (all with None), with that earlier row's line (``__first_line``)
+    unless ``first_lines`` is false.
+
+    >>> rows = pl.DataFrame({"__row": [1, 2, 3], "__line": [2, 3, 4], "__key": [7, 8, 7]})
+    >>> count, repeats = _repeats(rows, 10)
+    >>> count, repeats.rows()
+    (1, [(3, 4, 7, 2)])
+    """
     # the numbers that occur twice, found by sorting (parallel, and three times faster than
     # hashing every key in order); only their rows, few in a real list, are looked at in order
     ordered = candidates[_KEY_NAME].sort()
-    repeated = ordered.filter(ordered == ordered.shift(1)).unique()
+    again = ordered == ordered.shift(1)
+    count = int(again.sum())
+    if count == 0:
+        none = candidates.clear()
+        if first_lines:
+            none = none.with_columns(pl.lit(None, dtype=pl.UInt32).alias("__first_line"))
+        return 0, none
+    repeated = ordered.filter(again).unique()
     candidates = candidates.filter(pl.col(_KEY_NAME).is_in(repeated.implode()))
     is_first = candidates[_KEY_NAME].is_first_distinct()
-    repeats = candidates.filter(~is_first)
-    firsts = candidates.filter(is_first)
-    return repeats.join(
-        firsts.select(_KEY_NAME, pl.col(LINE).alias("__first_line")),
-        on=_KEY_NAME,
-        how="left",
-        maintain_order="left",
+    # the rows taken by position: the repeats' own rows are copied only as far as kept
+    at = (~is_first).arg_true()
+    repeats = candidates[at if limit is None else at.head(limit)]
+    if not first_lines:
+        return count, repeats
+    return count, _first_lines(repeats, candidates.filter(is_first))
+
+
+def _first_lines(repeats: pl.DataFrame, candidates: pl.DataFrame) -> pl.DataFrame:
+    """``repeats`` with the line of the first of ``candidates`` that has each one's number
+    (``__first_line``)."""
+    keys = repeats[_KEY_NAME].unique().implode()
+    firsts = (
+        candidates.filter(pl.col(_KEY_NAME).is_in(keys))
+        .unique(_KEY_NAME, keep="first", maintain_order=True)
+        .select(_KEY_NAME, pl.col(LINE).alias("__first_line"))
     )
+    return repeats.join(firsts, on=_KEY_NAME, how="left", maintain_order="left")
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 from types import GeneratorType
 
@@ -325,3 +326,22 @@ def test_blank_values_are_those_stripping_empties(values):
     frame = pl.DataFrame({"v": values}, schema={"v": pl.String})
     expected = frame.select((pl.col("v").str.strip_chars() == "").fill_null(False))
     assert frame.select(_blank(pl.col("v"))).to_series().to_list() == expected.to_series().to_list()
+
+
+def test_repeats_are_counted_and_only_the_kept_ones_spelled_out(tmp_path, monkeypatch):
+    # 10M rows of one number built a message for each repeat (1.8 GB): repeats are counted
+    # and keyed by number, and only the first max_problems of them get a message
+    rng = random.Random(3)
+    numbers = ["9876500001"] * 60 + [f"98765{i:05d}" for i in range(2, 60)] * 2
+    rng.shuffle(numbers)
+    path = tmp_path / "list.csv"
+    path.write_text("Mobile Number\n" + "\n".join(numbers) + "\n", encoding="utf-8")
+    monkeypatch.setattr("csvprep.validation.BATCH_BYTES", 150)  # repeats in and across batches
+    assert len(list(csvprep.reading.read_batches(path, batch_bytes=150))) > 10
+    for max_problems in (0, 1, 7, 100, 1000):
+        whole = csvprep.check(path, max_problems=max_problems)  # every row, every message
+        assert whole.report.rows.duplicate == 59 + 58
+        checked = csvprep.validation._check(path, False, max_problems=max_problems)
+        assert checked.report == whole.report
+        spelled = checked.problems.filter(pl.col("code") == "duplicate_number")
+        assert spelled.height == min(max_problems, 59 + 58)
