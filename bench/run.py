@@ -1,14 +1,16 @@
 """Benchmark csvprep against a per-row baseline and the Polars floor, in one run.
 
     python bench/run.py                 # 1M rows, realistic and messy mixes, start-up
-    python bench/run.py --rows 200000   # quicker
+    python bench/run.py --rows 200000   # quicker (the repeated-number list: 10x --rows rows)
     python bench/run.py --big 10000000  # also a 10M-row list: wall time and peak memory
+    python bench/run.py --only wide     # only the wide lists (or --only repeated)
 
 For each mix it generates a 4-column contact list, then times, on the same file, each in a
 fresh process and best of three (the baseline once): ``csvprep validate``, ``csvprep
 prepare``, the per-row baseline (Python's csv module plus phonenumbers, what peer tools do) and
 the floor (Polars reading the file and writing it back). It prints wall time, rows per second,
-peak RSS and the ratios.
+peak RSS and the ratios. Then wide lists (10,000 columns by 3 rows, 2,000 by 10,000) and a list
+of one number repeated on every row (10M rows unless ``--repeated``), each against its target.
 """
 
 from __future__ import annotations
@@ -313,28 +315,106 @@ def run_big(rows: int, work: Path) -> None:
     path.unlink()
 
 
+def write_wide(path: Path, columns: int, rows: int) -> None:
+    """A list of ``columns`` columns: distinct numbers, then short values (up to three
+    digits), every cell filled."""
+    import polars as pl
+
+    row = pl.int_range(rows, dtype=pl.UInt64)
+    frame = pl.select(
+        pl.concat_str(pl.lit("+9198765"), row.cast(pl.String).str.zfill(5)).alias("Mobile Number"),
+        *(((row + c) % 1000).cast(pl.String).alias(f"Field {c}") for c in range(1, columns)),
+    )
+    frame.write_csv(path)
+
+
+#: The targets: (columns, rows) of a wide list -> its seconds and peak MiB (None: time only);
+#: the peak MiB of a 10M-row list whose every row holds the same number.
+WIDE_TARGETS = {(10_000, 3): (2.0, 300.0), (2_000, 10_000): (5.0, None)}
+REPEATED_TARGET_MIB = 500.0
+
+
+def run_wide(work: Path) -> None:
+    """``csvprep validate`` (no variables_map: every column is a variable) on wide lists: the
+    cost must grow with the cells, not with the square of the columns."""
+    print("\n== wide lists (no variables_map: every column checked)")
+    for (columns, rows), (seconds, mib) in WIDE_TARGETS.items():
+        path = work / f"wide-{columns}x{rows}.csv"
+        subprocess.run(
+            [sys.executable, __file__, "--write-wide", str(path), str(columns), str(rows)],
+            check=True,
+        )
+        wall, rss = best_of(validate_command(path))
+        target = f"under {seconds:.0f} s" + (f" and {mib:.0f} MiB" if mib else "")
+        print(
+            f"{columns:,} columns x {rows:,} rows ({path.stat().st_size / 2**20:.1f} MiB): "
+            f"validate {wall:.2f} s, peak {rss:.0f} MiB (target {target})"
+        )
+        path.unlink()
+
+
+def run_repeated(rows: int, work: Path) -> None:
+    """``csvprep validate`` on a list whose every row is the same line: every row but the
+    first is a duplicate, and memory must not grow with them."""
+    path = work / "repeated.csv"
+    with path.open("w", encoding="utf-8") as f:
+        f.write("Mobile Number,Name\n")
+        line = "+919876543210,A\n"
+        block = line * 100_000
+        for _ in range(rows // 100_000):
+            f.write(block)
+        f.write(line * (rows % 100_000))
+    wall, rss = measure(validate_command(path))
+    print(f"\n== one number repeated: {rows:,} rows, {path.stat().st_size / 2**20:.0f} MiB")
+    print(
+        f"csvprep validate {wall:.2f} s, peak {rss:.0f} MiB "
+        f"(target under {REPEATED_TARGET_MIB:.0f} MiB at 10,000,000 rows)"
+    )
+    path.unlink()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--mix", choices=["realistic", "messy", "both"], default="both")
     parser.add_argument("--big", type=int, default=0, metavar="ROWS", help="also a big list")
+    parser.add_argument(
+        "--repeated",
+        type=int,
+        default=0,
+        metavar="ROWS",
+        help="rows of the repeated-number list (default: 10 times --rows)",
+    )
     parser.add_argument("--write-big", nargs=2, metavar=("PATH", "ROWS"), help=argparse.SUPPRESS)
+    parser.add_argument("--write-wide", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--only", choices=["wide", "repeated"], help="only the wide or the repeated lists"
+    )
     args = parser.parse_args()
     if args.write_big:
         generate_big(Path(args.write_big[0]), int(args.write_big[1]))
         return
+    if args.write_wide:
+        path, columns, rows = args.write_wide
+        write_wide(Path(path), int(columns), int(rows))
+        return
     work = Path(tempfile.mkdtemp(prefix="csvprep-bench-"))
     try:
-        mixes = {"realistic": realistic, "messy": messy}
-        for label, pick in mixes.items():
-            if args.mix not in (label, "both"):
-                continue
-            path = work / f"{label}.csv"
-            generate(path, args.rows, pick, seed=7)
-            run_mix(f"{label} mix", path, args.rows, work)
-        run_rules(args.rows, work)
-        run_startup(work)
-        if args.big:
+        if args.only is None:
+            mixes = {"realistic": realistic, "messy": messy}
+            for label, pick in mixes.items():
+                if args.mix not in (label, "both"):
+                    continue
+                path = work / f"{label}.csv"
+                generate(path, args.rows, pick, seed=7)
+                run_mix(f"{label} mix", path, args.rows, work)
+            run_rules(args.rows, work)
+            run_startup(work)
+        if args.only in (None, "wide"):
+            run_wide(work)
+        if args.only in (None, "repeated"):
+            run_repeated(args.repeated or 10 * args.rows, work)
+        if args.big and args.only is None:
             run_big(args.big, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)

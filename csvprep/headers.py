@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .errors import ConfigError
 from .problems import Problem
-from .suggest import nearest
+from .suggest import Nearest
 
 PHONE_VARIABLE = "mobile_number"
 DEFAULT_PHONE_HEADER = "Mobile Number"
@@ -161,13 +161,16 @@ def plan_columns(
         else {h: h for h in first_index if h != DEFAULT_PHONE_HEADER}
         | {PHONE_VARIABLE: DEFAULT_PHONE_HEADER}
     )
+    # each header read into words once: a map of many headers the file lacks would otherwise
+    # compare every one with every header
+    nearest = Nearest(first_index)
     variables: dict[str, int] = {}
     for variable, header in mapping.items():
         index = first_index.get(header.strip())
         if index is not None:
             variables[variable] = index
             continue
-        near = nearest(header, first_index)
+        near = nearest(header)
         hint = f"; did you mean {near!r}?" if near is not None else ""
         problem(
             "header_missing",

@@ -572,7 +572,8 @@ def e164_text(digits: pl.Expr) -> pl.Expr:
     >>> pl.select(e164_text(pl.lit(919876543210, dtype=pl.UInt64))).item()
     '+919876543210'
     """
-    return pl.format("+{}", digits)
+    # not pl.format, which panics on a column with an empty chunk (see ``message``)
+    return pl.concat_str(pl.lit("+"), digits.cast(pl.String))
 
 
 def scatter(whole: pl.DataFrame, at: pl.Series, part: pl.DataFrame) -> pl.DataFrame:

@@ -35,22 +35,41 @@ def words(name: str) -> str:
     return " ".join(_ABBREVIATIONS.get(w, w) for w in found)
 
 
+class Nearest:
+    """'Did you mean' against a fixed set of known names, each read into words once (a list
+    of thousands of headers, asked about hundreds of missing ones, stays linear).
+
+    >>> near = Nearest(["Name", "Mobile Number"])
+    >>> near("Mobile Numbr"), near("MobileNo"), near("Due Date")
+    ('Mobile Number', 'Mobile Number', None)
+    """
+
+    #: Misspellings are looked for among at most this many names: beyond it, the comparison
+    #: would cost more than the rest of the run, and only same-word matches are offered.
+    FUZZY_LIMIT = 2_000
+
+    def __init__(self, known: Iterable[str]) -> None:
+        self._by_words: dict[str, str] = {}
+        for candidate in known:
+            self._by_words.setdefault(words(candidate), candidate)
+
+    def __call__(self, name: str) -> str | None:
+        wanted = words(name)
+        if wanted in self._by_words:
+            return self._by_words[wanted]
+        if len(self._by_words) > self.FUZZY_LIMIT:
+            return None
+        close = difflib.get_close_matches(wanted, list(self._by_words), n=1, cutoff=0.8)
+        return self._by_words[close[0]] if close else None
+
+
 def nearest(name: str, known: Iterable[str]) -> str | None:
     """The known name ``name`` most likely meant, or None when none is close.
 
-    >>> nearest("Mobile Numbr", ["Name", "Mobile Number"]), nearest("MobileNo", ["Mobile Number"])
-    ('Mobile Number', 'Mobile Number')
     >>> nearest("mobile_onlly", ["mobile_only", "strict"]), nearest("Due Date", ["Name"])
     ('mobile_only', None)
     """
-    by_words: dict[str, str] = {}
-    for candidate in known:
-        by_words.setdefault(words(candidate), candidate)
-    wanted = words(name)
-    if wanted in by_words:
-        return by_words[wanted]
-    close = difflib.get_close_matches(wanted, list(by_words), n=1, cutoff=0.8)
-    return by_words[close[0]] if close else None
+    return Nearest(known)(name)
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:

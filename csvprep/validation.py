@@ -49,6 +49,25 @@ _SHOWN_VALUE_CHARS = SHOWN_CHARS
 DEFAULT_COUNTRY_CODE = "+91"
 
 
+def _formatted(template: str, *values: pl.Expr) -> pl.Expr:
+    """``template`` with each ``{}`` replaced by the next of ``values`` (null where one is
+    null), as ``pl.format`` makes it.
+
+    Never pl.format itself: in Polars 2.1 it panics (``i < self.len()``) on a column whose
+    parts (chunks) include an empty one, and filtering rows put together from several batches
+    leaves such parts, as where a batch's rows are all first occurrences of repeated numbers.
+
+    >>> pl.select(_formatted("{} is already on line {}", pl.lit("+91"), pl.lit(4))).item()
+    '+91 is already on line 4'
+    """
+    pieces = template.split("{}")
+    assert len(pieces) == len(values) + 1, template
+    parts = [pl.lit(pieces[0])]
+    for value, piece in zip(values, pieces[1:], strict=True):
+        parts += [value.cast(pl.String), pl.lit(piece)]
+    return pl.concat_str(parts)
+
+
 class CheckOptions(TypedDict, total=False):
     """The options of :func:`check`, which :func:`validate` and :func:`csvprep.prepare` take
     too (one list, so the three cannot drift apart)."""
@@ -182,13 +201,20 @@ def _run(
     frames: list[pl.DataFrame] = []
     kept: list[pl.DataFrame] = []
     candidates: list[pl.DataFrame] = []
+    early_repeats: list[pl.DataFrame] = []  # the first repeats within each batch
     counts: Counter[str] = Counter()
     warnings: Counter[str] = Counter()
-    rows = invalid = excluded = 0
+    rows = invalid = excluded = repeated = 0
     order = 0
     unique = _unique_targets(context)
     values: dict[Rule, list[pl.DataFrame]] = {rule: [] for rule in unique}
-    for batch in _checked(itertools.chain([first], rest), context, blank, unique, keep_rows):
+    # validate keeps of a batch's repeats only the count and the first (their details), but
+    # not where a unique rule may yet make a row invalid: a later repeat would take its place
+    keep_repeats = (
+        max_problems if not keep_rows and all(rule.severity != "error" for rule in unique) else None
+    )
+    batches = itertools.chain([first], rest)
+    for batch in _checked(batches, context, blank, unique, keep_rows, keep_repeats):
         order = batch.checks  # the unique rules' problems come after every check of a batch
         filled |= batch.filled
         counts.update(batch.counts)
@@ -197,6 +223,8 @@ def _run(
         invalid += batch.invalid
         excluded += batch.excluded
         candidates.append(batch.candidates)
+        repeated += batch.repeated
+        early_repeats.append(batch.repeats)
         for rule in unique:
             values[rule].append(batch.values[rule])
         if keep_rows:
@@ -251,26 +279,33 @@ def _run(
     everyone = pl.concat(candidates)
     if newly.height:  # a filter copies every key: only when there is something to take out
         everyone = everyone.filter(~pl.col(ROW).is_in(newly[ROW].implode()))
-    repeats = _repeats(everyone)
-    if plan.phone_index is not None and repeats.height:
+    later, repeats = _repeats(everyone, None if keep_rows else max_problems)
+    if repeated:  # repeats within batches, where only the first were kept: their first lines
+        repeats = pl.concat([repeats, _first_lines(pl.concat(early_repeats), everyone)])
+        repeats = repeats.sort(ROW).head(max_problems)
+    duplicates = later + repeated
+    if plan.phone_index is not None and duplicates:
+        # only the repeats kept have a message: there may be millions
         found = repeats.select(
             ROW,
             LINE,
             pl.lit(context.headers[plan.phone_index], dtype=pl.String).alias("column"),
             pl.lit("duplicate_number").alias("code"),
             _NUMBER.alias("value"),
-            pl.format("{} is already on line {}", _NUMBER, pl.col("__first_line")).alias("message"),
+            _formatted("{} is already on line {}", _NUMBER, pl.col("__first_line")).alias(
+                "message"
+            ),
             pl.lit(None, dtype=pl.String).alias("level"),
             pl.lit(order, dtype=pl.UInt16).alias("order"),
         )
-        counts["duplicate_number"] += found.height
+        counts["duplicate_number"] += duplicates
         kept.append(found)
     problems = pl.concat(kept).sort(ROW, "order") if kept else pl.DataFrame(schema=_PROBLEM_SCHEMA)
     counted = RowCounts(
         total=rows,
-        valid=everyone.height - repeats.height,
+        valid=everyone.height + repeated - duplicates,
         invalid=invalid,
-        duplicate=repeats.height,
+        duplicate=duplicates,
         excluded=excluded,
     )
     table = first
@@ -323,7 +358,11 @@ class _BatchResult:
     rows: int
     invalid: int
     excluded: int
-    candidates: pl.DataFrame  # ROW, LINE and the number's key of every row still in
+    # ROW, LINE and the number's key of every row still in, or (where ``repeats`` keeps only
+    # the first) of each number's first row in the batch
+    candidates: pl.DataFrame
+    repeated: int  # rows taken out of candidates, their number on an earlier row of the batch
+    repeats: pl.DataFrame  # the first of them (ROW, LINE and the key)
     values: dict[Rule, pl.DataFrame]  # the filled values of each unique rule's column
 
 
@@ -333,9 +372,11 @@ def _checked(
     blank: list[int],
     unique: dict[Rule, str],
     keep_rows: bool,
+    keep_repeats: int | None,
 ) -> Iterator[_BatchResult]:
     """Each table checked (:func:`_batch`) and summed up, in order; two batches at once. The
-    checked rows are kept with ``keep_rows`` only.
+    checked rows are kept with ``keep_rows`` only; of the rows whose number an earlier row of
+    the batch has, only the first ``keep_repeats`` (all with None, and then as candidates).
 
     Most kernels of a check run on one core: checking the next batch beside the current one
     keeps both cores busy.
@@ -343,35 +384,43 @@ def _checked(
 
     def check(table: Table) -> _BatchResult:
         frame = table.frame
-        filled = {
-            i
-            for i in blank
-            if frame.select((pl.col(column_name(i)).str.strip_chars() != "").any()).item()
-        }
-        frame, checks = _batch(frame, context)
+        checked = _batch(frame, context, blank)
+        frame, checks = checked.frame, checked.checks
         problems = (
             pl.concat(checks).sort(ROW, "order").collect()
             if checks
             else pl.DataFrame(schema=_PROBLEM_SCHEMA)
         )
+        # filtered lazily: only the columns taken are copied, not a wide frame's every one
+        rows = frame.lazy()
         values = {}
         for rule, column in unique.items():
             filled_in = pl.col("__live") & (pl.col(column).str.strip_chars() != "")
-            values[rule] = frame.filter(filled_in).select(
-                ROW, LINE, pl.col(column).alias("__value"), "__error", "__excluded"
+            values[rule] = (
+                rows.filter(filled_in)
+                .select(ROW, LINE, pl.col(column).alias("__value"), "__error", "__excluded")
+                .collect()
             )
         still = ~pl.col("__error") & ~pl.col("__excluded") & pl.col(phones.E164).is_not_null()
+        candidates = rows.filter(still).select(ROW, LINE, _KEY).collect()
+        repeated, repeats = 0, candidates.clear()
+        if keep_repeats is not None:
+            repeated, repeats = _repeats(candidates, keep_repeats, first_lines=False)
+            if repeated:
+                candidates = candidates.filter(candidates[_KEY_NAME].is_first_distinct())
         return _BatchResult(
             frame=frame.drop("__live") if keep_rows else pl.DataFrame(),
             problems=problems,
-            checks=len(checks),
-            filled=filled,
+            checks=checked.orders,
+            filled=checked.filled,
             counts=_value_counts(problems["code"]),
             warnings=_value_counts(problems.filter(pl.col("level") == "warning")["code"]),
             rows=frame.height,
             invalid=int(frame["__error"].sum()),
             excluded=int((~frame["__error"] & frame["__excluded"]).sum()),
-            candidates=frame.filter(still).select(ROW, LINE, _KEY),
+            candidates=candidates,
+            repeated=repeated,
+            repeats=repeats,
             values=values,
         )
 
@@ -436,36 +485,78 @@ _KEY = pl.col(phones.E164).cast(pl.UInt64, strict=True).alias(_KEY_NAME)
 _NUMBER = e164_text(pl.col(_KEY_NAME))
 
 
-def _repeats(candidates: pl.DataFrame) -> pl.DataFrame:
-    """The rows whose number (``__key``) an earlier row has, with that row's line
-    (``__first_line``)."""
+def _repeats(
+    candidates: pl.DataFrame, limit: int | None, *, first_lines: bool = True
+) -> tuple[int, pl.DataFrame]:
+    """How many rows have a number (``__key``) an earlier row has, and those rows in order:
+    the first ``limit`` (all with None), with that earlier row's line (``__first_line``)
+    unless ``first_lines`` is false.
+
+    >>> rows = pl.DataFrame({"__row": [1, 2, 3], "__line": [2, 3, 4], "__key": [7, 8, 7]})
+    >>> count, repeats = _repeats(rows, 10)
+    >>> count, repeats.rows()
+    (1, [(3, 4, 7, 2)])
+    """
     # the numbers that occur twice, found by sorting (parallel, and three times faster than
     # hashing every key in order); only their rows, few in a real list, are looked at in order
     ordered = candidates[_KEY_NAME].sort()
-    repeated = ordered.filter(ordered == ordered.shift(1)).unique()
+    again = ordered == ordered.shift(1)
+    count = int(again.sum())
+    if count == 0:
+        none = candidates.clear()
+        if first_lines:
+            none = none.with_columns(pl.lit(None, dtype=pl.UInt32).alias("__first_line"))
+        return 0, none
+    repeated = ordered.filter(again).unique()
     candidates = candidates.filter(pl.col(_KEY_NAME).is_in(repeated.implode()))
     is_first = candidates[_KEY_NAME].is_first_distinct()
-    repeats = candidates.filter(~is_first)
-    firsts = candidates.filter(is_first)
-    return repeats.join(
-        firsts.select(_KEY_NAME, pl.col(LINE).alias("__first_line")),
-        on=_KEY_NAME,
-        how="left",
-        maintain_order="left",
+    # the rows taken by position: the repeats' own rows are copied only as far as kept
+    at = (~is_first).arg_true()
+    repeats = candidates[at if limit is None else at.head(limit)]
+    if not first_lines:
+        return count, repeats
+    return count, _first_lines(repeats, candidates.filter(is_first))
+
+
+def _first_lines(repeats: pl.DataFrame, candidates: pl.DataFrame) -> pl.DataFrame:
+    """``repeats`` with the line of the first of ``candidates`` that has each one's number
+    (``__first_line``)."""
+    keys = repeats[_KEY_NAME].unique().implode()
+    firsts = (
+        candidates.filter(pl.col(_KEY_NAME).is_in(keys))
+        .unique(_KEY_NAME, keep="first", maintain_order=True)
+        .select(_KEY_NAME, pl.col(LINE).alias("__first_line"))
     )
+    return repeats.join(firsts, on=_KEY_NAME, how="left", maintain_order="left")
 
 
-def _batch(frame: pl.DataFrame, context: _Context) -> tuple[pl.DataFrame, list[pl.LazyFrame]]:
-    """One batch's rows with their phone answers, ``__error`` and ``__excluded``, and the
-    checks (lazy problem frames, numbered in ``order``) that concern single rows."""
+@dataclass(frozen=True)
+class _Checks:
+    """A batch's rows with their phone answers, ``__error`` and ``__excluded``; the checks
+    (lazy problem frames, numbered in ``order``) that concern single rows and how many numbers
+    ``order`` took; the blank-header columns with a value."""
+
+    frame: pl.DataFrame
+    checks: list[pl.LazyFrame]
+    orders: int
+    filled: set[int]
+
+
+def _batch(frame: pl.DataFrame, context: _Context, blank_headers: list[int]) -> _Checks:
+    """One batch checked (``blank_headers``: the columns without a header).
+
+    Each check is one query whatever the number of columns: the cost grows with the cells.
+    """
     plan, header_of = context.plan, context.headers
     width = len(header_of)
     cells = [column_name(i) for i in range(width)]
     checks: list[pl.LazyFrame] = []
+    orders = 0  # each check's problems come after the earlier checks' on the same row
 
     def add(
         mask: pl.Expr, code: str | pl.Expr, column: str | None, value: pl.Expr, message: pl.Expr
     ) -> None:
+        nonlocal orders
         checks.append(
             frame.lazy()
             .filter(mask)
@@ -477,19 +568,22 @@ def _batch(frame: pl.DataFrame, context: _Context) -> tuple[pl.DataFrame, list[p
                 value.str.slice(0, _SHOWN_VALUE_CHARS).alias("value"),
                 message.alias("message"),
                 pl.lit(None, dtype=pl.String).alias("level"),
-                pl.lit(len(checks), dtype=pl.UInt16).alias("order"),
+                pl.lit(orders, dtype=pl.UInt16).alias("order"),
             )
         )
+        orders += 1
 
+    blanks = _blank_cells(frame, cells)
+    # a column is filled where fewer of its cells than the rows are blank
+    per_column = blanks.filter(pl.col("__cell").is_in(blank_headers)).group_by("__cell").len()
+    empty = set(per_column.filter(pl.col("len") == frame.height)["__cell"].to_list())
+    filled = {i for i in blank_headers if i not in empty} if frame.height else set()
     # computed once as columns: every check filters on them, and an expression would be
     # evaluated again by each
     frame = frame.with_columns(
-        pl.col(DEFECT).is_not_null().alias("__defect_row"), pl.lit(True).alias("__empty_row")
+        pl.col(DEFECT).is_not_null().alias("__defect_row"),
+        _full_rows(blanks, width, frame.height).alias("__empty_row"),
     )
-    for c in cells:  # a cell at a time, each only on the rows still empty so far
-        still = pl.col("__empty_row")
-        blank = pl.when(still).then(pl.col(c)).str.strip_chars() == ""
-        frame = frame.with_columns((still & blank).fill_null(False).alias("__empty_row"))
     frame = frame.with_columns(
         (pl.col("__empty_row") & ~pl.col("__defect_row")).alias("__empty_row")
     ).with_columns((~pl.col("__defect_row") & ~pl.col("__empty_row")).alias("__live"))
@@ -513,7 +607,7 @@ def _batch(frame: pl.DataFrame, context: _Context) -> tuple[pl.DataFrame, list[p
                 code,
                 phone_header,
                 raw,
-                pl.format(f"{step}: read {{}} as {{}}", shown(raw), shown(pl.col(phones.CLEAN))),
+                _formatted(f"{step}: read {{}} as {{}}", shown(raw), shown(pl.col(phones.CLEAN))),
             )
         phone_error = live & pl.col(phones.CODE).is_not_null()
         add(phone_error, pl.col(phones.CODE), phone_header, raw, pl.col(phones.MESSAGE))
@@ -526,7 +620,7 @@ def _batch(frame: pl.DataFrame, context: _Context) -> tuple[pl.DataFrame, list[p
                 "phone_not_mobile",
                 phone_header,
                 raw,
-                pl.format(
+                _formatted(
                     "{} is a {} number, not a mobile",
                     pl.col(phones.E164),
                     pl.col(phones.TYPE).str.replace_all("_", " "),
@@ -538,7 +632,7 @@ def _batch(frame: pl.DataFrame, context: _Context) -> tuple[pl.DataFrame, list[p
             "phone_extension_dropped",
             phone_header,
             raw,
-            pl.format("the extension cannot be dialled; the call goes to {}", pl.col(phones.E164)),
+            _formatted("the extension cannot be dialled; the call goes to {}", pl.col(phones.E164)),
         )
         if context.suppression is not None:
             numbers = context.suppression.numbers.implode()
@@ -548,7 +642,7 @@ def _batch(frame: pl.DataFrame, context: _Context) -> tuple[pl.DataFrame, list[p
                 "excluded_number",
                 phone_header,
                 raw,
-                pl.format("{} is on the suppression list", pl.col(phones.E164)),
+                _formatted("{} is on the suppression list", pl.col(phones.E164)),
             )
         if context.call_window is not None:
             from .calling_hours import LOCAL_WINDOW, local_windows, time_zones
@@ -563,29 +657,113 @@ def _batch(frame: pl.DataFrame, context: _Context) -> tuple[pl.DataFrame, list[p
                 pl.col(LOCAL_WINDOW),
             )
 
-    for variable, index in plan.variables.items():
-        if variable == PHONE_VARIABLE:
-            continue
-        add(
-            live & (pl.col(column_name(index)).str.strip_chars() == ""),
-            "value_missing",
-            header_of[index],
-            pl.col(column_name(index)),
-            pl.lit(f"{header_of[index]!r} is empty (variable {variable!r})"),
-        )
+    variables = [(v, i) for v, i in plan.variables.items() if v != PHONE_VARIABLE]
+    if variables:
+        checks.append(_missing_values(frame, blanks, variables, header_of, orders))
+        orders += len(variables)
 
     ruleset = context.ruleset
     if ruleset is not None and ruleset.rules:
-        found = _rule_problems(frame.filter(live), ruleset, plan, header_of)
+        targets = sorted(set(_rule_targets(ruleset, plan, header_of).values()))
+        # only the rules' columns are filtered (a wide frame would be copied whole)
+        rows = frame.lazy().filter(live).select(ROW, LINE, *targets).collect()
+        found = _rule_problems(rows, ruleset, plan, header_of)
         # the last check of a batch: unique rules, checked across batches, take its order
-        checks.append(found.with_columns(pl.lit(len(checks), dtype=pl.UInt16).alias("order")))
+        checks.append(found.with_columns(pl.lit(orders, dtype=pl.UInt16).alias("order")))
+        orders += 1
         rule_errors = found.filter(pl.col("level").is_null()).select(ROW).collect()[ROW]
         row_error = row_error | pl.col(ROW).is_in(rule_errors.implode())
 
     frame = frame.with_columns(row_error.alias("__error"), excluded.alias("__excluded")).drop(
         "__defect_row", "__empty_row"
     )
-    return frame, checks
+    return _Checks(frame, checks, orders, filled)
+
+
+def _blank(cell: pl.Expr) -> pl.Expr:
+    """Whether each value is empty or only whitespace: ``strip_chars() == ""``, which
+    strips what Rust's ``str::trim`` does, and false for a null.
+
+    >>> values = pl.Series(["", " \\t", "\\u3000", " a", "é"])
+    >>> pl.select(_blank(pl.lit(values))).to_series().to_list()
+    [True, True, True, False, False]
+    """
+    # Polars compares text byte by byte, which is code point order: a blank value is empty
+    # or starts below "!" (ASCII whitespace) or at U+0085 or above (every other whitespace
+    # character). Comparing costs a third of stripping, so only those values are stripped.
+    maybe = (cell < "!") | (cell >= "\u0085")
+    return (pl.when(maybe).then(cell).str.strip_chars() == "").fill_null(False)
+
+
+def _blank_cells(frame: pl.DataFrame, cells: list[str]) -> pl.DataFrame:
+    """Every blank cell of ``cells``: its column's position in ``cells`` (``__cell``) and its
+    row's in ``frame`` (``__at``).
+
+    The cells are looked at as one column, column after column: one expression whatever the
+    width (an expression per column cost more to plan than to run on a wide, short file).
+    """
+    height = frame.height
+    if height == 0:
+        return pl.DataFrame(schema={"__cell": pl.UInt32, "__at": pl.UInt32})
+    # one part: a part per column would cost a kernel call per column
+    values = pl.concat([frame.get_column(c) for c in cells], rechunk=True)
+    at = values.to_frame("v").select(_blank(pl.col("v"))).to_series().arg_true()
+    return pl.DataFrame(
+        {"__cell": at // height, "__at": at % height},
+        schema={"__cell": pl.UInt32, "__at": pl.UInt32},
+    )
+
+
+def _full_rows(blanks: pl.DataFrame, width: int, height: int) -> pl.Series:
+    """Whether each row has ``width`` blank cells, all of them."""
+    counted = blanks.group_by("__at").len()
+    full = counted.filter(pl.col("len") == width)["__at"]
+    return pl.repeat(False, height, eager=True).scatter(full, True)
+
+
+def _missing_values(
+    frame: pl.DataFrame,
+    blanks: pl.DataFrame,
+    variables: list[tuple[str, int]],
+    header_of: dict[int, str],
+    first_order: int,
+) -> pl.LazyFrame:
+    """``value_missing`` problems: a blank cell (of :func:`_blank_cells`), on a live row, in
+    a variable's column. Every variable is one check, numbered from ``first_order`` in the
+    plan's order."""
+    meta = pl.DataFrame(
+        {
+            "__cell": [i for _, i in variables],
+            "column": [header_of[i] for _, i in variables],
+            "message": [f"{header_of[i]!r} is empty (variable {v!r})" for v, i in variables],
+            "order": range(first_order, first_order + len(variables)),
+        },
+        schema={"__cell": pl.UInt32, "column": pl.String, "message": pl.String, "order": pl.UInt16},
+    )
+    live = frame["__live"]
+    found = blanks.filter(live.gather(blanks["__at"])).join(meta, on="__cell")
+    # the blank cells' own text, from the cells as _blank_cells laid them out (parts that
+    # are the frame's own columns: nothing is copied)
+    cells = pl.concat([frame.get_column(column_name(i)) for i in range(len(header_of))])
+    at = found["__at"]
+    return (
+        found.with_columns(
+            frame[ROW].gather(at),
+            frame[LINE].gather(at),
+            cells.gather(found["__cell"].cast(pl.UInt64) * frame.height + at).alias("value"),
+        )
+        .lazy()
+        .select(
+            ROW,
+            LINE,
+            "column",
+            pl.lit("value_missing").alias("code"),
+            pl.col("value").str.slice(0, _SHOWN_VALUE_CHARS),
+            "message",
+            pl.lit(None, dtype=pl.String).alias("level"),
+            "order",
+        )
+    )
 
 
 def _normalised(frame: pl.DataFrame, column: str, region: str) -> pl.DataFrame:
@@ -664,7 +842,7 @@ def _rule_problems(
             pl.col("header").alias("column"),
             "code",
             pl.col("failure_case").cast(pl.String).str.slice(0, _SHOWN_VALUE_CHARS).alias("value"),
-            pl.format("{} {}", pl.col("header"), pl.col("words")).alias("message"),
+            _formatted("{} {}", pl.col("header"), pl.col("words")).alias("message"),
             "level",
         )
     )

@@ -120,3 +120,24 @@ def test_did_you_mean_forgives_misspellings_and_abbreviations(tmp_path, written)
     report = validate(path, variables_map={"mobile_number": "Mobile Number"})
     (missing,) = file_problems(report, "header_missing")
     assert f"did you mean {written!r}?" in missing.message
+
+
+def test_suggestions_look_at_each_header_once(monkeypatch):
+    # a map of many headers the file lacks compared every one with every header
+    from csvprep import suggest
+
+    calls = 0
+    words = suggest.words
+
+    def counted(header: str) -> str:
+        nonlocal calls
+        calls += 1
+        return words(header)
+
+    monkeypatch.setattr(suggest, "words", counted)
+    names = [f"Field {i}" for i in range(300)]
+    mapping = {"mobile_number": "Mobile Number"} | {f"v{i}": f"field_{i}" for i in range(300)}
+    plan = plan_columns(["Mobile Number", *names], mapping)
+    assert calls <= 2 * 301 + 300
+    missing = [p.message for p in plan.problems if p.code == "header_missing"]
+    assert missing[7] == "no column 'field_7' (for variable 'v7'); did you mean 'Field 7'?"

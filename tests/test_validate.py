@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import random
+from pathlib import Path
+from types import GeneratorType
+
 import pandas as pd
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import csvprep
 from conftest import FIXTURES, VARIABLES_MAP
@@ -225,3 +231,117 @@ def test_a_unique_rule_spans_batches(tmp_path, monkeypatch, severity):
     monkeypatch.setattr("csvprep.validation.BATCH_BYTES", 60)
     assert len(list(csvprep.reading.read_batches(path, batch_bytes=60))) > 5
     assert validate(path, **options) == whole.report
+
+
+def test_repeats_across_small_batches_where_a_batch_holds_only_first_occurrences(
+    tmp_path, monkeypatch
+):
+    # Batches of five rows (as a batch of long notes is: under 256 values, each answered by
+    # libphonenumber). The first two batches hold only the first rows of two repeated
+    # numbers, the last two their repeats: the rows found repeated left those batches' parts
+    # empty, and Polars' pl.format panicked on an empty part.
+    numbers = [f"98765{i:05d}" for i in range(20)]
+    numbers[2] = numbers[12] = numbers[17] = "9876500002"
+    numbers[7] = numbers[13] = numbers[18] = "9876500007"
+    path = tmp_path / "list.csv"
+    rows = "".join(f"{n},{'note ' * 10}\n" for n in numbers)
+    path.write_text(f"Mobile Number,Notes\n{rows}", encoding="utf-8")
+    monkeypatch.setattr("csvprep.validation.BATCH_BYTES", 330)
+    batches = csvprep.reading.read_batches(path, batch_bytes=330)
+    assert [t.frame["__row"].to_list() for t in batches] == [
+        list(range(start, start + 5)) for start in (1, 6, 11, 16)
+    ]
+    for report in (validate(path), csvprep.check(path).report):
+        assert (report.rows.valid, report.rows.duplicate) == (16, 4)
+        assert [(p.line, p.message) for p in report.problems] == [
+            (14, "+919876500002 is already on line 4"),
+            (15, "+919876500007 is already on line 9"),
+            (19, "+919876500002 is already on line 4"),
+            (20, "+919876500007 is already on line 9"),
+        ]
+
+
+def test_the_library_never_calls_pl_format():
+    # Polars 2.1's pl.format panics on a column with an empty chunk, which filtering leaves
+    sources = Path(csvprep.__file__).parent.glob("*.py")
+    assert [p.name for p in sources if "pl.format(" in p.read_text(encoding="utf-8")] == []
+
+
+def _wide_list(path: Path, width: int) -> Path:
+    """Three rows of ``width`` columns: a blank value, a blank row, a row with every value."""
+    header = ",".join(["Mobile Number", *(f"Field {i}" for i in range(1, width))])
+    values = [f"v{i}" for i in range(1, width)]
+    rows = [
+        ",".join(["9876543210", " ", *values[1:]]),
+        "," * (width - 1),
+        ",".join(["9876543211", *values]),
+    ]
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_wide_list_is_checked_by_as_many_polars_expressions_whatever_its_width(
+    tmp_path, monkeypatch
+):
+    # One check per column, each a query over the whole frame, cost the square of the
+    # columns (9,074 columns ran out of memory): the checks must be the same queries for any
+    # width, each running over every cell.
+    reports = {}
+    handed: dict[int, int] = {}
+    for width in (300, 1200):  # both wider than records' exact pattern handles
+        count = 0
+
+        def counting(method):
+            def counted(self, *args, **named):
+                nonlocal count
+                many = (list, tuple, GeneratorType)
+                exprs = [e for a in args for e in (a if isinstance(a, many) else [a])]
+                count += len(exprs) + len(named)
+                return method(self, *exprs, **named)
+
+            return counted
+
+        with monkeypatch.context() as patched:
+            for cls in (pl.DataFrame, pl.LazyFrame):
+                for name in ("select", "with_columns", "filter"):
+                    patched.setattr(cls, name, counting(getattr(cls, name)))
+            reports[width] = validate(_wide_list(tmp_path / f"{width}.csv", width))
+        handed[width] = count
+    assert handed[300] == handed[1200]
+    for width, report in reports.items():
+        assert report.problem_counts == {"empty_row": 1, "value_missing": 1}
+        assert (report.problems[0].line, report.problems[0].column) == (2, "Field 1")
+        assert report.rows.valid == 2 and len(report.columns) == width
+
+
+# every character Rust's str::trim strips, its neighbours in code point order, and others
+_NEAR_BLANK = [chr(c) for c in range(0x3001) if chr(c).isspace() or c in (0x20, 0x21, 0x84)]
+_NEAR_BLANK += ["a", "é", "\u200b", "\U0001f600"]
+
+
+@given(st.lists(st.text(st.sampled_from(_NEAR_BLANK), max_size=4), max_size=30))
+def test_blank_values_are_those_stripping_empties(values):
+    from csvprep.validation import _blank
+
+    frame = pl.DataFrame({"v": values}, schema={"v": pl.String})
+    expected = frame.select((pl.col("v").str.strip_chars() == "").fill_null(False))
+    assert frame.select(_blank(pl.col("v"))).to_series().to_list() == expected.to_series().to_list()
+
+
+def test_repeats_are_counted_and_only_the_kept_ones_spelled_out(tmp_path, monkeypatch):
+    # 10M rows of one number built a message for each repeat (1.8 GB): repeats are counted
+    # and keyed by number, and only the first max_problems of them get a message
+    rng = random.Random(3)
+    numbers = ["9876500001"] * 60 + [f"98765{i:05d}" for i in range(2, 60)] * 2
+    rng.shuffle(numbers)
+    path = tmp_path / "list.csv"
+    path.write_text("Mobile Number\n" + "\n".join(numbers) + "\n", encoding="utf-8")
+    monkeypatch.setattr("csvprep.validation.BATCH_BYTES", 150)  # repeats in and across batches
+    assert len(list(csvprep.reading.read_batches(path, batch_bytes=150))) > 10
+    for max_problems in (0, 1, 7, 100, 1000):
+        whole = csvprep.check(path, max_problems=max_problems)  # every row, every message
+        assert whole.report.rows.duplicate == 59 + 58
+        checked = csvprep.validation._check(path, False, max_problems=max_problems)
+        assert checked.report == whole.report
+        spelled = checked.problems.filter(pl.col("code") == "duplicate_number")
+        assert spelled.height == min(max_problems, 59 + 58)
