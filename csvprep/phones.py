@@ -30,7 +30,9 @@ from .problems import SHOWN_CHARS, shown
 _INVISIBLE = "[\u00ad\u200b\u200c\u200d\u2060\ufeff]"
 _ODD_SPACE = "[\u00a0\u2000-\u200a\u202f\u205f\u3000]"
 _FORMULA = r'^="([^"]*)"$'
-_DECIMAL = r"^\+?[0-9]+\.0+$"
+# exactly what a spreadsheet or pandas writes for a number it held as a float: digits, ".0";
+# never more zeros (a dotted national number such as 0301234.0000 keeps its digits)
+_DECIMAL = r"^\+?[0-9]+\.0$"
 _SCIENTIFIC = r"^\+?[0-9]+(?:[.,][0-9]+)?[eE]\+?[0-9]+$"
 
 #: Repairs in the order they are applied: problem code -> what the step is.
@@ -187,7 +189,7 @@ def repaired(values: pl.Series) -> pl.DataFrame:
         step.str.starts_with("'").alias("phone_repaired_apostrophe"),
     )
     frame = frame.with_columns(step.str.contains(_DECIMAL).alias("phone_repaired_decimal"))
-    decimal = pl.when(pl.col("phone_repaired_decimal")).then(step).str.replace(r"\.0+$", "")
+    decimal = pl.when(pl.col("phone_repaired_decimal")).then(step).str.replace(r"\.0$", "")
     frame = frame.with_columns(pl.coalesce(decimal, step).alias(CLEAN))
     # nothing left at all: the value is reported empty, not repaired
     invisible = pl.col("phone_repaired_invisible") & (step != "")

@@ -160,3 +160,48 @@ def test_libphonenumber_is_called_once_per_distinct_value_it_must_decide():
     out = normalise(pl.DataFrame({"p": values}), "p", "IN")
     assert lookup.cache_info().misses == 2
     assert out[E164].unique().sort().to_list() == ["+919812345678", "+919876543210"]
+
+
+def test_the_decimal_repair_never_touches_a_dotted_national_number():
+    # every region's example numbers of every type, written nationally with dots for spaces
+    # and hyphens: their digits after a dot are the number's, so the spreadsheet repair must
+    # leave them to libphonenumber (which reads dots as separators), and csvprep's E.164 must
+    # be libphonenumber's for each
+    import re
+    from collections import defaultdict
+
+    from phonenumbers import PhoneNumberFormat, PhoneNumberType
+
+    from csvprep.phones import e164
+
+    def reference(value: str, region: str) -> str | None:
+        try:
+            number = phonenumbers.parse(value, region)
+        except phonenumbers.NumberParseException:
+            return None
+        if not phonenumbers.is_valid_number(number):
+            return None
+        return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+    by_region: dict[str, list[str]] = defaultdict(list)
+    kinds = [getattr(PhoneNumberType, k) for k in dir(PhoneNumberType) if k.isupper()]
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in kinds:
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is not None:
+                national = phonenumbers.format_number(example, PhoneNumberFormat.NATIONAL)
+                dotted = re.sub(r"[ \-]", ".", national)
+                if "." in dotted:
+                    by_region[region].append(dotted)
+    by_region["IN"].append("919876543210.0")  # what the repair is for
+    by_region["DE"].append("0301234.0000")
+    assert sum(map(len, by_region.values())) > 500
+    wrong = []
+    for region, values in by_region.items():
+        values = sorted(set(values))
+        got = pl.DataFrame({"v": values}).select(e164("v", region=region)).to_series()
+        for value, answer in zip(values, got.to_list(), strict=True):
+            want = "+919876543210" if value == "919876543210.0" else reference(value, region)
+            if answer != want:
+                wrong.append((region, value, answer, want))
+    assert wrong == []
