@@ -165,12 +165,15 @@ def _parse(
             quote_char='"',
             schema={column_name(i): pl.String() for i in range(width)},
             raise_if_empty=False,
+            empty_string_is_null=False,  # empty cells are "" as read: no pass to fill them
         )
     except (pl.exceptions.PolarsError, OSError):
         return None
     if frame.height != rows.len():
         return None  # defensive: never trust a parse whose row count disagrees
-    return frame.fill_null("").with_columns(
+    if any(frame.null_count().row(0)):  # defensive: a record's cells Polars did not find
+        frame = frame.fill_null("")
+    return frame.with_columns(
         rows,
         lines,
         pl.lit(None, dtype=pl.String).alias(DEFECT),
@@ -300,11 +303,13 @@ def _split_fast(data: bytes, delimiter: str) -> Records | None:
     # number of cells (delimiters inside quotes do not count); only the others are looked at
     # again, for their quotes (the pattern grows with the width: very wide files count cells)
     quoted = line.str.contains('"', literal=True)
-    conforming = line.str.contains(f"^(?:{field})(?:{d}(?:{field}))*$")
+    # a line without quotes always conforms: only quoted ones (null elsewhere) are matched
+    only_quoted = pl.when(quoted).then(line)
+    conforming = only_quoted.str.contains(f"^(?:{field})(?:{d}(?:{field}))*$").fill_null(True)
     if width <= _EXACT_WIDTH:
         exact = _exact(line, delimiter, width)
     else:
-        unquoted = pl.when(quoted).then(line.str.replace_all('"(?:[^"]|"")*"', "")).otherwise(line)
+        unquoted = pl.coalesce(only_quoted.str.replace_all('"(?:[^"]|"")*"', ""), line)
         exact = conforming & (unquoted.str.count_matches(delimiter, literal=True) == width - 1)
     body = records.with_columns(
         pl.int_range(0, records.height, dtype=pl.UInt32).alias(ROW),
