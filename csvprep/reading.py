@@ -201,14 +201,18 @@ def _batches(
     f: io.BufferedReader, name: str, delimiter: str | None, size: int
 ) -> Iterator[tuple[Table, int]]:
     """Each batch's table, and how many bytes of the file are read up to its end."""
+    # line ends and the delimiter are judged on the same 64 KiB as the whole-file reader
+    # judges them, whatever the batch's size
+    start = f.read(65536)
+    f.seek(0)
     chunk = f.read(size)
     bom = chunk.startswith(codecs.BOM_UTF8)
     if bom:
-        chunk = chunk[len(codecs.BOM_UTF8) :]
+        chunk, start = chunk[len(codecs.BOM_UTF8) :], start[len(codecs.BOM_UTF8) :]
     other = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, b"PK\x03\x04", *(m for m, _ in _MAGIC))
     if chunk.startswith(other) or b"\0" in chunk[:8192]:
         raise NotStreamable  # workbooks, other encodings, binary files: the whole-file reader
-    sample = chunk[:65536].decode("utf-8", errors="ignore")
+    sample = start.decode("utf-8", errors="ignore")
     ending = _line_ending(sample)
     if ending not in ("LF", "CRLF"):
         raise NotStreamable

@@ -21,7 +21,7 @@ from .errors import ConfigError, UsageError
 from .headers import PHONE_VARIABLE, ColumnPlan, Prompt, load_variables_map, plan_columns
 from .phones_fast import e164_text
 from .problems import CODES, SEVERITY_ORDER, SHOWN_CHARS, Problem, shown
-from .reading import BATCH_BYTES, MAX_VALUE_BYTES, NotStreamable, Progress, Table, read_batches
+from .reading import BATCH_BYTES, NotStreamable, Progress, Table, read_batches
 from .records import DEFECT, LINE, NOTE, RAW, ROW, column_name
 from .report import Report, RowCounts
 from .routing import route_for
@@ -600,7 +600,7 @@ def _batch(frame: pl.DataFrame, context: _Context, blank_headers: list[int]) -> 
         phone_col = column_name(plan.phone_index)
         phone_header = header_of[plan.phone_index]
         raw = pl.col(phone_col)
-        frame = _normalised(frame, phone_col, context.region)
+        frame = phones.normalise(frame, phone_col, context.region)
         for code, step in phones.REPAIRS.items():
             add(
                 live & pl.col(code),
@@ -763,18 +763,6 @@ def _missing_values(
             pl.lit(None, dtype=pl.String).alias("level"),
             "order",
         )
-    )
-
-
-def _normalised(frame: pl.DataFrame, column: str, region: str) -> pl.DataFrame:
-    """:func:`phones.normalise` over ``frame``, a value past the limit taken as empty: its row
-    is set aside (``value_too_long``), and its megabytes are never worked through."""
-    if not (frame[column].str.len_bytes() > MAX_VALUE_BYTES).any():
-        return phones.normalise(frame, column, region)
-    too_long = pl.col(column).str.len_bytes() > MAX_VALUE_BYTES
-    asked = frame.select(pl.when(too_long).then(pl.lit("")).otherwise(pl.col(column)).alias(column))
-    return pl.concat(
-        [frame, phones.normalise(asked, column, region).drop(column)], how="horizontal"
     )
 
 

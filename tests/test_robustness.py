@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+import csv
 import os
 import resource
 import signal
@@ -11,11 +13,14 @@ import sys
 import tempfile
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import csvprep
@@ -304,3 +309,121 @@ def test_a_corrupt_workbook_is_one_line(tmp_path, kind):
     with pytest.raises(InputError) as raised:
         csvprep.validate(path)
     assert "\n" not in raised.value.message and "workbook" in raised.value.message
+
+
+# -- structure-aware fuzzing: real lists, mutated as exports and hands mangle them ----------
+
+_REAL_LISTS = {
+    p.name: p.read_bytes() for p in sorted(FIXTURES.iterdir()) if p.suffix in (".csv", ".tsv")
+}
+_INSERTS = [b'"', b'""', b",", b";", b"\t", b"|", b"\0", b"\r", b"\n", b"\r\n", b" ", b"'"]
+_INSERTS += [b"\xef\xbb\xbf", b"\xe9", b"\xff\xfe", b"=", b"+91", b".0", b"E+11", b"\xc2\xa0"]
+
+
+def _lines(data: bytes) -> list[bytes]:
+    return data.splitlines(keepends=True) or [data]
+
+
+@st.composite
+def _mutation(draw: st.DrawFn, data: bytes) -> bytes:
+    """One change of the kind exports and hands make: a line cut, dropped, repeated or
+    widened, a character inserted, the file truncated or re-encoded."""
+    lines = _lines(data)
+    at = draw(st.integers(0, len(lines) - 1))
+    kind = draw(
+        st.sampled_from(["drop", "repeat", "widen", "insert", "truncate", "encode", "endings"])
+    )
+    if kind == "drop":
+        del lines[at]
+    elif kind == "repeat":  # repeated rows, repeated numbers, across batches
+        lines[at:at] = [lines[at]] * draw(st.integers(1, 40))
+    elif kind == "widen":
+        cell = draw(st.sampled_from([b",", b",x", b';""', b"\t1", b"|", b',"a,b"']))
+        lines[at] = lines[at].rstrip(b"\r\n") + cell * draw(st.integers(1, 30)) + b"\n"
+    elif kind == "insert":
+        where = draw(st.integers(0, len(data)))
+        return data[:where] + draw(st.sampled_from(_INSERTS)) + data[where:]
+    elif kind == "truncate":
+        return data[: draw(st.integers(0, len(data)))]
+    elif kind == "encode":
+        text = data.decode("utf-8", errors="replace").lstrip("\ufeff")
+        codec = draw(st.sampled_from(["utf-16", "utf-16-be-bom", "cp1252", "utf-8-sig"]))
+        if codec == "utf-16-be-bom":
+            return codecs.BOM_UTF16_BE + text.encode("utf-16-be")
+        return text.encode(codec, errors="replace")
+    else:
+        ending = draw(st.sampled_from([b"\r\n", b"\r", b"\n"]))
+        return b"".join(line.rstrip(b"\r\n") + ending for line in lines)
+    return b"".join(lines)
+
+
+@st.composite
+def _mutated_list(draw: st.DrawFn) -> bytes:
+    data = _REAL_LISTS[draw(st.sampled_from(sorted(_REAL_LISTS)))]
+    for _ in range(draw(st.integers(1, 4))):
+        data = draw(_mutation(data))
+    return data
+
+
+def _outcome(run: Callable[[], Any]) -> Any:
+    """What ``run`` gives, or the error csvprep raised on purpose (one line, exit 2 or 3);
+    any other exception fails the test, a Polars panic (a BaseException, which Hypothesis
+    would pass on without shrinking the input or showing it) as an assertion."""
+    try:
+        return run()
+    except CsvprepError as e:
+        assert e.exit_code in (2, 3) and "\n" not in e.message, e.message
+        return (type(e).__name__, e.message)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as e:
+        raise AssertionError(f"{type(e).__name__}: {e}") from e
+
+
+#: Seconds any one mutated list may take, for all three runs (far more than it needs: the
+#: machine may be busy).
+_BOUND = 20
+
+
+@settings(
+    max_examples=max(int(os.environ.get("CSVPREP_FUZZ_EXAMPLES", "300")) // 10, 1),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(data=_mutated_list(), parts=st.integers(2, 12))
+# found by this test: batches smaller than 64 KiB sniffed the delimiter on the first alone
+@example(
+    data=b'Mobile Number,Name,Policy ID,Due Date;"";"";"";""\n+919876543210,Aarav Sharma,'
+    b"POL-1001,20/10/2026\n\n\n+919812345678,Diya Patel,POL-1002,21/10/2026\n"
+    b"+917012345678,Kabir Singh,POL-1003,22/10/2026\n",
+    parts=3,
+)
+def test_mutated_real_lists_read_alike_whole_and_in_batches_and_lose_no_row(data, parts):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "list.csv"
+        path.write_bytes(data)
+        started = time.monotonic()
+        whole = _outcome(lambda: csvprep.validate(path, max_problems=50))
+        batch = max(len(data) // parts, 16)  # a few batches, whatever the size
+        with mock.patch("csvprep.validation.BATCH_BYTES", batch):
+            batched = _outcome(lambda: csvprep.validate(path, max_problems=50))
+            assert batched == whole
+            out = Path(folder) / "out"
+            prepared = _outcome(lambda: csvprep.prepare(path, out, max_problems=50))
+        assert time.monotonic() - started < _BOUND
+        if isinstance(whole, tuple):
+            assert prepared == whole  # the same error
+            return
+        assert prepared.report == whole
+        rows = prepared.manifest["rows"]
+        total = whole.rows.total
+        assert rows["input"] == total
+        assert rows["clean"] + rows["rejected"] + rows["duplicates"] + rows["excluded"] == total
+        written = sum(f.rows for f in prepared.files) + prepared.rejected.rows
+        assert written == total  # every row in exactly one file...
+        for f in (*prepared.files, prepared.rejected):
+            with f.path.open(encoding="utf-8", newline="") as text:
+                assert sum(1 for _ in csv.reader(text)) == f.rows + 1  # ...as the file says
+        with prepared.rejected.path.open(encoding="utf-8", newline="") as text:
+            lines = [r["line"] for r in csv.DictReader(text)]
+        assert len(set(lines)) == len(lines)  # and no row twice
