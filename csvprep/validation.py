@@ -23,7 +23,7 @@ from .phones_fast import e164_text
 from .problems import CODES, SEVERITY_ORDER, Problem
 from .reading import BATCH_BYTES, NotStreamable, Progress, Table, read_batches
 from .records import DEFECT, LINE, NOTE, RAW, ROW, column_name
-from .report import Report, RowCounts
+from .report import Breakdown, Report, RowCounts
 from .routing import route_for
 
 if TYPE_CHECKING:  # imported where used: most runs need neither rules nor calling hours
@@ -46,6 +46,11 @@ _PROBLEM_SCHEMA: dict[str, pl.DataType] = {
 }
 _SHOWN_VALUE_CHARS = 200
 DEFAULT_COUNTRY_CODE = "+91"
+# A valid number's region and type ride along with its duplicate key as enums (one byte each):
+# the breakdown takes out the repeats found after every batch was read.
+_REGION_ENUM = pl.Enum(sorted(phones.REGION_CODES))
+_TYPE_ENUM = pl.Enum(sorted(set(phones.TYPE_NAMES.values())))
+_REGION, _TYPE = "__region", "__type"
 
 
 class CheckOptions(TypedDict, total=False):
@@ -181,6 +186,8 @@ def _run(
     candidates: list[pl.DataFrame] = []
     counts: Counter[str] = Counter()
     warnings: Counter[str] = Counter()
+    by_column: Counter[str] = Counter()
+    kinds: Counter[tuple[str, str]] = Counter()
     rows = invalid = excluded = 0
     order = 0
     unique = _unique_targets(context)
@@ -190,6 +197,8 @@ def _run(
         filled |= batch.filled
         counts.update(batch.counts)
         warnings.update(batch.warnings)
+        by_column.update(batch.by_column)
+        kinds.update(batch.kinds)
         rows += batch.rows
         invalid += batch.invalid
         excluded += batch.excluded
@@ -236,6 +245,7 @@ def _run(
     for rule, column in unique.items():
         found, failed = _unique_problems(rule, column, values.pop(rule), context, order - 1)
         counts["rule_unique"] += found.height
+        by_column[context.headers[int(column[1:])]] += found.height
         if rule.severity == "warning":
             warnings["rule_unique"] += found.height
         kept.append(found if keep_rows else found.head(max_problems))
@@ -247,8 +257,11 @@ def _run(
     excluded -= int(newly["__excluded"].sum())
     everyone = pl.concat(candidates)
     if newly.height:  # a filter copies every key: only when there is something to take out
-        everyone = everyone.filter(~pl.col(ROW).is_in(newly[ROW].implode()))
+        taken = pl.col(ROW).is_in(newly[ROW].implode())
+        kinds.subtract(_kinds(everyone.filter(taken)))
+        everyone = everyone.filter(~taken)
     repeats = _repeats(everyone)
+    kinds.subtract(_kinds(repeats))
     if plan.phone_index is not None and repeats.height:
         found = repeats.select(
             ROW,
@@ -261,6 +274,7 @@ def _run(
             pl.lit(order, dtype=pl.UInt16).alias("order"),
         )
         counts["duplicate_number"] += found.height
+        by_column[context.headers[plan.phone_index]] += found.height
         kept.append(found)
     problems = pl.concat(kept).sort(ROW, "order") if kept else pl.DataFrame(schema=_PROBLEM_SCHEMA)
     counted = RowCounts(
@@ -291,6 +305,17 @@ def _run(
         table = replace(first, frame=frame.select(first.frame.columns))
     else:
         frame = pl.DataFrame()  # validate keeps no rows
+    for p in file_problems:
+        if p.column is not None:
+            by_column[p.column] += 1
+    countries: Counter[str] = Counter()
+    number_types: Counter[str] = Counter()
+    for (region, kind), n in kinds.items():
+        countries[region] += n
+        number_types[kind] += n
+    breakdown = Breakdown(
+        countries=dict(+countries), number_types=dict(+number_types), columns=dict(+by_column)
+    )
     report = _report(
         first,
         plan,
@@ -302,6 +327,7 @@ def _run(
         context.region,
         max_problems,
         notes,
+        breakdown,
     )
     return Checked(table=table, plan=plan, frame=frame, problems=problems, report=report)
 
@@ -317,10 +343,12 @@ class _BatchResult:
     filled: set[int]  # blank-header columns with a value here
     counts: dict[str, int]
     warnings: dict[str, int]
+    by_column: dict[str, int]  # problems by header
+    kinds: dict[tuple[str, str], int]  # rows still in by (region, number type)
     rows: int
     invalid: int
     excluded: int
-    candidates: pl.DataFrame  # ROW, LINE and the number's key of every row still in
+    candidates: pl.DataFrame  # ROW, LINE, the number's key, region and type of every row still in
     values: dict[Rule, pl.DataFrame]  # the filled values of each unique rule's column
 
 
@@ -358,6 +386,7 @@ def _checked(
                 ROW, LINE, pl.col(column).alias("__value"), "__error", "__excluded"
             )
         still = ~pl.col("__error") & ~pl.col("__excluded") & pl.col(phones.E164).is_not_null()
+        candidates = _candidates(frame.filter(still))
         return _BatchResult(
             frame=frame.drop("__live") if keep_rows else pl.DataFrame(),
             problems=problems,
@@ -365,10 +394,12 @@ def _checked(
             filled=filled,
             counts=_value_counts(problems["code"]),
             warnings=_value_counts(problems.filter(pl.col("level") == "warning")["code"]),
+            by_column=_value_counts(problems["column"].drop_nulls()),
+            kinds=_kinds(candidates),
             rows=frame.height,
             invalid=int(frame["__error"].sum()),
             excluded=int((~frame["__error"] & frame["__excluded"]).sum()),
-            candidates=frame.filter(still).select(ROW, LINE, _KEY),
+            candidates=candidates,
             values=values,
         )
 
@@ -417,6 +448,33 @@ def _unique_problems(
         pl.lit(order, dtype=pl.UInt16).alias("order"),
     )
     return found, repeats.select(ROW, "__error", "__excluded")
+
+
+def _candidates(rows: pl.DataFrame) -> pl.DataFrame:
+    """ROW, LINE, the duplicate key, region and number type of ``rows`` (all with a number)."""
+    if phones.COUNTRY not in rows.columns:  # no phone column: no row is still in
+        rows = rows.with_columns(
+            pl.lit(None, dtype=pl.UInt16).alias(phones.COUNTRY),
+            pl.lit(None, dtype=pl.String).alias(phones.TYPE),
+        )
+    codes = rows[phones.COUNTRY].drop_nulls().unique().to_list()
+    region = phones.region_of(pl.col(phones.E164), pl.col(phones.COUNTRY), codes)
+    return rows.select(
+        ROW,
+        LINE,
+        _KEY,
+        region.cast(_REGION_ENUM).alias(_REGION),
+        pl.col(phones.TYPE).cast(_TYPE_ENUM).alias(_TYPE),
+    )
+
+
+def _kinds(candidates: pl.DataFrame) -> dict[tuple[str, str], int]:
+    """How many of ``candidates`` have each (region, number type)."""
+    counted = candidates.group_by(_REGION, _TYPE).len()
+    return {
+        (str(region), str(kind)): n
+        for region, kind, n in counted.select(_REGION, _TYPE, "len").iter_rows()
+    }
 
 
 def _value_counts(codes: pl.Series) -> dict[str, int]:
@@ -667,6 +725,7 @@ def _report(
     region: str,
     max_problems: int,
     notes: list[str],
+    breakdown: Breakdown,
 ) -> Report:
     """The report: ``problems`` holds (at least) the first ``max_problems`` row problems in
     order; the counts cover every row."""
@@ -710,6 +769,7 @@ def _report(
         max_problems=max_problems,
         notes=tuple(notes),
         warning_counts=dict(warning_counts),
+        breakdown=breakdown,
     )
 
 
