@@ -91,16 +91,18 @@ class Output:
             click.echo(render(), nl=False)
 
 
-def output_options(f: F) -> F:
-    """--format, --quiet and --no-color."""
+def output_options(f: F, *, html: bool = False) -> F:
+    """--format, --quiet and --no-color (and the html format, where ``html``)."""
+    formats = ["text", "json", "github", *(["html"] if html else [])]
+    also = ", a self-contained page (html)" if html else ""
     options = [
         click.option(
             "--format",
             "fmt",
-            type=click.Choice(["text", "json", "github"]),
+            type=click.Choice(formats),
             default="text",
             show_default=True,
-            help="For people (text), machines (json) or GitHub Actions annotations (github).",
+            help=f"For people (text), machines (json), GitHub Actions annotations (github){also}.",
         ),
         click.option("--quiet", "-q", is_flag=True, help="No summary: the exit code says it."),
         click.option("--no-color", is_flag=True, help="No colour (also when NO_COLOR is set)."),
@@ -227,12 +229,19 @@ def _validate_kwargs(settings: dict[str, Any]) -> dict[str, Any]:
     "variables and prompt (needs RINGG_API_KEY or --api-key-file).",
 )
 @api_options
-@output_options
+@partial(output_options, html=True)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Write the report (any format) to FILE instead of standard output.",
+)
 def validate(
     files: tuple[str, ...],
     fmt: str,
     quiet: bool,
     no_color: bool,
+    output: Path | None,
     agent_id: str | None,
     api_key_file: Path | None,
     base_url: str | None,
@@ -248,6 +257,9 @@ def validate(
     from .validation import validate as run
 
     out = Output(fmt, quiet, no_color)
+    if output is not None:
+        out.color = False  # a file gets no terminal colour codes
+    written: list[str] = []  # what --output gets, in order
     if agent_id:
         from .upload import DEFAULT_BASE_URL, Api, agent_prompt
 
@@ -268,13 +280,37 @@ def validate(
             continue
         reports.append(report)
         worst = max(worst, report.exit_code(settings["strict"]))
-        if fmt == "text":
+        if output is not None and fmt in ("text", "github"):
+            written.append((render_text if fmt == "text" else render_github)(report))
+        elif fmt == "text":
             out.text(partial(render_text, report, color=out.color))
         elif fmt == "github":
             click.echo(render_github(report), nl=False)
-    if fmt == "json" and reports:
-        click.echo(render_json(reports), nl=False)
+    if fmt in ("json", "html") and reports:
+        if fmt == "json":
+            whole = render_json(reports)
+        else:
+            from .report_html import render_html
+
+            whole = render_html(reports)
+        if output is None:
+            click.echo(whole, nl=False)
+        else:
+            written.append(whole)
+    if output is not None:
+        _write_output(output, "".join(written))
     sys.exit(worst)
+
+
+def _write_output(path: Path, text: str) -> None:
+    """``--output``: the whole report at once (atomically), or exit 7 saying why not."""
+    from .errors import OutputError
+    from .writing import atomic_write
+
+    try:
+        atomic_write(path, text.encode("utf-8"))
+    except OSError as e:
+        raise OutputError(f"{path}: cannot write the report ({e.strerror or e})") from None
 
 
 @cli.command()
