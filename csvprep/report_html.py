@@ -153,7 +153,7 @@ function setup(box){
         (!q||tr.textContent.toLowerCase().indexOf(q)>=0);
       tr.hidden=!ok;if(ok)n++;
     }
-    table.dataset.visible=String(n);
+    table.dataset.visible=String(n);first();
     shown.textContent="showing "+n.toLocaleString("en")+" of "+
       rows.length.toLocaleString("en");
     var all=document.querySelectorAll("table.problems"),sum=0;
@@ -176,7 +176,12 @@ function setup(box){
     rows.forEach(function(tr){frag.appendChild(tr);});
     body.appendChild(frag);
     table.dataset.sorted=key+":"+(dir>0?"asc":"desc");
-    table.dataset.firstOrder=rows.length?rows[0].dataset.order:"";
+    first();
+  }
+  function first(){  // the first row a reader sees, for the browser test
+    for(var i=0;i<rows.length;i++)if(!rows[i].hidden){
+      table.dataset.firstOrder=rows[i].dataset.order;return;}
+    table.dataset.firstOrder="";
   }
   Array.prototype.forEach.call(table.querySelectorAll("th[data-key] button"),function(b){
     b.addEventListener("click",function(){
