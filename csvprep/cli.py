@@ -132,16 +132,18 @@ class Output:
             click.echo(render(), nl=False)
 
 
-def output_options(f: F) -> F:
-    """--format, --quiet and --no-color."""
+def output_options(f: F, *, html: bool = False) -> F:
+    """--format, --quiet and --no-color (and the html format, where ``html``)."""
+    formats = ["text", "json", "github", *(["html"] if html else [])]
+    also = ", a self-contained page (html)" if html else ""
     options = [
         click.option(
             "--format",
             "fmt",
-            type=click.Choice(["text", "json", "github"]),
+            type=click.Choice(formats),
             default="text",
             show_default=True,
-            help="For people (text), machines (json) or GitHub Actions annotations (github).",
+            help=f"For people (text), machines (json), GitHub Actions annotations (github){also}.",
         ),
         click.option("--quiet", "-q", is_flag=True, help="No summary: the exit code says it."),
         click.option("--no-color", is_flag=True, help="No colour (also when NO_COLOR is set)."),
@@ -282,12 +284,19 @@ def _validate_kwargs(settings: dict[str, Any]) -> dict[str, Any]:
     "variables and prompt (needs RINGG_API_KEY or --api-key-file).",
 )
 @api_options
-@output_options
+@partial(output_options, html=True)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Write the report (any format) to FILE instead of standard output.",
+)
 def validate(
     files: tuple[str, ...],
     fmt: str,
     quiet: bool,
     no_color: bool,
+    output: Path | None,
     agent_id: str | None,
     api_key_file: Path | None,
     base_url: str | None,
@@ -311,14 +320,25 @@ def validate(
     from .render import plural, render_github, render_github_error, render_text
 
     out = Output(fmt, quiet, no_color)
+    if output is not None:
+        out.color = False  # a file gets no terminal colour codes
+    written: list[str] = []  # what --output gets, in order
     if agent_id:
         from .upload import DEFAULT_BASE_URL, Api, agent_prompt
 
         with Api(_api_key(api_key_file), base_url or DEFAULT_BASE_URL) as api:
             given["prompt"] = agent_prompt(api, agent_id)
     several = len(files) > 1
-    entries: list[dict[str, Any]] = []
-    worst, passed = 0, 0
+    entries: list[dict[str, Any]] = []  # JSON: a report, or an unreadable file's error
+    reports: list[Report] = []
+
+    def emit(text: str) -> None:
+        if output is None:
+            click.echo(text, nl=False)
+        else:
+            written.append(text)
+
+    worst, passed, summarised = 0, 0, 0
     for file in files:
         outcome = _validate_one(file, given, quiet)
         if isinstance(outcome, CsvprepError):
@@ -328,26 +348,31 @@ def validate(
             worst = max(worst, outcome.exit_code)
             entries.append({"file": file, "error": outcome.message, "exit_code": outcome.exit_code})
             if fmt == "github":
-                click.echo(render_github_error(file, outcome.message), nl=False)
+                emit(render_github_error(file, outcome.message))
             continue
         report, code = outcome
         worst = max(worst, code)
         entries.append(report.to_dict())
-        if fmt == "text":
+        reports.append(report)
+        if fmt == "text" and not quiet:
             if several and code == 0 and not report.problems:
                 passed += 1  # a passing file says nothing, as ruff or pre-commit would
                 continue
-            if several and len(entries) > 1:
-                out.text(lambda: "\n")
-            out.text(partial(render_text, report, color=out.color))
+            emit(("\n" if summarised else "") + render_text(report, color=out.color))
+            summarised += 1
         elif fmt == "github":
-            click.echo(render_github(report), nl=False)
+            emit(render_github(report))
     if fmt == "json" and entries and (several or "error" not in entries[0]):
-        document = entries if several else entries[0]
-        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
-    if fmt == "text" and several:
+        emit(json.dumps(entries if several else entries[0], indent=2, ensure_ascii=False) + "\n")
+    elif fmt == "html" and reports:
+        from .report_html import render_html
+
+        emit(render_html(reports))
+    if fmt == "text" and several and not quiet:
         failed = len(files) - passed
-        out.text(lambda: f"\n{plural(len(files), 'file')} checked: {passed:,} OK, {failed:,} not\n")
+        emit(f"\n{plural(len(files), 'file')} checked: {passed:,} OK, {failed:,} not\n")
+    if output is not None:
+        _write_output(output, "".join(written))
     sys.exit(worst)
 
 
@@ -364,6 +389,14 @@ def _validate_one(
     except CsvprepError as e:
         return e
     return report, report.exit_code(settings["strict"])
+
+
+def _write_output(path: Path, text: str) -> None:
+    """``--output``: the whole report at once (atomically), or exit 7 saying why not."""
+    from .writing import atomic_write, writing
+
+    with writing(path):
+        atomic_write(path, text.encode("utf-8"))
 
 
 @cli.command()

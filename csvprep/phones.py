@@ -22,9 +22,10 @@ from .phones_fast import CODE as CODE
 from .phones_fast import COUNTRY as COUNTRY
 from .phones_fast import E164 as E164
 from .phones_fast import EXTENSION as EXTENSION
-from .phones_fast import MAX_INPUT_STRING_LENGTH, scatter
+from .phones_fast import MAX_INPUT_STRING_LENGTH, UNKNOWN_REGION, scatter
 from .phones_fast import MESSAGE as MESSAGE
 from .phones_fast import TYPE as TYPE
+from .phones_fast import region_of as region_of
 from .problems import SHOWN_CHARS, shown
 
 _INVISIBLE = "[\u00ad\u200b\u200c\u200d\u2060\ufeff]"
@@ -57,6 +58,10 @@ TYPE_NAMES: dict[int, str] = {
     PhoneNumberType.VOICEMAIL: "voicemail",
     PhoneNumberType.UNKNOWN: "unknown",
 }
+
+#: Every region a valid number can belong to: ISO 3166-1 codes, ``001`` (non-geographic) and
+#: :data:`UNKNOWN_REGION`.
+REGION_CODES = frozenset({*phonenumbers.SUPPORTED_REGIONS, "001", UNKNOWN_REGION})
 
 #: Types ``--mobile-only`` accepts. Some regions (the US among them) cannot tell fixed lines
 #: from mobiles by number, so libphonenumber's ``fixed_line_or_mobile`` is accepted too.

@@ -429,6 +429,41 @@ def _shared(frame: pl.DataFrame, cc: int) -> pl.DataFrame:
     return _answers(frame, main.code, _INDEX)
 
 
+UNKNOWN_REGION = "ZZ"
+
+
+def region_of(e164: pl.Expr, country: pl.Expr, codes: list[int]) -> pl.Expr:
+    """``region_code_for_number`` of valid numbers in E.164 (``e164``, with their calling code
+    in ``country``), for the calling codes ``codes`` that occur: a code with one region is that
+    region ("001" for a non-geographic one); a shared code (1, 7, 44...) is told apart by each
+    region's leading digits or patterns, as ``_shared`` does. Null where ``e164`` is null.
+
+    >>> df = pl.DataFrame({"n": ["+919876543210", "+14165550123", "+12015550123"],
+    ...                    "c": [91, 1, 1]})
+    >>> df.select(region_of(pl.col("n"), pl.col("c"), [91, 1]).alias("r"))["r"].to_list()
+    ['IN', 'CA', 'US']
+    """
+    table = country_codes()
+    cases: list[tuple[pl.Expr, str]] = []
+    for cc in sorted(set(codes)):
+        regions = table.get(cc, ())
+        if len(regions) == 1:
+            cases.append((country == cc, regions[0]))
+            continue
+        # only this code's rows reach the patterns: the others are null, and cost no regex work
+        national = pl.when(country == cc).then(e164.str.slice(1 + len(str(cc))))
+        for code in regions:
+            r = region(code)
+            found = (
+                national.str.contains(_ascii(f"^(?:{r.leading_digits})"))
+                if r.leading_digits
+                else _number_type(national, r) != "unknown"
+            )
+            cases.append(((country == cc) & found.fill_null(False), code))
+    region_code = _first(cases, UNKNOWN_REGION) if cases else pl.lit(UNKNOWN_REGION)
+    return pl.when(e164.is_not_null()).then(region_code)
+
+
 def shapes(frame: Frame, plain: str) -> Frame:
     """For the rows that are not ``plain`` (a Boolean column: digits with an optional ``+``),
     what libphonenumber reads of the value: ``SHAPED_DIGITS`` (its digits, null unless the

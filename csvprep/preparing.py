@@ -19,6 +19,7 @@ from .headers import PHONE_VARIABLE
 from .problems import CODES
 from .records import LINE, RAW, ROW, column_name
 from .report import Report, render_json
+from .report_html import render_html
 from .splitting import file_entries, source_entry, upload_names, write_parts
 from .validation import DEFAULT_COUNTRY_CODE, STATUS, Checked, CheckOptions, check
 from .writing import OutputFolder, WrittenFile, csv_bytes, neutralise_formulas, neutralise_text
@@ -97,7 +98,8 @@ def prepare(
     """Validate ``source`` and write upload-ready files into ``out_dir``.
 
     Writes ``<stem>.clean.csv`` (or ``<stem>.part-NNN.csv`` parts of at most ``max_rows``),
-    ``<stem>.rejected.csv``, ``<stem>.report.json`` and ``manifest.json``. ``options`` are those
+    ``<stem>.rejected.csv``, ``<stem>.report.json``, ``<stem>.report.html`` (the same report as a
+    page) and ``manifest.json``. ``options`` are those
     of :func:`csvprep.check` (``exclude``, a suppression file, and ``call_window`` among them);
     ``keep_duplicates`` keeps repeated numbers in the clean file.
 
@@ -131,6 +133,7 @@ def prepare(
         *upload_names(stem, clean.height, max_rows),
         f"{stem}.rejected.csv",
         f"{stem}.report.json",
+        f"{stem}.report.html",
     ]
     folder = OutputFolder.open(out, force, protected=inputs, planned=planned)
     files = write_parts(clean, [table.headers[i].strip() for i in kept], folder, stem, max_rows)
@@ -155,6 +158,7 @@ def prepare(
     report_file = folder.write(
         f"{stem}.report.json", render_json([checked.report]).encode("utf-8"), 0
     )
+    folder.write(f"{stem}.report.html", render_html([checked.report]).encode("utf-8"), 0)
 
     rows = checked.report.rows
     duplicates_removed = 0 if keep_duplicates else rows.duplicate

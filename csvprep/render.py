@@ -39,6 +39,23 @@ def _where(p: Problem) -> str:
     return f"line {p.line}" if p.row is None else f"line {p.line} (row {p.row})"
 
 
+TOP_BREAKDOWN = 5
+
+
+def _top(counts: dict[str, int]) -> str:
+    """The largest few of a breakdown on one line, the rest summed.
+
+    >>> _top({"IN": 5, "US": 2, "GB": 1, "AE": 1, "SG": 1, "DE": 1, "FR": 1})
+    'IN 5, US 2, AE 1, DE 1, FR 1, 2 more 2'
+    """
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    shown = [f"{k} {n:,}" for k, n in ranked[:TOP_BREAKDOWN]]
+    rest = ranked[TOP_BREAKDOWN:]
+    if rest:
+        shown.append(f"{len(rest):,} more {sum(n for _, n in rest):,}")
+    return ", ".join(shown)
+
+
 def render_text(report: Report, *, color: bool = False, width: int = 100) -> str:
     """A readable summary: counts, the route, and problems grouped by code, worst first, with
     the first few of each (line, column, value) and how to fix them.
@@ -70,6 +87,12 @@ def render_text(report: Report, *, color: bool = False, width: int = 100) -> str
         f"[red]{rows.invalid:,} invalid[/], [yellow]{rows.duplicate:,} duplicate[/]"
     )
     console.print(f"  upload route: [bold]{report.route}[/] ({_FLOW[report.route]})")
+    breakdown = report.breakdown
+    if breakdown.countries:
+        console.print(f"  countries: {escape(_top(breakdown.countries))}")
+    if breakdown.number_types:
+        types = {k.replace("_", " "): n for k, n in breakdown.number_types.items()}
+        console.print(f"  number types: {escape(_top(types))}")
     for note in report.notes:
         console.print(f"  [cyan]note:[/] {escape(note)}")
 
@@ -121,7 +144,8 @@ def render_prepared(result: PrepareResult, *, color: bool = False, width: int = 
     for entry in result.manifest["files"]:
         lines.append(f"  {entry['path']}: {plural(entry['rows'], 'row')} ({entry['route']} flow)")
     lines.append(f"  {result.rejected.path.name}: {plural(result.rejected.rows, 'row')}")
-    lines.append(f"  {result.manifest['report_file']}, manifest.json")
+    report_file = result.manifest["report_file"]
+    lines.append(f"  {report_file}, {report_file.removesuffix('.json')}.html, manifest.json")
     lines.append(
         f"rows: {rows['input']:,} in = {rows['clean']:,} clean + {rows['rejected']:,} rejected"
         f" + {rows['duplicates']:,} duplicates + {rows['excluded']:,} excluded"

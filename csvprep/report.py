@@ -39,6 +39,33 @@ class RowCounts:
         }
 
 
+def _ranked(counts: dict[str, int]) -> dict[str, int]:
+    """Largest first, then by name: the order people read a breakdown in."""
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """Where the numbers and the problems are: valid numbers by region (ISO 3166-1 code,
+    ``001`` non-geographic) and by number type, and problems (every one, not just the kept
+    details) by column header. Each mapping is largest first.
+
+    >>> Breakdown(countries={"US": 1, "IN": 3}).to_dict()["countries"]
+    {'IN': 3, 'US': 1}
+    """
+
+    countries: dict[str, int] = field(default_factory=dict)
+    number_types: dict[str, int] = field(default_factory=dict)
+    columns: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, dict[str, int]]:
+        return {
+            "countries": _ranked(self.countries),
+            "number_types": _ranked(self.number_types),
+            "columns": _ranked(self.columns),
+        }
+
+
 @dataclass(frozen=True)
 class Report:
     """Everything ``csvprep validate`` found in one file.
@@ -68,6 +95,7 @@ class Report:
     notes: tuple[str, ...] = ()
     #: Of ``problem_counts``, how many of each code a rule reported as warnings instead.
     warning_counts: dict[str, int] = field(default_factory=dict)
+    breakdown: Breakdown = field(default_factory=Breakdown)
 
     @property
     def truncated(self) -> bool:
@@ -129,6 +157,7 @@ class Report:
             "problems_truncated": self.truncated,
             "max_problems": self.max_problems,
             "notes": list(self.notes),
+            "breakdown": self.breakdown.to_dict(),
         }
 
 

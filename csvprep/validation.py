@@ -23,7 +23,7 @@ from .phones_fast import e164_text
 from .problems import CODES, SEVERITY_ORDER, SHOWN_CHARS, Problem, shown
 from .reading import BATCH_BYTES, NotStreamable, Progress, Table, read_batches
 from .records import DEFECT, LINE, NOTE, RAW, ROW, column_name
-from .report import Report, RowCounts
+from .report import Breakdown, Report, RowCounts
 from .routing import route_for
 from .workbook import MAX_CELLS
 
@@ -47,6 +47,11 @@ _PROBLEM_SCHEMA: dict[str, pl.DataType] = {
 }
 _SHOWN_VALUE_CHARS = SHOWN_CHARS
 DEFAULT_COUNTRY_CODE = "+91"
+# A valid number's region and type ride along with its duplicate key as enums (one byte each):
+# the breakdown takes out the repeats found after every batch was read.
+_REGION_ENUM = pl.Enum(sorted(phones.REGION_CODES))
+_TYPE_ENUM = pl.Enum(sorted(set(phones.TYPE_NAMES.values())))
+_REGION, _TYPE = "__region", "__type"
 
 
 def _formatted(template: str, *values: pl.Expr) -> pl.Expr:
@@ -204,6 +209,8 @@ def _run(
     early_repeats: list[pl.DataFrame] = []  # the first repeats within each batch
     counts: Counter[str] = Counter()
     warnings: Counter[str] = Counter()
+    by_column: Counter[str] = Counter()
+    kinds: Counter[tuple[str, str]] = Counter()
     rows = invalid = excluded = repeated = 0
     order = 0
     unique = _unique_targets(context)
@@ -219,6 +226,8 @@ def _run(
         filled |= batch.filled
         counts.update(batch.counts)
         warnings.update(batch.warnings)
+        by_column.update(batch.by_column)
+        kinds.update(batch.kinds)
         rows += batch.rows
         invalid += batch.invalid
         excluded += batch.excluded
@@ -267,6 +276,7 @@ def _run(
     for rule, column in unique.items():
         found, failed = _unique_problems(rule, column, values.pop(rule), context, order - 1)
         counts["rule_unique"] += found.height
+        by_column[context.headers[int(column[1:])]] += found.height
         if rule.severity == "warning":
             warnings["rule_unique"] += found.height
         kept.append(found if keep_rows else found.head(max_problems))
@@ -278,8 +288,13 @@ def _run(
     excluded -= int(newly["__excluded"].sum())
     everyone = pl.concat(candidates)
     if newly.height:  # a filter copies every key: only when there is something to take out
-        everyone = everyone.filter(~pl.col(ROW).is_in(newly[ROW].implode()))
+        taken = pl.col(ROW).is_in(newly[ROW].implode())
+        kinds.subtract(_kinds(everyone.filter(taken)))
+        everyone = everyone.filter(~taken)
     later, repeats = _repeats(everyone, None if keep_rows else max_problems)
+    if later:  # a later repeat is no valid number: out of the breakdown (the batches' own
+        # repeats never came in)
+        kinds.subtract(_kinds(everyone.filter(~pl.col(_KEY_NAME).is_first_distinct())))
     if repeated:  # repeats within batches, where only the first were kept: their first lines
         repeats = pl.concat([repeats, _first_lines(pl.concat(early_repeats), everyone)])
         repeats = repeats.sort(ROW).head(max_problems)
@@ -299,6 +314,7 @@ def _run(
             pl.lit(order, dtype=pl.UInt16).alias("order"),
         )
         counts["duplicate_number"] += duplicates
+        by_column[context.headers[plan.phone_index]] += duplicates
         kept.append(found)
     problems = pl.concat(kept).sort(ROW, "order") if kept else pl.DataFrame(schema=_PROBLEM_SCHEMA)
     counted = RowCounts(
@@ -329,6 +345,17 @@ def _run(
         table = replace(first, frame=frame.select(first.frame.columns))
     else:
         frame = pl.DataFrame()  # validate keeps no rows
+    for p in file_problems:
+        if p.column is not None:
+            by_column[p.column] += 1
+    countries: Counter[str] = Counter()
+    number_types: Counter[str] = Counter()
+    for (region, kind), n in kinds.items():
+        countries[region] += n
+        number_types[kind] += n
+    breakdown = Breakdown(
+        countries=dict(+countries), number_types=dict(+number_types), columns=dict(+by_column)
+    )
     report = _report(
         first,
         plan,
@@ -340,6 +367,7 @@ def _run(
         context.region,
         max_problems,
         notes,
+        breakdown,
     )
     return Checked(table=table, plan=plan, frame=frame, problems=problems, report=report)
 
@@ -355,11 +383,13 @@ class _BatchResult:
     filled: set[int]  # blank-header columns with a value here
     counts: dict[str, int]
     warnings: dict[str, int]
+    by_column: dict[str, int]  # problems by header
+    kinds: dict[tuple[str, str], int]  # rows still in by (region, number type)
     rows: int
     invalid: int
     excluded: int
-    # ROW, LINE and the number's key of every row still in, or (where ``repeats`` keeps only
-    # the first) of each number's first row in the batch
+    # ROW, LINE, the number's key, region and type of every row still in, or (where
+    # ``repeats`` keeps only the first) of each number's first row in the batch
     candidates: pl.DataFrame
     repeated: int  # rows taken out of candidates, their number on an earlier row of the batch
     repeats: pl.DataFrame  # the first of them (ROW, LINE and the key)
@@ -402,7 +432,7 @@ def _checked(
                 .collect()
             )
         still = ~pl.col("__error") & ~pl.col("__excluded") & pl.col(phones.E164).is_not_null()
-        candidates = rows.filter(still).select(ROW, LINE, _KEY).collect()
+        candidates = _candidates(rows.filter(still))
         repeated, repeats = 0, candidates.clear()
         if keep_repeats is not None:
             repeated, repeats = _repeats(candidates, keep_repeats, first_lines=False)
@@ -415,6 +445,8 @@ def _checked(
             filled=checked.filled,
             counts=_value_counts(problems["code"]),
             warnings=_value_counts(problems.filter(pl.col("level") == "warning")["code"]),
+            by_column=_value_counts(problems["column"].drop_nulls()),
+            kinds=_kinds(candidates),
             rows=frame.height,
             invalid=int(frame["__error"].sum()),
             excluded=int((~frame["__error"] & frame["__excluded"]).sum()),
@@ -469,6 +501,37 @@ def _unique_problems(
         pl.lit(order, dtype=pl.UInt16).alias("order"),
     )
     return found, repeats.select(ROW, "__error", "__excluded")
+
+
+def _candidates(still: pl.LazyFrame) -> pl.DataFrame:
+    """ROW, LINE, the duplicate key, region and number type of ``still`` (all with a number),
+    taking only those columns (a wide frame's every one would be copied)."""
+    present = still.collect_schema().names()
+    wanted = [ROW, LINE, phones.E164, phones.COUNTRY, phones.TYPE]
+    rows = still.select(c for c in wanted if c in present).collect()
+    if phones.COUNTRY not in rows.columns:  # no phone column: no row is still in
+        rows = rows.with_columns(
+            pl.lit(None, dtype=pl.UInt16).alias(phones.COUNTRY),
+            pl.lit(None, dtype=pl.String).alias(phones.TYPE),
+        )
+    codes = rows[phones.COUNTRY].drop_nulls().unique().to_list()
+    region = phones.region_of(pl.col(phones.E164), pl.col(phones.COUNTRY), codes)
+    return rows.select(
+        ROW,
+        LINE,
+        _KEY,
+        region.cast(_REGION_ENUM).alias(_REGION),
+        pl.col(phones.TYPE).cast(_TYPE_ENUM).alias(_TYPE),
+    )
+
+
+def _kinds(candidates: pl.DataFrame) -> dict[tuple[str, str], int]:
+    """How many of ``candidates`` have each (region, number type)."""
+    counted = candidates.group_by(_REGION, _TYPE).len()
+    return {
+        (str(region), str(kind)): n
+        for region, kind, n in counted.select(_REGION, _TYPE, "len").iter_rows()
+    }
 
 
 def _value_counts(codes: pl.Series) -> dict[str, int]:
@@ -848,6 +911,7 @@ def _report(
     region: str,
     max_problems: int,
     notes: list[str],
+    breakdown: Breakdown,
 ) -> Report:
     """The report: ``problems`` holds (at least) the first ``max_problems`` row problems in
     order; the counts cover every row."""
@@ -891,6 +955,7 @@ def _report(
         max_problems=max_problems,
         notes=tuple(notes),
         warning_counts=dict(warning_counts),
+        breakdown=breakdown,
     )
 
 

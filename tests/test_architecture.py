@@ -17,7 +17,7 @@ LAYERS: list[set[str]] = [
     {"records", "manifest"},
     {"reading", "writing", "workbook"},
     {"phones_ranges", "phones_fast", "phones_numeric", "phones", "cache"},
-    {"headers", "report", "suppression", "calling_hours", "rules"},
+    {"headers", "report", "report_html", "suppression", "calling_hours", "rules"},
     {"validation"},
     {"splitting", "preparing"},
     {"campaign", "upload"},
