@@ -30,11 +30,29 @@ from .problems import SHOWN_CHARS, shown
 
 _INVISIBLE = "[\u00ad\u200b\u200c\u200d\u2060\ufeff]"
 _ODD_SPACE = "[\u00a0\u2000-\u200a\u202f\u205f\u3000]"
+#: The characters the invisible repair removes or makes a plain space, one by one, to name them.
+_UNSEEN = (
+    "\u00ad\u200b\u200c\u200d\u2060\ufeff\u00a0"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + "\u202f\u205f\u3000"
+)
 _FORMULA = r'^="([^"]*)"$'
 # exactly what a spreadsheet or pandas writes for a number it held as a float: digits, ".0";
 # never more zeros (a dotted national number such as 0301234.0000 keeps its digits)
 _DECIMAL = r"^\+?[0-9]+\.0$"
 _SCIENTIFIC = r"^\+?[0-9]+(?:[.,][0-9]+)?[eE]\+?[0-9]+$"
+
+def show_unseen(value: pl.Expr) -> pl.Expr:
+    """``value`` with each character the invisible repair touches written as its code point,
+    so a message does not show two strings that look the same.
+
+    >>> pl.select(show_unseen(pl.lit("+91\u00a081234\u200b5"))).item()
+    '+91<U+00A0>81234<U+200B>5'
+    """
+    for char in _UNSEEN:
+        value = value.str.replace_all(char, f"<U+{ord(char):04X}>", literal=True)
+    return value
+
 
 #: Repairs in the order they are applied: problem code -> what the step is.
 REPAIRS: dict[str, str] = {

@@ -665,12 +665,14 @@ def _batch(frame: pl.DataFrame, context: _Context, blank_headers: list[int]) -> 
         raw = pl.col(phone_col)
         frame = phones.normalise(frame, phone_col, context.region)
         for code, step in phones.REPAIRS.items():
+            # the invisible characters named, or the two values would look the same
+            read = phones.show_unseen(raw) if code == "phone_repaired_invisible" else raw
             add(
                 live & pl.col(code),
                 code,
                 phone_header,
                 raw,
-                _formatted(f"{step}: read {{}} as {{}}", shown(raw), shown(pl.col(phones.CLEAN))),
+                _formatted(f"{step}: read {{}} as {{}}", shown(read), shown(pl.col(phones.CLEAN))),
             )
         phone_error = live & pl.col(phones.CODE).is_not_null()
         add(phone_error, pl.col(phones.CODE), phone_header, raw, pl.col(phones.MESSAGE))

@@ -205,3 +205,11 @@ def test_the_decimal_repair_never_touches_a_dotted_national_number():
             if answer != want:
                 wrong.append((region, value, answer, want))
     assert wrong == []
+
+
+def test_the_invisible_repair_names_the_characters_it_removed(tmp_path):
+    path = tmp_path / "invisible.csv"
+    path.write_text("Mobile Number\n+91\u00a081234\u200b56789\n", encoding="utf-8")
+    (problem,) = validate(path).problems
+    assert problem.code == "phone_repaired_invisible"
+    assert "read +91<U+00A0>81234<U+200B>56789 as +91 8123456789" in problem.message
