@@ -63,6 +63,7 @@ class Records:
 _EXACT_WIDTH = 200
 
 _COMPRESSED = {b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda", b"\x1f\x8b"}
+_BOM = "\ufeff"
 
 
 # Python's csv module refuses a field over 128 KiB (an error, not a record); the fast path
@@ -215,6 +216,8 @@ def _split_plain(
     rest = lines.slice(first)
     if not rest.select(_exact(line, delimiter, width).fill_null(False).all()).item():
         return None
+    if rest.height > 1 and (rest["l"][1] or "").startswith(_BOM):
+        return None  # Polars would drop it from the first value it parses (as in _split_fast)
     rows = rest.height - 1
     frame = _parse(
         data,
@@ -326,6 +329,8 @@ def _split_fast(data: bytes, delimiter: str) -> Records | None:
         frame = _empty_frame(width)
     else:
         first = int(good["i"][0])
+        if data.startswith(b"\xef\xbb\xbf", int(good["offset"][0])):
+            return None  # a BOM Polars would drop from the first value it parses
         skip = 0
         if good.height == body.height and not (blank_lines >= first).any():
             # the file as is, from the first data line (no copy of it)
