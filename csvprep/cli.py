@@ -284,6 +284,12 @@ def _validate_kwargs(settings: dict[str, Any]) -> dict[str, Any]:
     "variables and prompt (needs RINGG_API_KEY or --api-key-file).",
 )
 @api_options
+@click.option(
+    "--name",
+    metavar="NAME",
+    help="What a list read from standard input (FILE '-') is called in the report and the "
+    "output names (default stdin.csv).",
+)
 @partial(output_options, html=True)
 @click.option(
     "--output",
@@ -296,6 +302,7 @@ def validate(
     fmt: str,
     quiet: bool,
     no_color: bool,
+    name: str | None,
     output: Path | None,
     agent_id: str | None,
     api_key_file: Path | None,
@@ -340,7 +347,7 @@ def validate(
 
     worst, passed, summarised = 0, 0, 0
     for file in files:
-        outcome = _validate_one(file, given, quiet)
+        outcome = _validate_one(file, given, quiet, name)
         if isinstance(outcome, CsvprepError):
             _fail(outcome)
             if outcome.exit_code == 2:
@@ -377,18 +384,40 @@ def validate(
 
 
 def _validate_one(
-    file: str, given: dict[str, Any], quiet: bool
+    file: str, given: dict[str, Any], quiet: bool, name: str | None
 ) -> tuple[Report, int] | CsvprepError:
     """One file's report and exit status, or the error that stopped it."""
+    from dataclasses import replace
+
     from .validation import validate as run
 
     try:
         settings = _settings(file, given)
-        with _progress(file, quiet) as progress:
-            report = run(file, progress=progress, **_validate_kwargs(settings))
+        with _source(file, name) as (path, label), _progress(path, quiet) as progress:
+            report = run(path, progress=progress, **_validate_kwargs(settings))
     except CsvprepError as e:
         return e
+    if label is not None:
+        report = replace(report, file=label)
     return report, report.exit_code(settings["strict"])
+
+
+@contextlib.contextmanager
+def _source(file: str | Path, name: str | None) -> Iterator[tuple[Path, str | None]]:
+    """FILE as given, or for ``-`` standard input spooled to a temporary file named as
+    ``name`` says (the readers take files: they sniff, batch and re-read), with that name."""
+    if str(file) != "-":
+        yield Path(file), None
+        return
+    import shutil
+    import tempfile
+
+    label = name or "stdin.csv"
+    with tempfile.TemporaryDirectory(prefix="csvprep-stdin-") as temp:
+        path = Path(temp) / (Path(label).name.strip(".") or "stdin.csv")
+        with path.open("wb") as spool:
+            shutil.copyfileobj(sys.stdin.buffer, spool)
+        yield path, label
 
 
 def _write_output(path: Path, text: str) -> None:
@@ -440,6 +469,12 @@ def _write_output(path: Path, text: str) -> None:
     metavar="HH:MM-HH:MM",
     help="Hours it is acceptable to ring someone, in their own time zone.",
 )
+@click.option(
+    "--name",
+    metavar="NAME",
+    help="What a list read from standard input (FILE '-') is called in the report and the "
+    "output names (default stdin.csv).",
+)
 @output_options
 def prepare(
     file: Path,
@@ -454,6 +489,7 @@ def prepare(
     fmt: str,
     quiet: bool,
     no_color: bool,
+    name: str | None,
     **given: Any,
 ) -> None:
     """Write upload-ready files for FILE: clean rows (or parts), rejects with their reasons,
@@ -475,10 +511,14 @@ def prepare(
     out = Output(fmt, quiet, no_color)
     settings = _settings(file, given)
     window = CallWindow.parse(call_window, timezone, local_hours) if call_window else None
-    with _progress(file, quiet, then="writing the outputs") as progress:
+    with (
+        _source(file, name) as (path, label),
+        _progress(path, quiet, then="writing the outputs") as progress,
+    ):
         result = run(
-            file,
+            path,
             out_dir,
+            name=label,
             progress=progress,
             **_validate_kwargs(settings),
             max_rows=max_rows,

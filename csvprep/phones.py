@@ -42,6 +42,7 @@ _FORMULA = r'^="([^"]*)"$'
 _DECIMAL = r"^\+?[0-9]+\.0$"
 _SCIENTIFIC = r"^\+?[0-9]+(?:[.,][0-9]+)?[eE]\+?[0-9]+$"
 
+
 def show_unseen(value: pl.Expr) -> pl.Expr:
     """``value`` with each character the invisible repair touches written as its code point,
     so a message does not show two strings that look the same.

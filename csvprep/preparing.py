@@ -7,7 +7,7 @@ reasons).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Unpack
 
@@ -93,6 +93,7 @@ def prepare(
     max_rows: int | None = None,
     keep_duplicates: bool = False,
     force: bool = False,
+    name: str | None = None,
     **options: Unpack[CheckOptions],
 ) -> PrepareResult:
     """Validate ``source`` and write upload-ready files into ``out_dir``.
@@ -101,7 +102,9 @@ def prepare(
     ``<stem>.rejected.csv``, ``<stem>.report.json``, ``<stem>.report.html`` (the same report as a
     page) and ``manifest.json``. ``options`` are those
     of :func:`csvprep.check` (``exclude``, a suppression file, and ``call_window`` among them);
-    ``keep_duplicates`` keeps repeated numbers in the clean file.
+    ``keep_duplicates`` keeps repeated numbers in the clean file. ``name`` is what the report,
+    the manifest and the output names call the source (default: its path), as for a list read
+    from standard input.
 
     >>> import tempfile
     >>> out = Path(tempfile.mkdtemp()) / "out"
@@ -114,7 +117,9 @@ def prepare(
     if max_rows is not None and max_rows < 1:
         raise UsageError("--max-rows must be at least 1")
     table, plan, frame = checked.table, checked.plan, checked.frame
-    stem = Path(source).stem if isinstance(source, (str, Path)) else "contacts"
+    report = checked.report if name is None else replace(checked.report, file=name)
+    named = name if name is not None else source
+    stem = Path(named).stem if isinstance(named, (str, Path)) else "contacts"
 
     # a column with neither header nor values is a spreadsheet's trailing delimiter: dropped
     kept = [i for i in range(len(table.headers)) if i not in plan.empty_columns]
@@ -155,12 +160,10 @@ def prepare(
     rejected = folder.write(
         f"{stem}.rejected.csv", csv_bytes(rejects, reject_headers, quote_all=True), rejects.height
     )
-    report_file = folder.write(
-        f"{stem}.report.json", render_json([checked.report]).encode("utf-8"), 0
-    )
-    folder.write(f"{stem}.report.html", render_html([checked.report]).encode("utf-8"), 0)
+    report_file = folder.write(f"{stem}.report.json", render_json([report]).encode("utf-8"), 0)
+    folder.write(f"{stem}.report.html", render_html([report]).encode("utf-8"), 0)
 
-    rows = checked.report.rows
+    rows = report.rows
     duplicates_removed = 0 if keep_duplicates else rows.duplicate
     effective_map = {
         variable: table.headers[index].strip() for variable, index in plan.variables.items()
@@ -169,7 +172,7 @@ def prepare(
     manifest: dict[str, Any] = {
         "version": 1,
         "kind": "prepare",
-        "source": source_entry(source),
+        "source": source_entry(source) | ({"path": name} if name is not None else {}),
         "rows": {
             "input": rows.total,
             "clean": clean.height,
@@ -179,7 +182,7 @@ def prepare(
         },
         "variables_map": effective_map,
         "country_code": options.get("country_code", DEFAULT_COUNTRY_CODE),
-        "region": checked.report.region,
+        "region": report.region,
         "files": file_entries(files),
         "rejected_file": {
             "path": rejected.path.name,
@@ -195,4 +198,4 @@ def prepare(
         },
     }
     folder.commit(manifest)
-    return PrepareResult(out, checked.report, tuple(files), rejected, manifest)
+    return PrepareResult(out, report, tuple(files), rejected, manifest)

@@ -302,3 +302,34 @@ def test_progress_on_a_terminal_shows_rate_time_left_and_the_writing_phase(tmp_p
     assert "MB/s" in seen  # the rate
     assert "-:--:--" in seen or "0:00:0" in seen  # the time left
     assert "read; writing the outputs" in seen  # not a bar frozen at full
+
+
+def test_standard_input_is_read_for_validate_and_prepare(tmp_path):
+    from click.testing import CliRunner
+
+    from csvprep.cli import cli
+
+    data = (FIXTURES / "invalid_numbers.csv").read_bytes()
+    checked = CliRunner().invoke(
+        cli, ["validate", "-", "--name", "june.csv", "--format", "json"], input=data
+    )
+    assert checked.exit_code == 1
+    report = json.loads(checked.stdout)
+    assert report["file"] == "june.csv" and report["rows"]["invalid"] == 4
+    unnamed = CliRunner().invoke(cli, ["validate", "-", "--format", "json"], input=data)
+    assert json.loads(unnamed.stdout)["file"] == "stdin.csv"
+    out = tmp_path / "out"
+    prepared = CliRunner().invoke(
+        cli, ["prepare", "-", "-o", str(out), "--name", "june.csv"], input=data
+    )
+    assert prepared.exit_code == 1, prepared.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "june.clean.csv",
+        "june.rejected.csv",
+        "june.report.html",
+        "june.report.json",
+        "manifest.json",
+    ]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["source"]["path"] == "june.csv"
+    assert json.loads((out / "june.report.json").read_text(encoding="utf-8"))["file"] == "june.csv"
