@@ -36,6 +36,7 @@ DEFAULTS: dict[str, Any] = {
     "rules": None,
     "strict": False,
     "max_cells": MAX_CELLS,
+    "sheet": None,
 }
 # Files at least this big get a progress display (on a terminal only).
 _PROGRESS_BYTES = 5_000_000
@@ -263,7 +264,13 @@ def validation_options(f: F) -> F:
             "--max-cells",
             type=click.IntRange(min=1),
             metavar="N",
-            help=f"Refuse a workbook whose first sheet spans more cells (default {MAX_CELLS:,}).",
+            help=f"Refuse a workbook whose sheet spans more cells (default {MAX_CELLS:,}).",
+        ),
+        click.option(
+            "--sheet",
+            metavar="NAME|N",
+            help="The workbook's sheet to read: its name or its number from 1 (default: the "
+            "first).",
         ),
     ]
     for option in reversed(options):

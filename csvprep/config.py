@@ -39,6 +39,7 @@ SETTINGS: dict[str, tuple[type, ...]] = {
     "strict": (bool,),
     "rules": (str,),
     "max_cells": (int,),
+    "sheet": (str,),
 }
 _PATHS = ("variables_map", "prompt", "rules")
 

@@ -39,7 +39,7 @@ from .records import (
     column_name,
     split_records,
 )
-from .workbook import MAX_CELLS, MAX_COLUMNS, check_workbook
+from .workbook import MAX_CELLS, MAX_COLUMNS, check_workbook, choose_sheet
 
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -83,11 +83,13 @@ def read_table(
     delimiter: str | None = None,
     require_rows: bool = True,
     max_cells: int = MAX_CELLS,
+    sheet: str | None = None,
 ) -> Table:
     """Read a path (CSV, TSV or ``.xlsx``) or a Polars/pandas frame into a :class:`Table`.
 
-    A workbook whose first sheet spans more than ``max_cells`` cells is refused before it is
-    opened (:func:`csvprep.workbook.check_workbook`).
+    A workbook's ``sheet`` (a name or a number from 1; the first by default) is read; one that
+    spans more than ``max_cells`` cells is refused before it is opened
+    (:func:`csvprep.workbook.check_workbook`).
 
     >>> import polars as pl
     >>> t = read_table(pl.DataFrame({"Mobile Number": ["+919876543210"]}))
@@ -98,7 +100,7 @@ def read_table(
         shown = DELIMITER_NAMES.get(delimiter, repr(delimiter))
         raise UsageError(f"delimiter {shown} is not one of , ; tab |")
     if isinstance(source, (str, os.PathLike)):
-        return _read_path(Path(source), delimiter, require_rows, max_cells)
+        return _read_path(Path(source), delimiter, require_rows, max_cells, sheet)
     return _read_frame(source)
 
 
@@ -132,6 +134,7 @@ def read_batches(
     batch_bytes: int | None = BATCH_BYTES,
     progress: Progress | None = None,
     max_cells: int = MAX_CELLS,
+    sheet: str | None = None,
 ) -> Iterator[Table]:
     """The table in batches of whole records, so memory stays bounded however big the file.
 
@@ -140,8 +143,8 @@ def read_batches(
     one batch, as :func:`read_table` reads them. A UTF-8 file with LF or CRLF line ends is
     read a batch at a time; if one turns out to need the whole-file reader (bytes that are not
     UTF-8, quotes only Python's csv module follows) :class:`NotStreamable` is raised.
-    ``progress``, if given, is called after each batch of a file is read; ``max_cells`` is
-    :func:`read_table`'s.
+    ``progress``, if given, is called after each batch of a file is read; ``max_cells`` and
+    ``sheet`` are :func:`read_table`'s.
 
     >>> import polars as pl
     >>> [t.rows for t in read_batches(pl.DataFrame({"Mobile Number": ["+919876543210"]}))]
@@ -150,7 +153,7 @@ def read_batches(
     is_file = isinstance(source, (str, os.PathLike)) and Path(source).is_file()
     size = Path(source).stat().st_size if is_file else 0
     if batch_bytes is None or not is_file or size <= batch_bytes:
-        table = read_table(source, delimiter=delimiter, max_cells=max_cells)
+        table = read_table(source, delimiter=delimiter, max_cells=max_cells, sheet=sheet)
         if progress is not None and is_file:
             progress(size, size)
         yield table
@@ -358,7 +361,9 @@ def _read_frame(source: Any) -> Table:
     return Table(name="<dataframe>", headers=headers, frame=_mark_long_values(frame, headers))
 
 
-def _read_path(path: Path, delimiter: str | None, require_rows: bool, max_cells: int) -> Table:
+def _read_path(
+    path: Path, delimiter: str | None, require_rows: bool, max_cells: int, sheet: str | None
+) -> Table:
     name = str(path)
     _check_regular(path)
     try:
@@ -369,7 +374,7 @@ def _read_path(path: Path, delimiter: str | None, require_rows: bool, max_cells:
         raise InputError(f"{name}: file is empty")
     if data.startswith(b"PK\x03\x04"):
         if path.suffix.lower() in (".xlsx", ".xlsm") or b"xl/workbook" in data[:65536]:
-            return _read_xlsx(path, max_cells)
+            return _read_xlsx(path, max_cells, sheet)
         raise InputError(f"{name}: is a ZIP archive, not a CSV file")
     utf8, encoding, notes = _decode(data, name)
     return _read_text(utf8, name, encoding, notes, delimiter, require_rows)
@@ -648,20 +653,28 @@ def _no_rows(name: str, header_line: int) -> InputError:
     return InputError(f"{name}: has a header (line {header_line}) but no data rows")
 
 
-def _read_xlsx(path: Path, max_cells: int) -> Table:
+def _read_xlsx(path: Path, max_cells: int, choice: str | None) -> Table:
     name = str(path)
-    check_workbook(path, max_cells)  # before the reader allocates the sheet's whole extent
+    check_workbook(path, max_cells, choice)  # before the reader allocates the sheet's extent
     try:
         import fastexcel
 
-        sheet = fastexcel.read_excel(str(path)).load_sheet(0, header_row=None, dtypes="string")
+        reader = fastexcel.read_excel(str(path))
+        names = list(reader.sheet_names)
+    except Exception as e:  # any failure here means the workbook is unreadable
+        why = next((line.strip() for line in str(e).splitlines() if line.strip()), "")
+        raise InputError(f"{name}: cannot be read as an Excel workbook ({why[:200]})") from None
+    position = choose_sheet(names, choice, name)
+    read = f"sheet {names[position]!r} ({position + 1} of {len(names)})"
+    try:
+        sheet = reader.load_sheet(position, header_row=None, dtypes="string")
         raw = pl.DataFrame(sheet.to_polars())
     except Exception as e:  # any failure here means the workbook is unreadable
         # the reader's errors run to several lines (their context): the first says it
         why = next((line.strip() for line in str(e).splitlines() if line.strip()), "")
         raise InputError(f"{name}: cannot be read as an Excel workbook ({why[:200]})") from None
     if raw.height == 0 or raw.width == 0:
-        raise InputError(f"{name}: workbook's first sheet is empty")
+        raise InputError(f"{name}: {read} is empty")
     raw = (
         raw.with_columns(pl.all().cast(pl.String).fill_null(""))
         .with_row_index(LINE, offset=1)
@@ -670,7 +683,7 @@ def _read_xlsx(path: Path, max_cells: int) -> Table:
     cells = [c for c in raw.columns if c != LINE]
     nonblank = raw.filter(pl.any_horizontal(pl.col(c) != "" for c in cells))
     if nonblank.height == 0:
-        raise InputError(f"{name}: workbook's first sheet is empty")
+        raise InputError(f"{name}: {read} is empty")
     header_row = nonblank.row(0, named=True)
     check_headers([header_row[c] for c in cells], name, header_row[LINE])
     body = nonblank.slice(1)
@@ -691,5 +704,9 @@ def _read_xlsx(path: Path, max_cells: int) -> Table:
         frame=_mark_long_values(frame, headers),
         encoding="xlsx",
         header_line=int(header_row[LINE]),
-        notes=("read the first sheet of the workbook; line numbers are spreadsheet rows",),
+        notes=(
+            f"read {read} of the workbook"
+            + ("; choose another with --sheet" if len(names) > 1 and choice is None else "")
+            + "; line numbers are spreadsheet rows",
+        ),
     )

@@ -88,6 +88,7 @@ class CheckOptions(TypedDict, total=False):
     rules: str | Path | RuleSet | Mapping[str, Any] | None
     progress: Progress | None
     max_cells: int
+    sheet: str | None
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,7 @@ def _check(source: Any, keep_rows: bool, **options: Unpack[CheckOptions]) -> Che
                 batch_bytes=batch_bytes,
                 progress=options.get("progress"),
                 max_cells=options.get("max_cells", MAX_CELLS),
+                sheet=options.get("sheet"),
             )
             first = next(tables)
             plan = plan_columns(first.headers, vmap, prompt_text, header_line=first.header_line)

@@ -17,7 +17,7 @@ import posixpath
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from xml.etree import ElementTree
@@ -48,7 +48,27 @@ _DIMENSION = re.compile(rb"""<(?:\w+:)?dimension\b[^>]*?\bref\s*=\s*["']([^"']*)
 _DIGITS, _LETTERS = "0123456789", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
-def check_workbook(path: Path, max_cells: int = MAX_CELLS) -> None:
+def choose_sheet(names: Sequence[str], choice: str | None, file: str) -> int:
+    """The position (from 0) of the sheet ``choice`` names: a sheet name (any case) or its
+    number counted from 1; the first sheet without a choice.
+
+    >>> choose_sheet(["Instructions", "Contacts"], "contacts", "a.xlsx")
+    1
+    >>> choose_sheet(["Instructions", "Contacts"], "2", "a.xlsx"), choose_sheet(["A"], None, "")
+    (1, 0)
+    """
+    if choice is None:
+        return 0
+    if choice.isdigit() and 1 <= int(choice) <= len(names):
+        return int(choice) - 1
+    folded = [n.casefold() for n in names]
+    if choice.casefold() in folded:
+        return folded.index(choice.casefold())
+    listed = ", ".join(repr(n) for n in names)
+    raise InputError(f"{file}: has no sheet {choice!r} (its sheets: {listed}); see --sheet")
+
+
+def check_workbook(path: Path, max_cells: int = MAX_CELLS, sheet: str | None = None) -> None:
     """Raise :class:`InputError` unless the workbook at ``path`` is a readable archive whose
     first sheet spans at most ``max_cells`` cells and :data:`MAX_COLUMNS` columns, and whose
     parts hold at most ``BYTES_PER_CELL`` bytes a cell uncompressed.
@@ -58,12 +78,12 @@ def check_workbook(path: Path, max_cells: int = MAX_CELLS) -> None:
     ...     check_workbook(Path("fixtures/contacts.xlsx"), max_cells=10)
     ... except InputError as e:
     ...     print(e)  # doctest: +ELLIPSIS
-    fixtures/contacts.xlsx: its first sheet declares A1:D6 (6 rows x 4 columns = 24 cells), ...
+    fixtures/contacts.xlsx: the sheet read declares A1:D6 (6 rows x 4 columns = 24 cells), ...
     """
     name = str(path)
     try:
         with zipfile.ZipFile(path) as archive:
-            _check(archive, name, max_cells)
+            _check(archive, name, max_cells, sheet)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError) as e:
         raise InputError(f"{name}: is not a readable workbook ({e}); save it again") from None
     except NotImplementedError as e:  # a compression method zipfile does not know
@@ -72,13 +92,13 @@ def check_workbook(path: Path, max_cells: int = MAX_CELLS) -> None:
         raise InputError(f"{name}: cannot be read ({e.strerror or e})") from None
 
 
-def _check(archive: zipfile.ZipFile, name: str, max_cells: int) -> None:
+def _check(archive: zipfile.ZipFile, name: str, max_cells: int, choice: str | None) -> None:
     budget = max(max_cells * BYTES_PER_CELL, _MIN_BYTES)
     parts = archive.infolist()
     declared = sum(part.file_size for part in parts)
     if declared > budget:
         raise _too_big(name, declared, budget)
-    sheet = _first_sheet(archive)
+    sheet = _sheet_part(archive, choice, name)
     total = 0
     for part in parts:
         if part.is_dir():
@@ -106,8 +126,8 @@ def _pieces(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> Iterator[bytes]:
             yield piece
 
 
-def _first_sheet(archive: zipfile.ZipFile) -> str | None:
-    """The part name of the workbook's first sheet (the one read), by the package's
+def _sheet_part(archive: zipfile.ZipFile, choice: str | None, name: str) -> str | None:
+    """The part name of the sheet read (``choice``, or the first), by the package's
     relationships; None where they do not say (then every sheet is checked)."""
     try:
         root = _targets(archive, "_rels/.rels", "")
@@ -115,9 +135,10 @@ def _first_sheet(archive: zipfile.ZipFile) -> str | None:
         folder, base = posixpath.split(workbook)
         sheets = _targets(archive, posixpath.join(folder, "_rels", f"{base}.rels"), folder)
         book = ElementTree.fromstring(_small(archive, workbook))
-        first = next(e for e in book.iter() if e.tag.rpartition("}")[2] == "sheet")
-        return sheets[first.attrib[_R_ID]][1]
-    except (KeyError, StopIteration, ElementTree.ParseError, ValueError):
+        listed = [e for e in book.iter() if e.tag.rpartition("}")[2] == "sheet"]
+        chosen = listed[choose_sheet([e.attrib.get("name", "") for e in listed], choice, name)]
+        return sheets[chosen.attrib[_R_ID]][1]
+    except (KeyError, StopIteration, IndexError, ElementTree.ParseError, ValueError):
         return None
 
 
@@ -248,12 +269,12 @@ class Extent:
         rows, columns = self.rows, self.columns
         if columns > MAX_COLUMNS:
             raise InputError(
-                f"{name}: its first sheet {verb} column {self.column} ({columns:,} columns), "
+                f"{name}: the sheet read {verb} column {self.column} ({columns:,} columns), "
                 f"past the {MAX_COLUMNS:,} csvprep reads"
             )
         if rows * columns > max_cells:
             raise InputError(
-                f"{name}: its first sheet {verb} {'A1:' if rows * columns > 1 else ''}{self} "
+                f"{name}: the sheet read {verb} {'A1:' if rows * columns > 1 else ''}{self} "
                 f"({rows:,} rows x {columns:,} columns = {rows * columns:,} cells), over the "
                 f"limit of {max_cells:,} cells (raise it with --max-cells)"
             )

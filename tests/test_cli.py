@@ -333,3 +333,26 @@ def test_standard_input_is_read_for_validate_and_prepare(tmp_path):
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["source"]["path"] == "june.csv"
     assert json.loads((out / "june.report.json").read_text(encoding="utf-8"))["file"] == "june.csv"
+
+
+def test_a_workbook_sheet_is_chosen_by_name_or_number_and_named_in_the_report(tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "book.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    instructions = book.add_worksheet("Instructions")
+    instructions.write_column(0, 0, ["How to fill this in", "One contact a row, on Contacts"])
+    contacts = book.add_worksheet("Contacts")
+    contacts.write_row(0, 0, ["Mobile Number", "Name"])
+    contacts.write_row(1, 0, ["+919876543210", "Asha"])
+    book.close()
+    first = run_json("validate", path)
+    assert first[0] == 1
+    assert any("sheet 'Instructions' (1 of 2)" in n and "--sheet" in n for n in first[1]["notes"])
+    for choice in ("Contacts", "contacts", "2"):
+        code, report = run_json("validate", path, "--sheet", choice)
+        assert code == 0 and report["rows"]["valid"] == 1
+        assert any("sheet 'Contacts' (2 of 2)" in n for n in report["notes"])
+    wrong = run_cli("validate", path, "--sheet", "Contcts")
+    assert wrong.exit_code == 3
+    assert "has no sheet 'Contcts' (its sheets: 'Instructions', 'Contacts')" in wrong.stderr
