@@ -18,7 +18,7 @@ import stat
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -100,8 +100,8 @@ def read_table(
         shown = DELIMITER_NAMES.get(delimiter, repr(delimiter))
         raise UsageError(f"delimiter {shown} is not one of , ; tab |")
     if isinstance(source, (str, os.PathLike)):
-        return _read_path(Path(source), delimiter, require_rows, max_cells, sheet)
-    return _read_frame(source)
+        return as_list(_read_path(Path(source), delimiter, require_rows, max_cells, sheet))
+    return as_list(_read_frame(source))
 
 
 #: The longest value read as one: a longer one (a runaway quote, pasted data, a file glued into
@@ -165,7 +165,51 @@ def read_batches(
         for table, done in batches:
             if progress is not None:
                 progress(done, size)
-            yield table
+            yield as_list(table)
+
+
+#: The columns csvprep's rejects file adds around a list's own (``prepare``).
+REJECTS_BEFORE = ("line", "reason_codes", "reasons")
+REJECTS_AFTER = "raw_record"
+# the apostrophe csvprep's rejects file puts before a cell a spreadsheet would run as a formula
+_NEUTRALISED = r"^'[=+\-@\t\r]"
+
+
+def as_list(table: Table) -> Table:
+    """``table`` itself, or for a csvprep rejects file fixed by hand, the contact list in it:
+    its bookkeeping columns left out and the apostrophes that neutralised formulas taken off
+    (values and headers), said in a note, so it can go back in as it is.
+
+    >>> import polars as pl
+    >>> fixed = read_table(pl.DataFrame({"line": ["3"], "reason_codes": ["phone_invalid"],
+    ...     "reasons": ["x"], "Mobile Number": ["'+919876543210"], "raw_record": [""]}))
+    >>> fixed.headers, fixed.frame["c0"].to_list()
+    (('Mobile Number',), ['+919876543210'])
+    """
+    headers = tuple(h.strip() for h in table.headers)
+    if len(headers) < 5 or headers[:3] != REJECTS_BEFORE or headers[-1] != REJECTS_AFTER:
+        return table
+    kept = range(len(REJECTS_BEFORE), len(headers) - 1)
+    bookkeeping = [c for c in table.frame.columns if c.startswith("__")]
+
+    def plain(value: pl.Expr) -> pl.Expr:
+        return pl.when(value.str.contains(_NEUTRALISED)).then(value.str.slice(1)).otherwise(value)
+
+    names = [table.headers[i] for i in kept]
+    frame = table.frame.select(
+        *(plain(pl.col(column_name(i))).alias(column_name(n)) for n, i in enumerate(kept)),
+        *bookkeeping,
+    )
+    note = (
+        "a csvprep rejects file: its columns line, reason_codes, reasons and raw_record are "
+        "left out, and the ' before values a spreadsheet would run as formulas is taken off"
+    )
+    return replace(
+        table,
+        headers=tuple(h[1:] if re.match(_NEUTRALISED, h) else h for h in names),
+        frame=frame,
+        notes=(*table.notes, note),
+    )
 
 
 Item = TypeVar("Item")

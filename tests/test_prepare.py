@@ -283,3 +283,23 @@ def test_nothing_lost_nothing_invented(tmp_path_factory, rows, max_rows, keep_du
         again = prepare(result.files[0].path, out / "again", keep_duplicates=keep_duplicates)
         assert again.files[0].path.read_bytes() == result.files[0].path.read_bytes()
         assert again.rejected.rows == 0
+
+
+def test_a_fixed_rejects_file_goes_back_in_as_a_list(tmp_path):
+    source = tmp_path / "list.csv"
+    source.write_text(
+        "Mobile Number,Name,Policy ID,Due Date\n12345,=Asha,POL-1,20/10/2026\n", encoding="utf-8"
+    )
+    prepare(source, tmp_path / "out")
+    rejects = tmp_path / "out" / "list.rejected.csv"
+    fixed = tmp_path / "fixed.csv"
+    fixed.write_text(rejects.read_text(encoding="utf-8").replace("12345", "+919876543210"))
+    result = run_cli("validate", fixed, "-m", VARIABLES_MAP, "--format", "json")
+    report = json.loads(result.stdout)
+    assert result.exit_code == 0, report["summary"]
+    assert report["columns"] == ["Mobile Number", "Name", "Policy ID", "Due Date"]
+    assert "column_unused" not in report["counts"]
+    assert any("a csvprep rejects file" in note for note in report["notes"])
+    again = prepare(fixed, tmp_path / "again", variables_map=VARIABLES_MAP)
+    assert read_csv(tmp_path / "again" / "fixed.clean.csv")[1][:2] == ["+919876543210", "=Asha"]
+    assert again.exit_code() == 0
