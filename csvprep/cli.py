@@ -877,12 +877,20 @@ def _stop_on_signals() -> None:
     needs only the GIL Polars releases while it works, removes any output half-written
     (outputs are written to a temporary file, then renamed) and ends the process.
     """
-    read, write = os.pipe()
-    os.set_blocking(write, False)
-    signal.set_wakeup_fd(write, warn_on_full_buffer=False)
-    for signum in _STOPPED:
-        signal.signal(signum, lambda *_: None)
-    threading.Thread(target=_watch, args=(read,), name="csvprep-signals", daemon=True).start()
+    # held back while this is set up: one arriving half-way (the pipe set, the default
+    # handler still in place) would also raise KeyboardInterrupt in the main thread
+    signal.pthread_sigmask(signal.SIG_BLOCK, set(_STOPPED))
+    try:
+        read, write = os.pipe()
+        os.set_blocking(write, False)
+        signal.set_wakeup_fd(write, warn_on_full_buffer=False)
+        for signum in _STOPPED:
+            signal.signal(signum, lambda *_: None)
+        watcher = threading.Thread(target=_watch, args=(read,), name="csvprep-signals")
+        watcher.daemon = True
+        watcher.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, set(_STOPPED))
 
 
 def _watch(fd: int) -> None:
