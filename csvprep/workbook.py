@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import posixpath
 import re
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterator, Sequence
@@ -84,12 +85,26 @@ def check_workbook(path: Path, max_cells: int = MAX_CELLS, sheet: str | None = N
     try:
         with zipfile.ZipFile(path) as archive:
             _check(archive, name, max_cells, sheet)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError) as e:
-        raise InputError(f"{name}: is not a readable workbook ({e}); save it again") from None
-    except NotImplementedError as e:  # a compression method zipfile does not know
-        raise InputError(f"{name}: is not a workbook csvprep can read ({e})") from None
     except OSError as e:
         raise InputError(f"{name}: cannot be read ({e.strerror or e})") from None
+    except _BROKEN as e:
+        why = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise InputError(f"{name}: is not a readable workbook ({why}); save it again") from None
+
+
+# what zipfile raises for a broken archive: its own errors, zlib's, a header's numbers out of
+# range, an encrypted part (RuntimeError), a compression it does not know
+_BROKEN = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    EOFError,
+    ValueError,
+    OverflowError,
+    struct.error,
+    RuntimeError,
+    NotImplementedError,
+)
 
 
 def _check(archive: zipfile.ZipFile, name: str, max_cells: int, choice: str | None) -> None:

@@ -427,3 +427,53 @@ def test_mutated_real_lists_read_alike_whole_and_in_batches_and_lose_no_row(data
         with prepared.rejected.path.open(encoding="utf-8", newline="") as text:
             lines = [r["line"] for r in csv.DictReader(text)]
         assert len(set(lines)) == len(lines)  # and no row twice
+
+
+_SHEET_INSERTS = [
+    '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>',
+    '<c r="A1"><v>1</v></c>',
+    "<row>",
+    "</row>",
+    '<c r="B2" t="s"><v>99</v></c>',
+    '<c t="inlineStr"><is><t>x</t></is></c>',
+    '<dimension ref="A1:ZZZ9999999"/>',
+    "&amp;",
+    "<",
+    '"',
+]
+
+
+@st.composite
+def _mutated_workbook(draw: st.DrawFn) -> bytes:
+    """A workbook as damaged archives and odd writers leave them: its sheet's XML edited (a
+    row far away, a tag cut, a string that is not there), or its bytes cut or flipped."""
+    rows = _contacts(draw(st.integers(1, 30)))
+    for _ in range(draw(st.integers(0, 3))):
+        where = draw(st.integers(0, len(rows)))
+        rows = rows[:where] + draw(st.sampled_from(_SHEET_INSERTS)) + rows[where:]
+    with tempfile.TemporaryDirectory() as folder:
+        data = _workbook(Path(folder) / "book.xlsx", rows).read_bytes()
+    for _ in range(draw(st.integers(0, 2))):
+        if not data:
+            break
+        where = draw(st.integers(0, len(data) - 1))
+        if draw(st.booleans()):
+            data = data[:where] + bytes([draw(st.integers(0, 255))]) + data[where + 1 :]
+        else:
+            data = data[:where]
+    return data
+
+
+@settings(
+    max_examples=max(int(os.environ.get("CSVPREP_FUZZ_EXAMPLES", "300")) // 10, 1),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(data=_mutated_workbook())
+def test_mutated_workbooks_give_a_report_or_a_one_line_error(data):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "book.xlsx"
+        path.write_bytes(data)
+        started = time.monotonic()
+        _outcome(lambda: csvprep.validate(path))
+        assert time.monotonic() - started < _BOUND
