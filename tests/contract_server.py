@@ -1,7 +1,7 @@
 """A contract server for the platform's campaign endpoints, on 127.0.0.1, for the upload tests.
 
-It keeps to the documented contract (``../shared/ringg-api/``): the X-API-KEY header, real
-multipart parsing with the documented required fields, JSON bodies with exactly one of
+It keeps to the documented contract (the platform's docs; its OpenAPI file is copied in
+``tests/peer/ringg-api/``): the X-API-KEY header, real multipart parsing with the documented required fields, JSON bodies with exactly one of
 ``from_numbers`` and ``number_pool_id``, ``list_id`` and ``bulk_list_id`` it issued, and a large
 upload that goes verifying -> processing -> completed as it is polled. It refuses a second start
 of the same list, so a duplicate submission fails the test. Faults are injected per endpoint:
