@@ -1,10 +1,11 @@
 """A contract server for the platform's campaign endpoints, on 127.0.0.1, for the upload tests.
 
 It keeps to the documented contract (the platform's docs; its OpenAPI file is copied in
-``tests/peer/ringg-api/``): the X-API-KEY header, real multipart parsing with the documented required fields, JSON bodies with exactly one of
-``from_numbers`` and ``number_pool_id``, ``list_id`` and ``bulk_list_id`` it issued, and a large
-upload that goes verifying -> processing -> completed as it is polled. It refuses a second start
-of the same list, so a duplicate submission fails the test. Faults are injected per endpoint:
+``tests/peer/ringg-api/``): the X-API-KEY header, real multipart parsing with the documented
+required fields, JSON bodies with exactly one of ``from_numbers`` and ``number_pool_id``,
+``list_id`` and ``bulk_list_id`` it issued, and a large upload that goes verifying ->
+processing -> completed as it is polled. It refuses a second start of the same list, so a
+duplicate submission fails the test. Faults are injected per endpoint:
 ``500``, ``429`` (with ``Retry-After``), ``503``, ``504``, ``slow`` (answers late),
 ``drop`` (acts on the request, then closes the connection without answering) and ``echo``
 (refuses it with a ``detail`` that echoes the request's headers, key included, as some
