@@ -407,15 +407,7 @@ def _shared(frame: pl.DataFrame, cc: int) -> pl.DataFrame:
     regions = country_codes()[cc]
     frame = _per_partition(frame, _META, lambda part, code: _national_prefix(part, region(code)))
     national = pl.col(_NATIONAL)
-    cases = []
-    for code in regions:
-        r = region(code)
-        found = (
-            national.str.contains(_ascii(f"^(?:{r.leading_digits})"))
-            if r.leading_digits
-            else _number_type(national, r) != "unknown"
-        )
-        cases.append((found, code))
+    cases = [(_belongs(national, region(code)), code) for code in regions]
     frame = frame.with_columns(_first(cases, "").alias(_REGION))
 
     def classify(part: pl.DataFrame, code: str) -> pl.DataFrame:
@@ -427,6 +419,15 @@ def _shared(frame: pl.DataFrame, cc: int) -> pl.DataFrame:
     main = region(regions[0])
     frame = frame.with_columns(length_result(national, main).alias("__length"))
     return _answers(frame, main.code, _INDEX)
+
+
+def _belongs(national: pl.Expr, r: Region) -> pl.Expr:
+    """Whether a national number of a shared calling code is ``r``'s, as
+    ``region_code_for_number`` tells: by its leading digits, or where it has none, by its number
+    patterns."""
+    if r.leading_digits:
+        return national.str.contains(_ascii(f"^(?:{r.leading_digits})"))
+    return _number_type(national, r) != "unknown"
 
 
 UNKNOWN_REGION = "ZZ"
@@ -453,13 +454,8 @@ def region_of(e164: pl.Expr, country: pl.Expr, codes: list[int]) -> pl.Expr:
         # only this code's rows reach the patterns: the others are null, and cost no regex work
         national = pl.when(country == cc).then(e164.str.slice(1 + len(str(cc))))
         for code in regions:
-            r = region(code)
-            found = (
-                national.str.contains(_ascii(f"^(?:{r.leading_digits})"))
-                if r.leading_digits
-                else _number_type(national, r) != "unknown"
-            )
-            cases.append(((country == cc) & found.fill_null(False), code))
+            found = _belongs(national, region(code)).fill_null(False)
+            cases.append(((country == cc) & found, code))
     region_code = _first(cases, UNKNOWN_REGION) if cases else pl.lit(UNKNOWN_REGION)
     return pl.when(e164.is_not_null()).then(region_code)
 
