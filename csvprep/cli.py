@@ -37,6 +37,8 @@ DEFAULTS: dict[str, Any] = {
     "strict": False,
     "max_cells": MAX_CELLS,
     "sheet": None,
+    "encoding": None,
+    "skip_rows": 0,
 }
 # Files at least this big get a progress display (on a terminal only).
 _PROGRESS_BYTES = 5_000_000
@@ -271,6 +273,19 @@ def validation_options(f: F) -> F:
             metavar="NAME|N",
             help="The workbook's sheet to read: its name or its number from 1 (default: the "
             "first).",
+        ),
+        click.option(
+            "--encoding",
+            metavar="NAME",
+            help="The file's encoding (any Python codec name: utf-8, cp1252, cp1251, "
+            "iso8859_7...) instead of detecting it.",
+        ),
+        click.option(
+            "--skip-rows",
+            type=click.IntRange(min=0),
+            metavar="N",
+            help="Skip the first N lines (sheet rows) of the file: titles or comments above "
+            "the header.",
         ),
     ]
     for option in reversed(options):
@@ -552,10 +567,30 @@ def prepare(
     metavar="N",
     help="At most N rows a part.",
 )
+@click.option(
+    "--encoding",
+    metavar="NAME",
+    help="The file's encoding (a Python codec name) instead of detecting it.",
+)
+@click.option(
+    "--skip-rows",
+    type=click.IntRange(min=0),
+    default=0,
+    metavar="N",
+    help="Skip the first N lines of the file (titles or comments above the header).",
+)
 @out_options("the parts")
 @output_options
 def split(
-    file: Path, max_rows: int, out_dir: Path, force: bool, fmt: str, quiet: bool, no_color: bool
+    file: Path,
+    max_rows: int,
+    encoding: str | None,
+    skip_rows: int,
+    out_dir: Path,
+    force: bool,
+    fmt: str,
+    quiet: bool,
+    no_color: bool,
 ) -> None:
     """Split any CSV into parts of at most N rows, values exactly as given (no validation).
 
@@ -570,7 +605,9 @@ def split(
     from .splitting import split as run
 
     out = Output(fmt, quiet, no_color)
-    result = run(file, out_dir, max_rows=max_rows, force=force)
+    result = run(
+        file, out_dir, max_rows=max_rows, force=force, encoding=encoding, skip_rows=skip_rows
+    )
     if fmt == "json":
         payload = result.manifest or {"problems": [p.to_dict() for p in result.problems]}
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))

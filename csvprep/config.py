@@ -40,6 +40,8 @@ SETTINGS: dict[str, tuple[type, ...]] = {
     "rules": (str,),
     "max_cells": (int,),
     "sheet": (str,),
+    "encoding": (str,),
+    "skip_rows": (int,),
 }
 _PATHS = ("variables_map", "prompt", "rules")
 

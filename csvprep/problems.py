@@ -58,6 +58,22 @@ CODES: dict[str, CodeInfo] = {
         "Every cell of the row is empty",
         "Delete the empty row (spreadsheets often leave them at the end).",
     ),
+    # -- reading (the file's text) --
+    "preamble_line": CodeInfo(
+        "warning",
+        "A title, comment or banner line stands above the header; it is not part of the table",
+        "Delete the line, or skip the lines above the header with --skip-rows N.",
+    ),
+    "encoding_stray_byte": CodeInfo(
+        "warning",
+        "A byte is not UTF-8 like the rest of the file; read as Windows-1252",
+        "Check the value reads right, then save the file as UTF-8 throughout.",
+    ),
+    "encoding_uncertain": CodeInfo(
+        "warning",
+        "The file is not UTF-8 and its code page could not be told for sure",
+        "Check names read right, or give the encoding with --encoding NAME.",
+    ),
     # -- headers (file level: line 1, no row) --
     "header_missing": CodeInfo(
         "error",

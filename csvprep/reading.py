@@ -1,13 +1,16 @@
 """Read any real contact-list export into a table of text.
 
-Handles UTF-8 with or without BOM, UTF-16 with BOM, Windows-1252 when the bytes are not UTF-8
-(said in the notes, decoded losslessly), a sniffed delimiter (``,`` ``;`` tab ``|``), LF, CRLF
+Handles every encoding :mod:`csvprep.decoding` tells (UTF-8 with or without BOM, UTF-16 with
+BOM, stray Windows-1252 bytes in UTF-8, legacy code pages, or the one the user names), a
+delimiter sniffed from the body of the file (``,`` ``;`` tab ``|``), title, comment and banner
+lines above the header (found, reported on their lines, or skipped by ``skip_rows``), LF, CRLF
 and CR line ends, ``.xlsx`` workbooks, and in-memory Polars or pandas frames. Every value stays
-text exactly as written; nothing is type-inferred.
+text exactly as written, line breaks inside quoted values included; nothing is type-inferred.
 """
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import csv
 import io
@@ -15,6 +18,7 @@ import itertools
 import os
 import re
 import stat
+from collections import Counter
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
@@ -24,8 +28,9 @@ from typing import Any, TypeVar
 
 import polars as pl
 
+from .decoding import Decoded, Repair, decode
 from .errors import InputError, UsageError
-from .problems import SHOWN_CHARS
+from .problems import SHOWN_CHARS, Problem
 from .records import (
     DEFECT,
     LINE,
@@ -71,6 +76,9 @@ class Table:
     line_ending: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
     header_line: int = 1
+    #: problems found while reading (lines above the header, stray bytes, an unsure
+    #: encoding), reported with the checks' own
+    problems: tuple[Problem, ...] = field(default_factory=tuple)
 
     @property
     def rows(self) -> int:
@@ -84,12 +92,16 @@ def read_table(
     require_rows: bool = True,
     max_cells: int = MAX_CELLS,
     sheet: str | None = None,
+    encoding: str | None = None,
+    skip_rows: int = 0,
 ) -> Table:
     """Read a path (CSV, TSV or ``.xlsx``) or a Polars/pandas frame into a :class:`Table`.
 
     A workbook's ``sheet`` (a name or a number from 1; the first by default) is read; one that
     spans more than ``max_cells`` cells is refused before it is opened
-    (:func:`csvprep.workbook.check_workbook`).
+    (:func:`csvprep.workbook.check_workbook`). ``encoding`` (a Python codec name) overrides
+    detection; ``skip_rows`` physical lines (sheet rows) before the header are skipped, where
+    otherwise title and comment lines above the header are found and reported.
 
     >>> import polars as pl
     >>> t = read_table(pl.DataFrame({"Mobile Number": ["+919876543210"]}))
@@ -99,9 +111,21 @@ def read_table(
     if delimiter is not None and delimiter not in DELIMITERS:
         shown = DELIMITER_NAMES.get(delimiter, repr(delimiter))
         raise UsageError(f"delimiter {shown} is not one of , ; tab |")
+    if skip_rows < 0:
+        raise UsageError("skip_rows must be 0 or more")
     if isinstance(source, (str, os.PathLike)):
-        return as_list(_read_path(Path(source), delimiter, require_rows, max_cells, sheet))
+        how = _How(delimiter, encoding, skip_rows)
+        return as_list(_read_path(Path(source), how, require_rows, max_cells, sheet))
     return as_list(_read_frame(source))
+
+
+@dataclass(frozen=True)
+class _How:
+    """What the user said about reading a file's text (None or 0: find out)."""
+
+    delimiter: str | None = None
+    encoding: str | None = None
+    skip_rows: int = 0
 
 
 #: The longest value read as one: a longer one (a runaway quote, pasted data, a file glued into
@@ -135,6 +159,8 @@ def read_batches(
     progress: Progress | None = None,
     max_cells: int = MAX_CELLS,
     sheet: str | None = None,
+    encoding: str | None = None,
+    skip_rows: int = 0,
 ) -> Iterator[Table]:
     """The table in batches of whole records, so memory stays bounded however big the file.
 
@@ -143,8 +169,8 @@ def read_batches(
     one batch, as :func:`read_table` reads them. A UTF-8 file with LF or CRLF line ends is
     read a batch at a time; if one turns out to need the whole-file reader (bytes that are not
     UTF-8, quotes only Python's csv module follows) :class:`NotStreamable` is raised.
-    ``progress``, if given, is called after each batch of a file is read; ``max_cells`` and
-    ``sheet`` are :func:`read_table`'s.
+    ``progress``, if given, is called after each batch of a file is read; ``max_cells``,
+    ``sheet``, ``encoding`` and ``skip_rows`` are :func:`read_table`'s.
 
     >>> import polars as pl
     >>> [t.rows for t in read_batches(pl.DataFrame({"Mobile Number": ["+919876543210"]}))]
@@ -152,15 +178,24 @@ def read_batches(
     """
     is_file = isinstance(source, (str, os.PathLike)) and Path(source).is_file()
     size = Path(source).stat().st_size if is_file else 0
-    if batch_bytes is None or not is_file or size <= batch_bytes:
-        table = read_table(source, delimiter=delimiter, max_cells=max_cells, sheet=sheet)
+    if batch_bytes is None or not is_file or size <= batch_bytes or encoding is not None:
+        table = read_table(
+            source,
+            delimiter=delimiter,
+            max_cells=max_cells,
+            sheet=sheet,
+            encoding=encoding,
+            skip_rows=skip_rows,
+        )
         if progress is not None and is_file:
             progress(size, size)
         yield table
         return
     with (
         Path(source).open("rb") as f,
-        closing(_read_ahead(_batches(f, str(source), delimiter, batch_bytes))) as batches,
+        closing(
+            _read_ahead(_batches(f, str(source), delimiter, skip_rows, batch_bytes))
+        ) as batches,
     ):
         for table, done in batches:
             if progress is not None:
@@ -245,12 +280,12 @@ def _read_ahead(items: Iterator[Item]) -> Generator[Item, None, None]:
 
 
 def _batches(
-    f: io.BufferedReader, name: str, delimiter: str | None, size: int
+    f: io.BufferedReader, name: str, delimiter: str | None, skip_rows: int, size: int
 ) -> Iterator[tuple[Table, int]]:
     """Each batch's table, and how many bytes of the file are read up to its end."""
-    # line ends and the delimiter are judged on the same 64 KiB as the whole-file reader
-    # judges them, whatever the batch's size
-    start = f.read(65536)
+    # line ends, the delimiter and the lines above the header are judged on the same 64 KiB
+    # as the whole-file reader judges them, whatever the batch's size
+    start = f.read(_SAMPLE_BYTES)
     f.seek(0)
     chunk = f.read(size)
     bom = chunk.startswith(codecs.BOM_UTF8)
@@ -263,11 +298,15 @@ def _batches(
     ending = _line_ending(sample)
     if ending not in ("LF", "CRLF"):
         raise NotStreamable
-    delimiter = delimiter or sniff_delimiter(sample)
-    _check_header(chunk, name, delimiter)
+    top = _top(start, ending, delimiter, skip_rows)
+    skipped = _after_lines(start, top.skip, ending)
+    if skipped < 0:
+        raise NotStreamable  # more lines skipped than the sample holds: read it whole
+    chunk, delimiter = chunk[skipped:], top.delimiter
+    _check_header(chunk, name, delimiter, top.skip)
     prefix = _header_prefix(chunk)  # the lines up to the header's end, put before each batch
-    lines_before = rows_before = 0
-    done = len(codecs.BOM_UTF8) if bom else 0
+    lines_before, rows_before = top.skip, 0
+    done = skipped + (len(codecs.BOM_UTF8) if bom else 0)
     first: Table | None = None
     # Each batch's text is made with one copy: what the last batch left of an unfinished
     # record (``carry``), then the latest read (``chunk``) up to its last line end. Every
@@ -300,7 +339,9 @@ def _batches(
         if records is None:
             raise NotStreamable
         frame = _mark_long_values(records.frame, records.header)
-        if first is not None:
+        if first is None:
+            frame = frame.with_columns(pl.col(LINE) + top.skip)
+        else:
             frame = frame.with_columns(
                 pl.col(ROW) + rows_before,
                 pl.col(LINE) + (lines_before - prefix.count(b"\n")),
@@ -312,7 +353,9 @@ def _batches(
             encoding="utf-8-sig" if bom else "utf-8",
             delimiter=delimiter,
             line_ending=ending,
-            header_line=records.header_line if first is None else first.header_line,
+            header_line=records.header_line + top.skip if first is None else first.header_line,
+            notes=top.notes if first is None else (),
+            problems=top.problems if first is None else (),
         )
         first = first or table
         rows_before += frame.height
@@ -406,7 +449,7 @@ def _read_frame(source: Any) -> Table:
 
 
 def _read_path(
-    path: Path, delimiter: str | None, require_rows: bool, max_cells: int, sheet: str | None
+    path: Path, how: _How, require_rows: bool, max_cells: int, sheet: str | None
 ) -> Table:
     name = str(path)
     _check_regular(path)
@@ -418,10 +461,24 @@ def _read_path(
         raise InputError(f"{name}: file is empty")
     if data.startswith(b"PK\x03\x04"):
         if path.suffix.lower() in (".xlsx", ".xlsm") or b"xl/workbook" in data[:65536]:
-            return _read_xlsx(path, max_cells, sheet)
+            return _read_xlsx(path, max_cells, sheet, how.skip_rows)
         raise InputError(f"{name}: is a ZIP archive, not a CSV file")
-    utf8, encoding, notes = _decode(data, name)
-    return _read_text(utf8, name, encoding, notes, delimiter, require_rows)
+    _check_not_binary(data, name, how.encoding)
+    return _read_text(decode(data, name, how.encoding), name, how, require_rows)
+
+
+def _check_not_binary(data: bytes, name: str, encoding: str | None) -> None:
+    """Refuse images, archives and other binary files, by their first bytes."""
+    head = data[:8192]
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            raise InputError(f"{name}: is {what}, not a CSV file")
+    utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    if encoding is None and not utf16 and head.count(0) > len(head) // 10:
+        raise InputError(
+            f"{name}: looks like a binary file (many NUL bytes), not a CSV; if it is UTF-16 "
+            "text without a byte-order mark, give --encoding utf-16-le (or utf-16-be)"
+        )
 
 
 _NOT_REGULAR = (
@@ -455,66 +512,14 @@ def _check_regular(path: Path) -> None:
         raise InputError(f"{name}: is {what}, not a regular file")
 
 
-def _decode(data: bytes, name: str) -> tuple[bytes, str, list[str]]:
-    """The file as UTF-8 bytes without BOM, which encoding it was in, and why that was chosen.
-
-    UTF-8 input is checked, not copied: decoding a large file to text and back would double the
-    reading time and memory.
-    """
-    if data.startswith(codecs.BOM_UTF32_LE) or data.startswith(codecs.BOM_UTF32_BE):
-        raise InputError(f"{name}: is UTF-32, which csvprep does not read; save it as UTF-8")
-    for bom, codec, label in (
-        (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16-le"),
-        (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16-be"),
-    ):
-        if data.startswith(bom):
-            try:
-                return data[len(bom) :].decode(codec).encode("utf-8"), label, []
-            except UnicodeDecodeError as e:
-                raise InputError(
-                    f"{name}: has a {label.upper()} byte-order mark but invalid UTF-16 at byte "
-                    f"{e.start + len(bom)}; re-export it"
-                ) from None
-    head = data[:8192]
-    for magic, what in _MAGIC:
-        if head.startswith(magic):
-            raise InputError(f"{name}: is {what}, not a CSV file")
-    if head.count(0) > len(head) // 10:
-        raise InputError(
-            f"{name}: looks like a binary file (many NUL bytes), not a CSV; if it is UTF-16 "
-            "text without a byte-order mark, save it as UTF-8"
-        )
-    skip = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
-    body = data[skip:] if skip else data
-    if not body.isascii():
-        try:
-            codecs.utf_8_decode(body, "strict", True)
-        except UnicodeDecodeError as e:
-            return _decode_cp1252(body, data, e.start + skip, name)
-    return body, ("utf-8-sig" if skip else "utf-8"), []
-
-
-def _c1_passthrough(err: UnicodeError) -> tuple[str, int]:
-    # The five bytes Windows-1252 leaves undefined map to the C1 controls of the same value
-    # (as the WHATWG encoding standard does), so decoding never loses a byte.
-    assert isinstance(err, UnicodeDecodeError)
-    return chr(err.object[err.start]), err.start + 1
-
-
-codecs.register_error("csvprep-c1", _c1_passthrough)
-
-
-def _decode_cp1252(body: bytes, whole: bytes, bad: int, name: str) -> tuple[bytes, str, list[str]]:
-    line = whole.count(b"\n", 0, bad) + 1
-    note = (
-        f"not valid UTF-8 (first non-UTF-8 byte 0x{whole[bad]:02X} on line {line}); "
-        "decoded as Windows-1252. Check accented names look right; outputs are UTF-8"
-    )
-    text = body.decode("cp1252", errors="csvprep-c1")
-    return text.encode("utf-8"), "windows-1252", [note]
-
-
 def _line_ending(sample: str) -> str:
+    """How the sample's lines end: ``LF``, ``CRLF``, ``CR``, ``mixed`` or ``none``; a line
+    break inside a quoted value is part of the value, not a line end.
+
+    >>> _line_ending('a,b\\r"x\\r\\ny",1\\r'), _line_ending("a\\nb\\r\\n")
+    ('CR', 'mixed')
+    """
+    sample = _QUOTED.sub("", sample)
     # the sample may end between the CR and LF of a CRLF
     if (last := sample.rfind("\n")) >= 0:
         sample = sample[: last + 1]
@@ -530,19 +535,17 @@ def _line_ending(sample: str) -> str:
 def sniff_delimiter(sample: str) -> str:
     """The delimiter that splits the sample's records most consistently into 2+ cells.
 
+    The header's split is what counts, unless no delimiter splits it consistently with the
+    rest: then title or comment lines may stand above the header, and the body decides.
+
     >>> sniff_delimiter("Name;Mobile Number\\nA;+919876543210\\n")
     ';'
+    >>> sniff_delimiter("# Exported from CRM, 2026-11-30\\nName;Mobile Number\\nA;+919876543210\\n")
+    ';'
     """
-    best = ","
-    best_score: tuple[float, int] = (-1.0, 0)
-    for cand in DELIMITERS:
-        reader = csv.reader(io.StringIO(sample, newline=""), delimiter=cand, strict=False)
-        records = []
-        for record in reader:
-            if record:
-                records.append(len(record))
-            if len(records) >= 50:
-                break
+    widths = {cand: _widths(sample, cand) for cand in DELIMITERS}
+    best, best_score = ",", (-1.0, 0)
+    for cand, records in widths.items():
         if not records or records[0] < 2:
             continue
         body = records[1:]
@@ -550,50 +553,274 @@ def sniff_delimiter(sample: str) -> str:
         score = (consistency, records[0])
         if score > best_score:
             best, best_score = cand, score
+    if best_score[0] >= 0.5:
+        return best
+    for cand, records in widths.items():  # the body's most common width, where it is 2+
+        if not records:
+            continue
+        width, count = Counter(records).most_common(1)[0]
+        score = (count / len(records), width)
+        if width >= 2 and score > best_score:
+            best, best_score = cand, score
     return best
 
 
-def _read_text(
-    data: bytes,
-    name: str,
-    encoding: str,
-    notes: list[str],
-    delimiter: str | None,
-    require_rows: bool = True,
-) -> Table:
-    sample = data[:65536].decode("utf-8", errors="ignore")
-    ending = _line_ending(sample)
+def _widths(sample: str, delimiter: str) -> list[int]:
+    """How many cells each of the sample's first records has (blank lines left out)."""
+    reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter, strict=False)
+    return [len(record) for record in itertools.islice(filter(None, reader), _SNIFF_RECORDS)]
+
+
+#: How many records the delimiter, and the lines above the header, are judged on.
+_SNIFF_RECORDS = 50
+#: How much of a file's start its delimiter and line ends are judged on.
+_SAMPLE_BYTES = 65536
+# a value with seven digits or more (once spaces and punctuation are out) is no header
+_NUMBER_LIKE = re.compile(r"[0-9]{7}")
+_NOT_DIGITS = re.compile(r"[\s().\-/+]")
+
+
+def preamble_length(records: Sequence[Sequence[str]]) -> int:
+    """How many of the first ``records`` (blank lines left out) are titles, comments or
+    banners above the header rather than part of the table; 0 when the first is the header.
+
+    A line above the header has at most one non-empty cell (a title, a banner, a line of
+    delimiters), or starts with ``#`` and has fewer filled cells than the table is wide. The
+    header under them must fill two or more cells, be as wide as most records, and hold no
+    phone-number-like value: otherwise nothing is taken for a preamble.
+
+    >>> preamble_length([["Contacts export"], [""], ["Name", "Phone"], ["A", "+91987"]])
+    2
+    >>> preamble_length([["Phone", ""], ["+919876543210", "x"], ["+919876543211", "y"]])
+    0
+    """
+    widths = Counter(len(r) for r in records)
+    if not widths:
+        return 0
+    width = max(widths, key=lambda w: (widths[w], w))  # the most common, the wider on a tie
+    if width < 2:
+        return 0  # a one-column list: a title and a header look alike
+    for i, record in enumerate(records):
+        filled = sum(1 for cell in record if cell.strip())
+        comment = bool(record) and record[0].lstrip().startswith("#") and filled < width
+        if filled <= 1 or comment:
+            continue
+        header_like = len(record) == width and not any(
+            _NUMBER_LIKE.search(_NOT_DIGITS.sub("", cell)) for cell in record
+        )
+        return i if header_like else 0
+    return 0
+
+
+@dataclass(frozen=True)
+class _Top:
+    """What the start of a file says: its delimiter, and how many physical lines stand above
+    the header (skipped), with their problems or note."""
+
+    delimiter: str
+    skip: int = 0
+    notes: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
+
+
+def _top(head: bytes, ending: str, delimiter: str | None, skip_rows: int) -> _Top:
+    """The delimiter and the lines above the header of a file starting with ``head``."""
+    if skip_rows:
+        cut = _after_lines(head, skip_rows, ending)
+        if cut < 0:
+            return _Top(delimiter or ",", skip_rows)  # the caller says the file is too short
+        sample = head[cut : cut + _SAMPLE_BYTES].decode("utf-8", errors="ignore")
+        lines = "line" if skip_rows == 1 else f"{skip_rows:,} lines"
+        note = f"skipped the first {lines} of the file, above the header (skip_rows)"
+        return _Top(delimiter or sniff_delimiter(sample), skip_rows, (note,))
+    sample = head[:_SAMPLE_BYTES].decode("utf-8", errors="ignore")
+    delimiter = delimiter or sniff_delimiter(sample)
+    reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter, strict=False)
+    records: list[list[str]] = []
+    starts: list[int] = []  # each record's first physical line (csv skips blank lines)
+    line = 0
+    for record in reader:
+        if record:
+            records.append(record)
+            starts.append(line + 1)
+        line = reader.line_num
+        if len(records) >= _SNIFF_RECORDS:
+            break
+    found = preamble_length(records)
+    if not found:
+        return _Top(delimiter)
+    header_line = starts[found]
+    texts = list(itertools.islice(io.StringIO(sample, newline=""), header_line - 1))
+    problems = []
+    for n in starts[:found]:
+        text = texts[n - 1].rstrip("\r\n")
+        problems.append(
+            Problem(
+                "preamble_line",
+                f"line {n} stands above the header (line {header_line}) and is not part of "
+                f"the table: read from line {header_line}; to say so, skip the lines with "
+                f"--skip-rows {header_line - 1} (skip_rows in the configuration), or delete them",
+                line=n,
+                value=text[:SHOWN_CHARS] + ("…" if len(text) > SHOWN_CHARS else ""),
+            )
+        )
+    return _Top(delimiter, header_line - 1, problems=tuple(problems))
+
+
+def _after_lines(data: bytes, lines: int, ending: str) -> int:
+    """Where the text after the first ``lines`` physical lines of ``data`` starts, or -1 if
+    it has fewer.
+
+    >>> _after_lines(b"# a\\n# b\\nName\\n", 2, "LF"), _after_lines(b"x\\r", 2, "CR")
+    (8, -1)
+    """
+    end = b"\r" if ending == "CR" else b"\n"
+    pos = 0
+    for _ in range(lines):
+        found = data.find(end, pos)
+        if found < 0:
+            return -1
+        pos = found + 1
+    return pos
+
+
+def _read_text(decoded: Decoded, name: str, how: _How, require_rows: bool = True) -> Table:
+    data = decoded.data
+    notes = list(decoded.notes)
+    ending = _line_ending(data[:_SAMPLE_BYTES].decode("utf-8", errors="ignore"))
+    top = _top(data, ending, how.delimiter, how.skip_rows)
+    cut = _after_lines(data, top.skip, ending)
+    if cut < 0 or not data[cut:].strip():
+        raise InputError(
+            f"{name}: nothing is left after skipping its first {top.skip:,} lines (skip_rows)"
+        )
+    if cut:
+        data = data[cut:]
     if ending == "CR":
-        # Old Mac exports end lines with a lone CR, which Polars does not split on.
-        data = data.replace(b"\r", b"\n")
+        # Old Mac exports end lines with a lone CR, which Polars does not split on; one
+        # inside a quoted value is part of the value (same length: offsets stay)
+        data = _CR_OR_QUOTED.sub(_lf_outside_quotes, data)
         notes.append("lines end with CR only (old Mac format); read as line breaks")
-    if delimiter is None:
-        delimiter = sniff_delimiter(sample)
-    _check_header(data, name, delimiter)
+    _check_header(data, name, top.delimiter, top.skip)
     try:
-        records = split_records(data, delimiter)
+        records = split_records(data, top.delimiter)
     except NoHeaderError:
         raise InputError(f"{name}: file is empty") from None
     except BadHeaderError as e:
         raise InputError(f"{name}: {e}") from None
+    header_line = records.header_line + top.skip
     if require_rows and records.frame.height == 0:
-        raise _no_rows(name, records.header_line)
+        raise _no_rows(name, header_line)
+    frame = records.frame
+    if top.skip:
+        frame = frame.with_columns(pl.col(LINE) + top.skip)
+    problems = [*top.problems]
+    problems += _stray_bytes(
+        decoded.repairs, data, cut, top.skip + 1, frame, records.header, top.delimiter
+    )
+    if decoded.unsure is not None:
+        problems.append(
+            Problem(
+                "encoding_uncertain",
+                f"decoded as {decoded.encoding}, but {decoded.unsure}: if names look wrong, "
+                "give the file's encoding with --encoding (encoding in the configuration)",
+            )
+        )
     return Table(
         name=name,
         headers=tuple(records.header),
-        frame=_mark_long_values(records.frame, records.header),
-        encoding=encoding,
-        delimiter=delimiter,
+        frame=_mark_long_values(frame, records.header),
+        encoding=decoded.encoding,
+        delimiter=top.delimiter,
         line_ending=ending,
-        notes=tuple(notes),
-        header_line=records.header_line,
+        notes=(*notes, *top.notes),
+        header_line=header_line,
+        problems=tuple(problems),
     )
 
 
-def _check_header(data: bytes, name: str, delimiter: str) -> None:
+_QUOTED = re.compile('"[^"]*"')
+_CR_OR_QUOTED = re.compile(rb'"[^"]*"|\r')
+
+
+def _lf_outside_quotes(match: re.Match[bytes]) -> bytes:
+    return b"\n" if match[0] == b"\r" else match[0]
+
+
+def _stray_bytes(
+    repairs: Sequence[Repair],
+    data: bytes,
+    cut: int,
+    first_line: int,
+    frame: pl.DataFrame,
+    headers: Sequence[str],
+    delimiter: str,
+) -> list[Problem]:
+    """A problem for each stray byte, on its row and column, with the value as repaired.
+
+    ``data`` is the text read, after the first ``cut`` bytes of the decoded file (the lines
+    skipped above the header), starting with physical line ``first_line``; a byte in those
+    lines or in the header is reported on its line alone.
+    """
+    if not repairs:
+        return []
+    lines, rows = frame[LINE].to_list(), frame[ROW].to_list()
+    found: list[Problem] = []
+    # the start of a physical line in ``data``, swept forward: repairs come in file order
+    at, at_line = 0, first_line
+    for repair in repairs:
+        message = (
+            f"byte 0x{repair.byte:02X} is not UTF-8 like the rest of the file: read as "
+            f"Windows-1252 {repair.char!r}"
+        )
+        i = bisect.bisect_right(lines, repair.line) - 1
+        if repair.offset < cut or i < 0:
+            where = "above the header" if repair.offset < cut else "in the header"
+            found.append(Problem("encoding_stray_byte", f"{message} ({where})", line=repair.line))
+            continue
+        while at_line < lines[i]:
+            end = _LINE_END.search(data, at)
+            assert end is not None  # the record's line is in the text
+            at, at_line = end.end(), at_line + 1
+        before = data[at : repair.offset - cut].decode("utf-8", errors="replace")
+        index = _cell_index(before, delimiter)
+        column = headers[index] if index < len(headers) else None
+        value = frame[column_name(index)][i] if index < len(headers) else repair.char
+        found.append(
+            Problem(
+                "encoding_stray_byte",
+                f"{message} in {value[:SHOWN_CHARS]!r}: check it reads right",
+                line=repair.line,
+                row=rows[i],
+                column=column,
+                value=value[:SHOWN_CHARS] + ("…" if len(value) > SHOWN_CHARS else ""),
+            )
+        )
+    return found
+
+
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+def _cell_index(before: str, delimiter: str) -> int:
+    """Which cell of a record the text ``before`` ends in: its delimiters outside quotes.
+
+    >>> _cell_index('A,"Doe, J",x', ",")
+    2
+    """
+    index, quoted = 0, False
+    for char in before:
+        if char == '"':
+            quoted = not quoted
+        elif char == delimiter and not quoted:
+            index += 1
+    return index
+
+
+def _check_header(data: bytes, name: str, delimiter: str, skipped: int = 0) -> None:
     """Refuse a header past the limits from the bytes, before anything parses the file."""
     start = _BLANK_LINES.match(data).end()  # type: ignore[union-attr]  # always matches
-    line = data.count(b"\n", 0, start) + 1
+    line = data.count(b"\n", 0, start) + 1 + skipped
     window = data[start : start + MAX_HEADER_BYTES + 1]
     end, pos, quotes = -1, 0, 0
     while (newline := window.find(b"\n", pos)) >= 0:  # the first line end outside quotes
@@ -697,7 +924,7 @@ def _no_rows(name: str, header_line: int) -> InputError:
     return InputError(f"{name}: has a header (line {header_line}) but no data rows")
 
 
-def _read_xlsx(path: Path, max_cells: int, choice: str | None) -> Table:
+def _read_xlsx(path: Path, max_cells: int, choice: str | None, skip_rows: int) -> Table:
     name = str(path)
     check_workbook(path, max_cells, choice)  # before the reader allocates the sheet's extent
     try:
@@ -726,8 +953,29 @@ def _read_xlsx(path: Path, max_cells: int, choice: str | None) -> Table:
     )
     cells = [c for c in raw.columns if c != LINE]
     nonblank = raw.filter(pl.any_horizontal(pl.col(c) != "" for c in cells))
+    if skip_rows:
+        nonblank = nonblank.filter(pl.col(LINE) > skip_rows)
     if nonblank.height == 0:
-        raise InputError(f"{name}: {read} is empty")
+        more = f" after its first {skip_rows:,} rows (skip_rows)" if skip_rows else ""
+        raise InputError(f"{name}: {read} is empty{more}")
+    problems: list[Problem] = []
+    top = [list(r) for r in nonblank.head(_SNIFF_RECORDS).select(cells).iter_rows()]
+    if not skip_rows and (found := preamble_length(top)):
+        header_at = int(nonblank[LINE][found])
+        for line, record in zip(nonblank[LINE].head(found).to_list(), top, strict=False):
+            text = " ".join(cell for cell in record if cell.strip())
+            problems.append(
+                Problem(
+                    "preamble_line",
+                    f"row {line} stands above the header (row {header_at}) and is not part of "
+                    f"the table: read from row {header_at}; to say so, skip the rows with "
+                    f"--skip-rows {header_at - 1} (skip_rows in the configuration), or delete "
+                    "them",
+                    line=line,
+                    value=text[:SHOWN_CHARS],
+                )
+            )
+        nonblank = nonblank.slice(found)
     header_row = nonblank.row(0, named=True)
     check_headers([header_row[c] for c in cells], name, header_row[LINE])
     body = nonblank.slice(1)
@@ -748,6 +996,7 @@ def _read_xlsx(path: Path, max_cells: int, choice: str | None) -> Table:
         frame=_mark_long_values(frame, headers),
         encoding="xlsx",
         header_line=int(header_row[LINE]),
+        problems=tuple(problems),
         notes=(
             f"read {read} of the workbook"
             + ("; choose another with --sheet" if len(names) > 1 and choice is None else "")

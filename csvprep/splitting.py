@@ -101,12 +101,19 @@ class SplitResult:
 
 
 def split(
-    source: str | Path, out_dir: str | Path, *, max_rows: int, force: bool = False
+    source: str | Path,
+    out_dir: str | Path,
+    *,
+    max_rows: int,
+    force: bool = False,
+    encoding: str | None = None,
+    skip_rows: int = 0,
 ) -> SplitResult:
     """Split any CSV into parts of at most ``max_rows`` rows, values exactly as given.
 
     No validation: only the file's structure is checked, and a file with broken records is
-    refused whole (nothing would say where their cells belong).
+    refused whole (nothing would say where their cells belong). ``encoding`` and
+    ``skip_rows`` are :func:`csvprep.reading.read_table`'s.
 
     >>> import tempfile
     >>> out = Path(tempfile.mkdtemp()) / "parts"
@@ -114,7 +121,7 @@ def split(
     [4, 4, 2]
     """
     out = Path(out_dir)
-    table = read_table(source)
+    table = read_table(source, encoding=encoding, skip_rows=skip_rows)
     broken = table.frame.filter(pl.col(DEFECT).is_not_null())
     if broken.height:
         problems = tuple(

@@ -89,6 +89,8 @@ class CheckOptions(TypedDict, total=False):
     progress: Progress | None
     max_cells: int
     sheet: str | None
+    encoding: str | None
+    skip_rows: int
 
 
 @dataclass(frozen=True)
@@ -177,6 +179,8 @@ def _check(source: Any, keep_rows: bool, **options: Unpack[CheckOptions]) -> Che
                 progress=options.get("progress"),
                 max_cells=options.get("max_cells", MAX_CELLS),
                 sheet=options.get("sheet"),
+                encoding=options.get("encoding"),
+                skip_rows=options.get("skip_rows", 0),
             )
             first = next(tables)
             plan = plan_columns(first.headers, vmap, prompt_text, header_line=first.header_line)
@@ -254,7 +258,7 @@ def _run(
             header_line=first.header_line,
             empty_columns=[i for i in blank if i not in filled],
         )
-    file_problems = list(plan.problems)
+    file_problems = [*first.problems, *plan.problems]
     notes = list(first.notes)
     ruleset, suppression = context.ruleset, context.suppression
     if ruleset is not None and ruleset.rules:

@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "csvprep"
 LAYERS: list[set[str]] = [
     {"errors", "problems", "routing", "suggest", "resources"},
     {"records", "manifest"},
-    {"reading", "writing", "workbook"},
+    {"decoding", "reading", "writing", "workbook"},
     {"phones_ranges", "phones_fast", "phones_numeric", "phones", "cache"},
     {"headers", "report", "report_html", "suppression", "calling_hours", "rules"},
     {"validation"},

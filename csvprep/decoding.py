@@ -1,0 +1,292 @@
+"""Bytes of a text file to UTF-8, deciding the encoding the way a careful person would.
+
+* A byte-order mark decides (UTF-8, UTF-16; UTF-32 is refused).
+* Valid UTF-8 is UTF-8, checked without a copy.
+* **Mostly UTF-8 with a few stray bytes** (a Windows-1252 dash pasted into a UTF-8 export) is
+  decoded by line, not by file: every valid UTF-8 character stays as written and only the
+  stray bytes are read as Windows-1252, each one a :class:`Repair` the report shows on its row.
+  A file is taken for this kind when it holds at least as many valid multi-byte UTF-8
+  characters as stray bytes.
+* Otherwise the file is in a legacy code page, told by charset-normalizer among the Windows and
+  ISO code pages of Western, Central European, Greek, Cyrillic, Turkish, Baltic, Hebrew and
+  Arabic exports. When another code page fits the bytes about as well and would give other
+  letters, the choice is reported as unsure (:attr:`Decoded.unsure`), so the user can say
+  ``--encoding``.
+* ``encoding=`` (any Python codec name) overrides all of it; bytes that codec cannot read are
+  an error naming their line.
+
+Decoding never loses a byte: the five bytes Windows-1252 leaves undefined, and any byte a code
+page leaves undefined, become the control character of the same value (as the WHATWG encoding
+standard does for Windows-1252).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass, field
+
+from .errors import InputError, UsageError
+
+#: The code pages a file that is not UTF-8 is told among: those Excel and CRMs write outside
+#: Unicode, most common first (Windows-1252 wins a tie).
+LEGACY = (
+    "cp1252",
+    "cp1250",
+    "cp1251",
+    "cp1253",
+    "cp1254",
+    "cp1257",
+    "cp1255",
+    "cp1256",
+    "iso8859_2",
+    "iso8859_5",
+    "iso8859_7",
+    "iso8859_9",
+    "iso8859_15",
+    "koi8_r",
+)
+
+#: How much of a legacy file the detector looks at: enough for any list's names, and a
+#: bounded cost however big the file.
+DETECT_BYTES = 2**20
+
+_LABELS = {
+    "cp1250": "Windows-1250 (Central European)",
+    "cp1251": "Windows-1251 (Cyrillic)",
+    "cp1252": "Windows-1252 (Western European)",
+    "cp1253": "Windows-1253 (Greek)",
+    "cp1254": "Windows-1254 (Turkish)",
+    "cp1255": "Windows-1255 (Hebrew)",
+    "cp1256": "Windows-1256 (Arabic)",
+    "cp1257": "Windows-1257 (Baltic)",
+    "iso8859_2": "ISO-8859-2 (Central European)",
+    "iso8859_5": "ISO-8859-5 (Cyrillic)",
+    "iso8859_7": "ISO-8859-7 (Greek)",
+    "iso8859_9": "ISO-8859-9 (Turkish)",
+    "iso8859_15": "ISO-8859-15 (Western European)",
+    "koi8_r": "KOI8-R (Cyrillic)",
+}
+
+# one valid multi-byte UTF-8 character (RFC 3629: no overlongs, no surrogates)
+_UTF8_MULTI = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]"
+    rb"|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]"
+    rb"|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+_ASCII = bytes(range(128))
+
+
+@dataclass(frozen=True)
+class Repair:
+    """A byte that was not UTF-8 in a file that otherwise is, read as Windows-1252.
+
+    ``line`` is the physical line it is on; ``offset`` where its character starts in the
+    decoded UTF-8 text.
+    """
+
+    line: int
+    offset: int
+    byte: int
+    char: str
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A file's text as UTF-8 bytes (no BOM), the encoding it was read as and why."""
+
+    data: bytes
+    encoding: str
+    notes: tuple[str, ...] = ()
+    repairs: tuple[Repair, ...] = field(default_factory=tuple)
+    #: why the encoding chosen may be wrong, when the detector could not tell
+    unsure: str | None = None
+
+
+def label(codec: str) -> str:
+    """The name people know a codec by.
+
+    >>> label("cp1253"), label("utf_8")
+    ('Windows-1253 (Greek)', 'utf-8')
+    """
+    name = codecs.lookup(codec).name
+    return _LABELS.get(name.replace("-", "_"), name.replace("_", "-"))
+
+
+def check_encoding(encoding: str) -> str:
+    """``encoding`` as Python names it, or :class:`~csvprep.errors.UsageError`.
+
+    >>> check_encoding("Windows-1251")
+    'cp1251'
+    >>> check_encoding("klingon")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    csvprep.errors.UsageError: unknown encoding 'klingon': give a Python codec name such as ...
+    """
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        raise UsageError(
+            f"unknown encoding {encoding!r}: give a Python codec name such as utf-8, cp1252, "
+            "cp1251 or iso8859_7"
+        ) from None
+    if not isinstance("".encode(info.name), bytes):  # pragma: no cover - rot13 and friends
+        raise UsageError(f"{encoding!r} is not a text encoding")
+    return info.name
+
+
+def _keep_undefined(err: UnicodeError) -> tuple[str, int]:
+    # A byte the code page leaves undefined becomes the C1 control of the same value, so
+    # decoding never loses one.
+    assert isinstance(err, UnicodeDecodeError)
+    return chr(err.object[err.start]), err.start + 1
+
+
+codecs.register_error("csvprep-c1", _keep_undefined)
+
+
+def decode(data: bytes, name: str, encoding: str | None = None) -> Decoded:
+    """The file's bytes as UTF-8: see the module's description for how the encoding is told.
+
+    >>> d = decode(b"Name\\nDoctor\\xe2\\x80\\x99s \\x96 office\\n", "list.csv")
+    >>> d.data.decode() == "Name\\nDoctor\\u2019s \\u2013 office\\n", d.encoding
+    (True, 'utf-8')
+    >>> [(r.line, hex(r.byte), r.char == "\\u2013") for r in d.repairs]
+    [(2, '0x96', True)]
+    """
+    if encoding is not None:
+        return _decode_as(data, name, check_encoding(encoding))
+    if data.startswith(codecs.BOM_UTF32_LE) or data.startswith(codecs.BOM_UTF32_BE):
+        raise InputError(f"{name}: is UTF-32, which csvprep does not read; save it as UTF-8")
+    for bom, codec in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):
+            try:
+                return Decoded(data[len(bom) :].decode(codec).encode("utf-8"), codec)
+            except UnicodeDecodeError as e:
+                raise InputError(
+                    f"{name}: has a {codec.upper()} byte-order mark but invalid UTF-16 at byte "
+                    f"{e.start + len(bom)}; re-export it"
+                ) from None
+    skip = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    body = data[skip:] if skip else data
+    utf8 = "utf-8-sig" if skip else "utf-8"
+    if body.isascii():
+        return Decoded(body, utf8)
+    try:
+        codecs.utf_8_decode(body, "strict", True)  # checked, not copied
+        return Decoded(body, utf8)
+    except UnicodeDecodeError as e:
+        first_bad = e.start
+    without, characters = _UTF8_MULTI.subn(b"", body)
+    stray = len(without.translate(None, _ASCII))
+    if characters and characters >= stray:
+        return _decode_mixed(body, utf8, first_bad)
+    return _decode_legacy(body, data, first_bad + skip)
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    """The physical line ``offset`` is on (LF, CRLF or, in a file without LF, CR)."""
+    end = b"\n" if b"\n" in data else b"\r"
+    return data.count(end, 0, offset) + 1
+
+
+def _decode_mixed(body: bytes, encoding: str, bad: int) -> Decoded:
+    """UTF-8 but for stray bytes, each read as Windows-1252 and kept as a :class:`Repair`."""
+    pieces: list[bytes] = []
+    repairs: list[Repair] = []
+    view = memoryview(body)
+    start, out, newline = 0, 0, b"\n" if b"\n" in body else b"\r"
+    line, counted = 1, 0
+    while True:
+        good = bytes(view[start:bad])
+        pieces.append(good)
+        out += len(good)
+        if bad >= len(body):
+            break
+        line += body.count(newline, counted, bad)
+        counted = bad
+        char = body[bad : bad + 1].decode("cp1252", errors="csvprep-c1")
+        encoded = char.encode("utf-8")
+        repairs.append(Repair(line=line, offset=out, byte=body[bad], char=char))
+        pieces.append(encoded)
+        out += len(encoded)
+        start = bad + 1
+        try:
+            codecs.utf_8_decode(view[start:], "strict", True)
+            bad = len(body)
+        except UnicodeDecodeError as e:
+            bad = start + e.start
+    lines = sorted({r.line for r in repairs})
+    shown = ", ".join(str(n) for n in lines[:5]) + (", ..." if len(lines) > 5 else "")
+    note = (
+        f"UTF-8 but for {len(repairs):,} stray byte{'s' if len(repairs) != 1 else ''} "
+        f"(line{'s' if len(lines) != 1 else ''} {shown}), read as Windows-1252; every other "
+        "character is read as UTF-8"
+    )
+    return Decoded(b"".join(pieces), encoding, (note,), tuple(repairs))
+
+
+def _decode_legacy(body: bytes, whole: bytes, bad: int) -> Decoded:
+    """A file in one legacy code page, told by charset-normalizer."""
+    codec, unsure = _detect(body[:DETECT_BYTES])
+    line = _line_of(whole, bad)
+    how = "unsure" if unsure else "detected"
+    note = (
+        f"not UTF-8 (first non-UTF-8 byte 0x{whole[bad]:02X} on line {line}); decoded as "
+        f"{label(codec)} ({how}). Check accented names look right; outputs are UTF-8"
+    )
+    text = body.decode(codec, errors="csvprep-c1")
+    return Decoded(text.encode("utf-8"), _name(codec), (note,), unsure=unsure)
+
+
+def _name(codec: str) -> str:
+    """The short name a report gives: ``windows-1253``, ``iso-8859-7``, ``koi8-r``."""
+    return label(codec).split(" ")[0].lower()
+
+
+def _detect(sample: bytes) -> tuple[str, str | None]:
+    """The code page that reads ``sample`` best, and why it may be wrong (or None).
+
+    charset-normalizer scores each code page by how messy its decoding looks (chaos) and how
+    much it reads like a language (coherence). Code pages that give the same letters are one
+    answer (named Windows-1252 when it is among them). When another that gives other letters
+    scores about as well, the answer is unsure: Windows-1252 is then chosen if it is among the
+    close ones (by far the most common legacy export: Western European Excel), else the best.
+    """
+    from charset_normalizer import from_bytes  # here: only files that are not UTF-8 need it
+
+    matches = list(from_bytes(sample, cp_isolation=list(LEGACY)))
+    if not matches:
+        return "cp1252", "no code page reads its bytes cleanly"
+    best = matches[0]
+    text = sample.decode(best.encoding, errors="csvprep-c1")
+    if sample.decode("cp1252", errors="csvprep-c1") == text:
+        return "cp1252", None  # the same letters: name the common one
+    close = [
+        m.encoding
+        for m in matches[1:]
+        if m.percent_chaos <= best.percent_chaos + 2
+        and m.percent_coherence >= best.percent_coherence - 5
+        and sample.decode(m.encoding, errors="csvprep-c1") != text
+    ]
+    if not close:
+        return best.encoding, None
+    chosen = "cp1252" if "cp1252" in close else best.encoding
+    others = [c for c in (best.encoding, *close) if c != chosen]
+    return chosen, "it reads about as well as " + " or ".join(_name(c) for c in others[:3])
+
+
+def _decode_as(data: bytes, name: str, codec: str) -> Decoded:
+    """``data`` in the codec the user named; a byte it cannot read is an error on its line."""
+    if codec == "utf-8":
+        codec = "utf-8-sig"  # a BOM is not part of the first header (utf-16's says the order)
+    # Windows-1252's five undefined bytes are C1 controls (WHATWG), as when it is detected
+    errors = "csvprep-c1" if codec == "cp1252" else "strict"
+    try:
+        text = data.decode(codec, errors=errors)
+    except UnicodeDecodeError as e:
+        raise InputError(
+            f"{name}: line {_line_of(data, e.start)}: byte 0x{data[e.start]:02X} cannot be read "
+            f"as {codec} (--encoding); give the file's real encoding, or leave --encoding out "
+            "to have it detected"
+        ) from None
+    return Decoded(text.encode("utf-8"), _name(codec), (f"decoded as {label(codec)} (--encoding)",))
