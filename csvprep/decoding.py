@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import threading
 from dataclasses import dataclass, field
 
 from .errors import InputError, UsageError
@@ -179,7 +180,7 @@ def decode(data: bytes, name: str, encoding: str | None = None) -> Decoded:
     without, characters = _UTF8_MULTI.subn(b"", body)
     stray = len(without.translate(None, _ASCII))
     if characters and characters >= stray:
-        return _decode_mixed(body, utf8, first_bad)
+        return _decode_mixed(body, utf8)
     return _decode_legacy(body, data, first_bad + skip)
 
 
@@ -189,32 +190,44 @@ def _line_of(data: bytes, offset: int) -> int:
     return data.count(end, 0, offset) + 1
 
 
-def _decode_mixed(body: bytes, encoding: str, bad: int) -> Decoded:
-    """UTF-8 but for stray bytes, each read as Windows-1252 and kept as a :class:`Repair`."""
-    pieces: list[bytes] = []
+_STRAY = threading.local()  # the stray bytes met by the decoding under way in this thread
+
+
+def _stray_as_cp1252(err: UnicodeError) -> tuple[str, int]:
+    # One pass over the file: the codec calls this for each byte that is not UTF-8, which is
+    # read as Windows-1252 and its position kept.
+    assert isinstance(err, UnicodeDecodeError)
+    _STRAY.found.append(err.start)
+    return _CP1252[err.object[err.start]], err.start + 1
+
+
+codecs.register_error("csvprep-stray", _stray_as_cp1252)
+# every byte as Windows-1252 reads it (its five undefined bytes as C1 controls)
+_CP1252 = [bytes((byte,)).decode("cp1252", errors="csvprep-c1") for byte in range(256)]
+
+
+def _decode_mixed(body: bytes, encoding: str) -> Decoded:
+    """UTF-8 but for stray bytes, each read as Windows-1252 and kept as a :class:`Repair`.
+
+    One decoding pass, then one sweep for the repairs' lines: linear in the file, however
+    many stray bytes it holds.
+    """
+    found: list[int] = []
+    _STRAY.found = found
+    try:
+        data = body.decode("utf-8", errors="csvprep-stray").encode("utf-8")
+    finally:
+        del _STRAY.found
     repairs: list[Repair] = []
-    view = memoryview(body)
-    start, out, newline = 0, 0, b"\n" if b"\n" in body else b"\r"
-    line, counted = 1, 0
-    while True:
-        good = bytes(view[start:bad])
-        pieces.append(good)
-        out += len(good)
-        if bad >= len(body):
-            break
-        line += body.count(newline, counted, bad)
-        counted = bad
-        char = body[bad : bad + 1].decode("cp1252", errors="csvprep-c1")
-        encoded = char.encode("utf-8")
-        repairs.append(Repair(line=line, offset=out, byte=body[bad], char=char))
-        pieces.append(encoded)
-        out += len(encoded)
-        start = bad + 1
-        try:
-            codecs.utf_8_decode(view[start:], "strict", True)
-            bad = len(body)
-        except UnicodeDecodeError as e:
-            bad = start + e.start
+    newline = b"\n" if b"\n" in body else b"\r"
+    line, counted, grown = 1, 0, 0
+    for at in found:
+        line += body.count(newline, counted, at)
+        counted = at
+        char = _CP1252[body[at]]
+        # valid UTF-8 comes out byte for byte: only the repaired characters shift offsets
+        repairs.append(Repair(line=line, offset=at + grown, byte=body[at], char=char))
+        grown += len(char.encode("utf-8")) - 1
     lines = sorted({r.line for r in repairs})
     shown = ", ".join(str(n) for n in lines[:5]) + (", ..." if len(lines) > 5 else "")
     note = (
@@ -222,7 +235,7 @@ def _decode_mixed(body: bytes, encoding: str, bad: int) -> Decoded:
         f"(line{'s' if len(lines) != 1 else ''} {shown}), read as Windows-1252; every other "
         "character is read as UTF-8"
     )
-    return Decoded(b"".join(pieces), encoding, (note,), tuple(repairs))
+    return Decoded(data, encoding, (note,), tuple(repairs))
 
 
 def _decode_legacy(body: bytes, whole: bytes, bad: int) -> Decoded:

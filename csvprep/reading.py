@@ -30,7 +30,7 @@ import polars as pl
 
 from .decoding import Decoded, Repair, decode
 from .errors import InputError, UsageError
-from .problems import SHOWN_CHARS, Problem
+from .problems import SHOWN_CHARS, Problem, shown
 from .records import (
     DEFECT,
     LINE,
@@ -756,7 +756,8 @@ def _stray_bytes(
     headers: Sequence[str],
     delimiter: str,
 ) -> list[Problem]:
-    """A problem for each stray byte, on its row and column, with the value as repaired.
+    """A problem for each value that holds stray bytes, on its row and column, showing the
+    value as repaired.
 
     ``data`` is the text read, after the first ``cut`` bytes of the decoded file (the lines
     skipped above the header), starting with physical line ``first_line``; a byte in those
@@ -765,56 +766,85 @@ def _stray_bytes(
     if not repairs:
         return []
     lines, rows = frame[LINE].to_list(), frame[ROW].to_list()
-    found: list[Problem] = []
-    # the start of a physical line in ``data``, swept forward: repairs come in file order
+    loose: list[Problem] = []
+    cells: dict[tuple[int, int], list[Repair]] = {}  # (record, cell) -> its stray bytes
+    # the start of a physical line in ``data``, and how far into a record its cells have been
+    # counted: both only move forward (repairs come in file order), so that many stray bytes
+    # on a long line cost one pass, not one each
     at, at_line = 0, first_line
+    record, counted, cell = -1, 0, _Cells(delimiter)
     for repair in repairs:
-        message = (
-            f"byte 0x{repair.byte:02X} is not UTF-8 like the rest of the file: read as "
-            f"Windows-1252 {repair.char!r}"
-        )
         i = bisect.bisect_right(lines, repair.line) - 1
         if repair.offset < cut or i < 0:
             where = "above the header" if repair.offset < cut else "in the header"
-            found.append(Problem("encoding_stray_byte", f"{message} ({where})", line=repair.line))
+            loose.append(
+                Problem(
+                    "encoding_stray_byte",
+                    f"byte 0x{repair.byte:02X} is not UTF-8 like the rest of the file: read as "
+                    f"Windows-1252 {repair.char!r} ({where})",
+                    line=repair.line,
+                )
+            )
             continue
-        while at_line < lines[i]:
-            end = _LINE_END.search(data, at)
-            assert end is not None  # the record's line is in the text
-            at, at_line = end.end(), at_line + 1
-        before = data[at : repair.offset - cut].decode("utf-8", errors="replace")
-        index = _cell_index(before, delimiter)
-        column = headers[index] if index < len(headers) else None
-        value = frame[column_name(index)][i] if index < len(headers) else repair.char
+        if i != record:
+            while at_line < lines[i]:
+                end = _LINE_END.search(data, at)
+                assert end is not None  # the record's line is in the text
+                at, at_line = end.end(), at_line + 1
+            record, counted, cell = i, at, _Cells(delimiter)
+        cell.read(data[counted : repair.offset - cut].decode("utf-8", errors="replace"))
+        counted = max(counted, repair.offset - cut)
+        cells.setdefault((i, min(cell.index, len(headers) - 1)), []).append(repair)
+    # each value once, cut in Polars: a value may be 64 KiB, and hold many stray bytes
+    by_column: dict[int, list[int]] = {}
+    for i, index in cells:
+        by_column.setdefault(index, []).append(i)
+    values: dict[tuple[int, int], str] = {}
+    for index, positions in by_column.items():
+        taken = frame[column_name(index)].gather(positions)
+        cut_values = pl.select(shown(pl.lit(taken))).to_series().to_list()
+        values.update(zip(((i, index) for i in positions), cut_values, strict=True))
+    found = []
+    for (i, index), strays in cells.items():
+        stray_bytes = ", ".join(dict.fromkeys(f"0x{r.byte:02X}" for r in strays))
+        read = "".join(dict.fromkeys(r.char for r in strays))
         found.append(
             Problem(
                 "encoding_stray_byte",
-                f"{message} in {value[:SHOWN_CHARS]!r}: check it reads right",
-                line=repair.line,
+                f"{len(strays):,} byte{'s' if len(strays) > 1 else ''} ({stray_bytes}) not "
+                f"UTF-8 like the rest of the file, read as Windows-1252 {read!r}: check the "
+                "value reads right",
+                line=strays[0].line,
                 row=rows[i],
-                column=column,
-                value=value[:SHOWN_CHARS] + ("…" if len(value) > SHOWN_CHARS else ""),
+                column=headers[index],
+                value=values[(i, index)],
             )
         )
-    return found
+    return sorted(loose + found, key=lambda p: p.line or 0)
+
+
+class _Cells:
+    """Which cell of a record its text so far ends in, read piece by piece: the delimiters
+    outside quotes.
+
+    >>> cells = _Cells(",")
+    >>> cells.read('A,"Doe, J",x'); cells.index
+    2
+    """
+
+    def __init__(self, delimiter: str) -> None:
+        self.delimiter, self.index, self.quoted = delimiter, 0, False
+
+    def read(self, text: str) -> None:
+        for part in _QUOTE_OR_DELIMITER[self.delimiter].findall(text):
+            if part == '"':
+                self.quoted = not self.quoted
+            elif not self.quoted:
+                self.index += 1
 
 
 _LINE_END = re.compile(rb"\r\n|\r|\n")
-
-
-def _cell_index(before: str, delimiter: str) -> int:
-    """Which cell of a record the text ``before`` ends in: its delimiters outside quotes.
-
-    >>> _cell_index('A,"Doe, J",x', ",")
-    2
-    """
-    index, quoted = 0, False
-    for char in before:
-        if char == '"':
-            quoted = not quoted
-        elif char == delimiter and not quoted:
-            index += 1
-    return index
+_QUOTE_OR_DELIMITER = {d: re.compile(f'["{re.escape(d)}]') for d in DELIMITERS}
 
 
 def _check_header(data: bytes, name: str, delimiter: str, skipped: int = 0) -> None:

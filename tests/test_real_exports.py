@@ -70,6 +70,19 @@ def test_stray_byte_location_follows_quotes_and_multiline_records(tmp_path):
     assert stray.value == "Line one\nline two – end"
 
 
+def test_a_value_with_many_stray_bytes_is_one_problem(tmp_path):
+    value = "Doctor’s \x96 " * 500
+    path = tmp_path / "many.csv"
+    lines = "".join(f"+91987654{i:04d},{value},{value}\n" for i in range(3))
+    path.write_bytes(("Mobile Number,Name,Note\n" + lines).encode().replace(b"\xc2\x96", b"\x96"))
+    found = problems(csvprep.validate(path), "encoding_stray_byte")
+    assert [(p.row, p.column) for p in found] == [
+        (r, c) for r in (1, 2, 3) for c in ("Name", "Note")
+    ]
+    assert all(p.message.startswith("500 bytes (0x96)") for p in found)
+    assert all(p.value.endswith("…") and len(p.value) == 201 for p in found)  # shown, cut
+
+
 def test_a_legacy_file_is_still_decoded_whole(fixture_path):
     table = read_table(fixture_path("windows1252.csv"))
     assert table.encoding == "windows-1252"
