@@ -119,6 +119,9 @@ def check_encoding(encoding: str) -> str:
 
     >>> check_encoding("Windows-1251")
     'cp1251'
+    >>> check_encoding("base64")
+    Traceback (most recent call last):
+    csvprep.errors.UsageError: 'base64' is not a text encoding: give one such as utf-8 or cp1252
     >>> check_encoding("klingon")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     csvprep.errors.UsageError: unknown encoding 'klingon': give a Python codec name such as ...
@@ -130,8 +133,13 @@ def check_encoding(encoding: str) -> str:
             f"unknown encoding {encoding!r}: give a Python codec name such as utf-8, cp1252, "
             "cp1251 or iso8859_7"
         ) from None
-    if not isinstance("".encode(info.name), bytes):  # pragma: no cover - rot13 and friends
-        raise UsageError(f"{encoding!r} is not a text encoding")
+    try:
+        "".encode(info.name)
+        b"".decode(info.name)
+    except LookupError:  # base64, zlib, rot13: codecs, but not of text
+        raise UsageError(
+            f"{encoding!r} is not a text encoding: give one such as utf-8 or cp1252"
+        ) from None
     return info.name
 
 
@@ -296,10 +304,12 @@ def _decode_as(data: bytes, name: str, codec: str) -> Decoded:
     errors = "csvprep-c1" if codec == "cp1252" else "strict"
     try:
         text = data.decode(codec, errors=errors)
-    except UnicodeDecodeError as e:
+    except UnicodeError as e:  # punycode and a few others raise the base class: no position
+        where = "its text"
+        if isinstance(e, UnicodeDecodeError):
+            where = f"line {_line_of(data, e.start)}: byte 0x{data[e.start]:02X}"
         raise InputError(
-            f"{name}: line {_line_of(data, e.start)}: byte 0x{data[e.start]:02X} cannot be read "
-            f"as {codec} (--encoding); give the file's real encoding, or leave --encoding out "
-            "to have it detected"
+            f"{name}: {where} cannot be read as {codec} (--encoding); give the file's real "
+            "encoding, or leave --encoding out to have it detected"
         ) from None
     return Decoded(text.encode("utf-8"), _name(codec), (f"decoded as {label(codec)} (--encoding)",))

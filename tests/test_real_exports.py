@@ -147,6 +147,13 @@ def test_an_unknown_encoding_is_a_usage_error(fixture_path):
     assert done.stderr.startswith("csvprep: error: unknown encoding 'klingon'")
 
 
+@pytest.mark.parametrize(("codec", "code"), [("base64", 2), ("rot13", 2), ("punycode", 3)])
+def test_codecs_that_are_not_of_text_are_one_line_errors(fixture_path, codec, code):
+    done = run_cli("validate", str(fixture_path("valid_contacts.csv")), "--encoding", codec)
+    assert done.returncode == code, done.stderr
+    assert done.stderr.startswith("csvprep: error:") and done.stderr.count("\n") == 1
+
+
 def test_a_code_page_the_detector_cannot_tell_is_reported_unsure(tmp_path):
     # Turkish names read about as well in Windows-1254, -1250 and -1252
     text = "Mobile Number,Ad\n+905321234567,Şükrü Öztürk\n+905321234568,Ayşe Yılmaz\n"
