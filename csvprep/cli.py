@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from .errors import CsvprepError
-from .workbook import MAX_CELLS
+from .io.workbook import MAX_CELLS
 
 if TYPE_CHECKING:
     from .report import Report
@@ -379,7 +379,7 @@ def validate(
     if fmt == "json" and entries and (several or "error" not in entries[0]):
         emit(json.dumps(entries if several else entries[0], indent=2, ensure_ascii=False) + "\n")
     elif fmt == "html" and reports:
-        from .report_html import render_html
+        from .report.html import render_html
 
         emit(render_html(reports))
     if fmt == "text" and several and not quiet:
@@ -396,7 +396,7 @@ def _validate_one(
     """One file's report and exit status, or the error that stopped it."""
     from dataclasses import replace
 
-    from .validation import validate as run
+    from .pipeline.validation import validate as run
 
     try:
         settings = _settings(file, given)
@@ -429,7 +429,7 @@ def _source(file: str | Path, name: str | None) -> Iterator[tuple[Path, str | No
 
 def _write_output(path: Path, text: str) -> None:
     """``--output``: the whole report at once (atomically), or exit 7 saying why not."""
-    from .writing import atomic_write, writing
+    from .io.writing import atomic_write, writing
 
     with writing(path):
         atomic_write(path, text.encode("utf-8"))
@@ -511,8 +511,8 @@ def prepare(
     were rejected or the file still has errors, 2 bad options, 3 a file cannot be read, 7 an
     output cannot be written (read-only folder, full disk).
     """
-    from .calling_hours import CallWindow
-    from .preparing import prepare as run
+    from .checks.calling_hours import CallWindow
+    from .outputs.preparing import prepare as run
     from .render import render_github, render_prepared
 
     out = Output(fmt, quiet, no_color)
@@ -566,8 +566,8 @@ def split(
     A file with broken records (wrong cell count, bad quotes) is refused whole: exit 1. Exit 7
     when a part cannot be written (read-only folder, full disk).
     """
+    from .outputs.splitting import split as run
     from .render import render_split
-    from .splitting import split as run
 
     out = Output(fmt, quiet, no_color)
     result = run(file, out_dir, max_rows=max_rows, force=force)
@@ -654,9 +654,9 @@ def upload(
     unreadable (or the folder does not match its manifest), 5 the platform refused, 6 a request
     may have been acted on (check first), 7 the ledger cannot be written.
     """
-    from .campaign import load_campaign
     from .upload import DEFAULT_BASE_URL, Api, check_base_url
     from .upload import upload as run
+    from .upload.campaign import load_campaign
 
     overrides["from_numbers"] = list(from_numbers) or None
     if remove_invalid_rows:
@@ -766,7 +766,7 @@ def rules() -> None:
 def rules_init(file: Path, out: Path | None, variables_map: str | None, force: bool) -> None:
     """Infer a starting rule file from FILE's values (dates and their format, numbers, enums,
     id patterns, required columns) for a person to edit."""
-    from .rules import init
+    from .checks.rules import init
 
     _print_or_write(init(file, variables_map), out, force)
 
@@ -809,7 +809,7 @@ def init_command(name: str, out: Path | None, force: bool) -> None:
 def _print_or_write(text: str, out: Path | None, force: bool) -> None:
     """``text`` on stdout, or into the file ``out`` (never over one, without ``force``)."""
     from .errors import UsageError
-    from .writing import atomic_write, writing
+    from .io.writing import atomic_write, writing
 
     if out is None:
         click.echo(text, nl=False)
@@ -901,9 +901,9 @@ def _watch(fd: int) -> None:
 
 
 def _stop(signum: signal.Signals) -> NoReturn:
-    # not imported here: the main thread may hold the import lock (and if csvprep.writing
+    # not imported here: the main thread may hold the import lock (and if csvprep.io.writing
     # was never imported, nothing is being written)
-    writing = sys.modules.get(f"{__package__}.writing")
+    writing = sys.modules.get(f"{__package__}.io.writing")
     if writing is not None:
         writing.abandon_writes()
     # a line of its own after the terminal's "^C"; straight to the file descriptor, as the

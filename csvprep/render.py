@@ -6,14 +6,14 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
+from .io.reading import DELIMITER_NAMES
 from .problems import Problem
-from .reading import DELIMITER_NAMES
 from .report import Report
 from .routing import LARGE_CAMPAIGN_ROWS
 
 if TYPE_CHECKING:
-    from .preparing import PrepareResult
-    from .splitting import SplitResult
+    from .outputs.preparing import PrepareResult
+    from .outputs.splitting import SplitResult
 
 EXAMPLES_PER_CODE = 5
 

@@ -33,10 +33,10 @@ from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from conftest import FIXTURES, ROOT, VARIABLES_MAP
-from csvprep.campaign import build_campaign
 from csvprep.errors import UncertainError
-from csvprep.preparing import prepare
+from csvprep.outputs.preparing import prepare
 from csvprep.upload import DEFAULT_BASE_URL, Api, agent_prompt, upload
+from csvprep.upload.campaign import build_campaign
 
 SPEC_FILE = Path(__file__).parent / "peer" / "ringg-api" / "openapi.json"
 SPEC: dict[str, Any] = json.loads(SPEC_FILE.read_text(encoding="utf-8"))
@@ -351,7 +351,7 @@ def test_every_recorded_request_is_a_case_above(recorded):
 def _paths_in_source() -> set[str]:
     """The spec paths that csvprep's code names (string and f-string literals)."""
     names: set[str] = set()
-    for source in (ROOT / "csvprep").glob("*.py"):
+    for source in (ROOT / "csvprep").rglob("*.py"):
         for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
             if isinstance(node, ast.JoinedStr):
                 text = "".join(

@@ -22,8 +22,9 @@ from hypothesis import strategies as st
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 from phonenumbers import phonenumberutil as util
 
-from csvprep import phones_fast, phones_numeric
 from csvprep.phones import TYPE_NAMES, lookup
+from csvprep.phones import fast as phones_fast
+from csvprep.phones import numeric as phones_numeric
 
 SCALE = int(os.environ.get("CSVPREP_CORPUS_SCALE", "1"))
 REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)

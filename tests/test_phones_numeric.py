@@ -10,7 +10,8 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from csvprep import phones_fast, phones_numeric
+from csvprep.phones import fast as phones_fast
+from csvprep.phones import numeric as phones_numeric
 
 
 @settings(max_examples=300, deadline=None)

@@ -33,12 +33,12 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
+from ..checks.headers import Prompt
+from ..errors import InputError, RejectedRowsError, RemoteError, UncertainError, UsageError
+from ..io.manifest import FileEntry, read_json, read_manifest, verified_copy, verify_files
+from ..io.writing import atomic_write, remove_leftovers, writing
+from ..routing import route_for
 from .campaign import Campaign
-from .errors import InputError, RejectedRowsError, RemoteError, UncertainError, UsageError
-from .headers import Prompt
-from .manifest import FileEntry, read_json, read_manifest, verified_copy, verify_files
-from .routing import route_for
-from .writing import atomic_write, remove_leftovers, writing
 
 DEFAULT_BASE_URL = "https://prod-api.ringg.ai/ca/api/v0"
 LEDGER = "upload-ledger.json"
@@ -460,7 +460,7 @@ def upload(
     hooks = (on_event or (lambda _: None), on_wait or (lambda *_: None))
     if not source.is_file():
         return _upload_folder(source, campaign, api, start_calls, force, dry_run, hooks)
-    from .preparing import prepare
+    from ..outputs.preparing import prepare
 
     say = hooks[0]
     with contextlib.ExitStack() as stack:

@@ -1,12 +1,12 @@
 """The home region's numbers as integers: libphonenumber's answers in a few integer kernels.
 
 Nearly every value of a real list is a number of the list's own country, written as digits.
-:mod:`csvprep.phones_fast` answers any value with about thirty string kernels; this module
+:mod:`csvprep.phones.fast` answers any value with about thirty string kernels; this module
 answers those values with three (the digits read as a ``UInt64``, a leading ``+``, the
 length) and integer arithmetic for the rest. A digit string is its length and its digits
 left-aligned in 19: a prefix is a division by a constant, the rest of the number a remainder,
 and every number pattern of the region together is one binary search over their ranges
-(:mod:`csvprep.phones_ranges`). Steps that concern few rows (a national prefix, a calling
+(:mod:`csvprep.phones.ranges`). Steps that concern few rows (a national prefix, a calling
 code written without '+', messages) run on those rows only.
 
 It follows the steps of ``phones_fast`` exactly, for a region whose calling code is its alone,
@@ -28,7 +28,7 @@ from functools import cache, lru_cache
 import polars as pl
 
 from . import cache as on_disk
-from .phones_fast import (
+from .fast import (
     CLEAN,
     CODE,
     COUNTRY,
@@ -53,7 +53,7 @@ from .phones_fast import (
     shapes,
     type_of,
 )
-from .phones_ranges import Language, Unsupported, language
+from .ranges import Language, Unsupported, language
 
 # Every string of at most 19 digits fits a UInt64.
 _MAX_DIGITS = 19
@@ -138,7 +138,7 @@ def applies(r: Region) -> bool:
 @cache
 def table(code: str) -> Table | None:
     """The label table of region ``code``, or None if a pattern cannot be read as ranges.
-    Kept on disk by :mod:`csvprep.cache`: deriving India's takes about 40 ms.
+    Kept on disk by :mod:`csvprep.phones.cache`: deriving India's takes about 40 ms.
 
     >>> t = table("IN"); t.starts.len() == t.labels.len() > 1000
     True
@@ -168,7 +168,8 @@ def _table_key() -> str:
     """What a table derives from: the modules that derive it, libphonenumber's metadata."""
     import phonenumbers
 
-    from . import phones_fast, phones_ranges
+    from . import fast as phones_fast
+    from . import ranges as phones_ranges
 
     modules = [sys.modules[__name__], phones_fast, phones_ranges]
     return on_disk.key(modules, [phonenumbers.__version__, pl.__version__])

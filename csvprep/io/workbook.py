@@ -23,7 +23,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from xml.etree import ElementTree
 
-from .errors import InputError
+from ..errors import InputError
 
 #: The most cells the first sheet may span (rows x columns, from A1 to its last cell): a
 #: million rows of ten columns. The reader needs about 100 bytes of memory a cell.

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
 
-from .errors import UsageError
-from .phones import COUNTRY, E164, TYPE
+from ..errors import UsageError
+from ..phones import COUNTRY, E164, TYPE
 
 ZONES = "__time_zones"
 LOCAL_WINDOW = "__local_window"
@@ -130,7 +130,7 @@ def time_zones(frame: pl.DataFrame) -> pl.Series:
     from phonenumbers.phonenumberutil import is_number_type_geographical
     from phonenumbers.tzdata import TIMEZONE_DATA
 
-    from .phones import TYPE_NAMES
+    from ..phones import TYPE_NAMES
 
     type_ids = {name: ident for ident, name in TYPE_NAMES.items()}
     pairs = frame.select(TYPE, COUNTRY).drop_nulls().unique().rows()

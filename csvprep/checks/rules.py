@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 if TYPE_CHECKING:
     import pandera.polars as pa
@@ -412,8 +412,8 @@ def schema(
     """
     import pandera.polars as pa
 
+    from ..phones import e164, region_for
     from .headers import DEFAULT_PHONE_HEADER, PHONE_VARIABLE, load_variables_map
-    from .phones import e164, region_for
 
     mapping = load_variables_map(variables_map) if variables_map is not None else {}
     phone = mapping.get(PHONE_VARIABLE, DEFAULT_PHONE_HEADER)
@@ -560,9 +560,9 @@ def init(source: Any, variables_map: Mapping[str, str] | str | Path | None = Non
     >>> print(init("fixtures/valid_contacts.csv").splitlines()[2:5])
     ['[columns."Name"]', 'required = true', '']
     """
+    from ..io.reading import read_table
+    from ..io.records import DEFECT, column_name
     from .headers import load_variables_map, plan_columns
-    from .reading import read_table
-    from .records import DEFECT, column_name
 
     table = read_table(source)
     mapping = load_variables_map(variables_map) if variables_map is not None else None

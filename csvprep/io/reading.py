@@ -24,8 +24,8 @@ from typing import Any, TypeVar
 
 import polars as pl
 
-from .errors import InputError, UsageError
-from .problems import SHOWN_CHARS
+from ..errors import InputError, UsageError
+from ..problems import SHOWN_CHARS
 from .records import (
     DEFECT,
     LINE,
@@ -60,7 +60,7 @@ class Table:
     """A contact list as read: headers as written, and every record's cells as text.
 
     ``frame`` holds the columns ``c0``, ``c1``... (one per header cell, in order) and the
-    bookkeeping columns described in :class:`csvprep.records.Records`.
+    bookkeeping columns described in :class:`csvprep.io.records.Records`.
     """
 
     name: str
@@ -89,7 +89,7 @@ def read_table(
 
     A workbook's ``sheet`` (a name or a number from 1; the first by default) is read; one that
     spans more than ``max_cells`` cells is refused before it is opened
-    (:func:`csvprep.workbook.check_workbook`).
+    (:func:`csvprep.io.workbook.check_workbook`).
 
     >>> import polars as pl
     >>> t = read_table(pl.DataFrame({"Mobile Number": ["+919876543210"]}))
@@ -109,7 +109,7 @@ def read_table(
 MAX_VALUE_BYTES = 64 * 2**10
 #: The longest header record, and the longest column name, read: past them the file is refused
 #: at once (a header of millions of cells would take minutes and gigabytes to say so). A list
-#: is also refused past :data:`csvprep.workbook.MAX_COLUMNS` columns.
+#: is also refused past :data:`csvprep.io.workbook.MAX_COLUMNS` columns.
 MAX_HEADER_BYTES = 2**20
 MAX_NAME_BYTES = 2**10
 
@@ -615,7 +615,7 @@ _BLANK_LINES = re.compile(rb"[\r\n]*")
 
 
 def check_headers(headers: Sequence[str], name: str, line: int | None = None) -> None:
-    """Refuse more than :data:`~csvprep.workbook.MAX_COLUMNS` columns, or a column name
+    """Refuse more than :data:`~csvprep.io.workbook.MAX_COLUMNS` columns, or a column name
     longer than :data:`MAX_NAME_BYTES` (a title row, a pasted paragraph): it would be quoted
     in every problem of its column.
 

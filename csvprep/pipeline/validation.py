@@ -16,21 +16,21 @@ from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
 
 import polars as pl
 
-from . import phones
-from .errors import ConfigError, UsageError
-from .headers import PHONE_VARIABLE, ColumnPlan, Prompt, load_variables_map, plan_columns
-from .phones_fast import e164_text
-from .problems import CODES, SEVERITY_ORDER, SHOWN_CHARS, Problem, shown
-from .reading import BATCH_BYTES, NotStreamable, Progress, Table, read_batches
-from .records import DEFECT, LINE, NOTE, RAW, ROW, column_name
-from .report import Breakdown, Report, RowCounts
-from .routing import route_for
-from .workbook import MAX_CELLS
+from .. import phones
+from ..checks.headers import PHONE_VARIABLE, ColumnPlan, Prompt, load_variables_map, plan_columns
+from ..errors import ConfigError, UsageError
+from ..io.reading import BATCH_BYTES, NotStreamable, Progress, Table, read_batches
+from ..io.records import DEFECT, LINE, NOTE, RAW, ROW, column_name
+from ..io.workbook import MAX_CELLS
+from ..phones.fast import e164_text
+from ..problems import CODES, SEVERITY_ORDER, SHOWN_CHARS, Problem, shown
+from ..report import Breakdown, Report, RowCounts
+from ..routing import route_for
 
 if TYPE_CHECKING:  # imported where used: most runs need neither rules nor calling hours
-    from .calling_hours import CallWindow
-    from .rules import Rule, RuleSet
-    from .suppression import Suppression
+    from ..checks.calling_hours import CallWindow
+    from ..checks.rules import Rule, RuleSet
+    from ..checks.suppression import Suppression
 
 STATUS = "__status"
 Status = Literal["valid", "invalid", "duplicate", "excluded"]
@@ -157,13 +157,13 @@ def _check(source: Any, keep_rows: bool, **options: Unpack[CheckOptions]) -> Che
     exclude = options.get("exclude")
     suppression = None
     if exclude is not None:
-        from .suppression import load_suppression
+        from ..checks.suppression import load_suppression
 
         suppression = load_suppression(exclude, region)
     rules = options.get("rules")
     ruleset = None
     if rules is not None:
-        from .rules import RuleSet, load_rules
+        from ..checks.rules import RuleSet, load_rules
 
         ruleset = rules if isinstance(rules, RuleSet) else load_rules(rules)
     delimiter = options.get("delimiter")
@@ -486,7 +486,7 @@ def _unique_problems(
     """The problems of a ``unique`` rule over the filled values of every batch (``parts``),
     and the rows that broke it with their flags before (``ROW``, ``__error``,
     ``__excluded``)."""
-    from .rules import checks
+    from ..checks.rules import checks
 
     words = next(w for code, w, _ in checks(rule, pl.col(column)) if code == "rule_unique")
     header = context.headers[int(column[1:])]
@@ -712,7 +712,7 @@ def _batch(frame: pl.DataFrame, context: _Context, blank_headers: list[int]) -> 
                 _formatted("{} is on the suppression list", pl.col(phones.E164)),
             )
         if context.call_window is not None:
-            from .calling_hours import LOCAL_WINDOW, local_windows, time_zones
+            from ..checks.calling_hours import LOCAL_WINDOW, local_windows, time_zones
 
             zones = time_zones(frame)
             frame = frame.with_columns(zones, local_windows(zones, context.call_window))
@@ -854,7 +854,7 @@ def _rule_problems(
 ) -> pl.LazyFrame:
     """Problems of the column rules over ``rows`` (rules whose column is missing check
     nothing)."""
-    from .rules import failures, helpers, pandera_schema
+    from ..checks.rules import failures, helpers, pandera_schema
 
     targets = _rule_targets(ruleset, plan, header_of)
     schema, info = pandera_schema(targets, shared=True, per_row=True)
@@ -971,7 +971,7 @@ def validate(source: Any, **options: Unpack[CheckOptions]) -> Report:
     (``+91`` or ``IN``) is the region of numbers written without one; ``prompt`` is the
     assistant's prompt text (or a :class:`~pathlib.Path` to it); ``max_problems`` bounds the
     problem details kept (counts always cover every row); ``rules`` is a rule file (see
-    :mod:`csvprep.rules`); ``exclude`` is a suppression file (its numbers become ``excluded``
+    :mod:`csvprep.checks.rules`); ``exclude`` is a suppression file (its numbers become ``excluded``
     rows); ``call_window`` warns about numbers it would ring outside their local calling hours;
     ``progress`` is called as a file is read, with the bytes read so far and its size (for a
     progress bar: big files are read in parts); ``max_cells`` is the most cells a workbook's

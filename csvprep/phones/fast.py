@@ -635,7 +635,7 @@ def decide(
     and ``DECIDED``: False where the answers are null because libphonenumber must decide.
 
     From ``numeric_from`` values on, the home region's numbers are answered as integers by
-    :mod:`csvprep.phones_numeric` where it applies; the same answers either way. By default
+    :mod:`csvprep.phones.numeric` where it applies; the same answers either way. By default
     from :data:`NUMERIC_FROM` values (building its tables takes a moment, which only a long
     column repays), and for any length once they are built.
 
@@ -648,7 +648,7 @@ def decide(
     if numeric_from is None:
         numeric_from = 0 if home.code in _NUMERIC else NUMERIC_FROM
     if values.len() >= numeric_from:
-        from . import phones_numeric
+        from . import numeric as phones_numeric
 
         if phones_numeric.applies(home):
             _NUMERIC.add(home.code)

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .problems import CODES, SEVERITY_ORDER, Problem
-from .routing import Route
+from ..problems import CODES, SEVERITY_ORDER, Problem
+from ..routing import Route
 
 REPORT_VERSION = 1
 

@@ -13,16 +13,16 @@ from typing import Any, Unpack
 
 import polars as pl
 
-from . import phones
-from .errors import UsageError
-from .headers import PHONE_VARIABLE
-from .problems import CODES
-from .records import LINE, RAW, ROW, column_name
-from .report import Report, render_json
-from .report_html import render_html
+from .. import phones
+from ..checks.headers import PHONE_VARIABLE
+from ..errors import UsageError
+from ..io.records import LINE, RAW, ROW, column_name
+from ..io.writing import OutputFolder, WrittenFile, csv_bytes, neutralise_formulas, neutralise_text
+from ..pipeline.validation import DEFAULT_COUNTRY_CODE, STATUS, Checked, CheckOptions, check
+from ..problems import CODES
+from ..report import Report, render_json
+from ..report.html import render_html
 from .splitting import file_entries, source_entry, upload_names, write_parts
-from .validation import DEFAULT_COUNTRY_CODE, STATUS, Checked, CheckOptions, check
-from .writing import OutputFolder, WrittenFile, csv_bytes, neutralise_formulas, neutralise_text
 
 # File-level problems that prepare itself repairs in the clean file.
 _FIXED_BY_PREPARE = frozenset({"header_whitespace", "empty_column"})

@@ -14,19 +14,19 @@ import phonenumbers
 import polars as pl
 from phonenumbers import NumberParseException, PhoneNumberType, ValidationResult
 
-from .errors import UsageError
+from ..errors import UsageError
+from ..problems import SHOWN_CHARS, shown
 
 # Output columns added by :func:`normalise` (named once, where the vectorised path makes them).
-from .phones_fast import CLEAN as CLEAN
-from .phones_fast import CODE as CODE
-from .phones_fast import COUNTRY as COUNTRY
-from .phones_fast import E164 as E164
-from .phones_fast import EXTENSION as EXTENSION
-from .phones_fast import MAX_INPUT_STRING_LENGTH, UNKNOWN_REGION, scatter
-from .phones_fast import MESSAGE as MESSAGE
-from .phones_fast import TYPE as TYPE
-from .phones_fast import region_of as region_of
-from .problems import SHOWN_CHARS, shown
+from .fast import CLEAN as CLEAN
+from .fast import CODE as CODE
+from .fast import COUNTRY as COUNTRY
+from .fast import E164 as E164
+from .fast import EXTENSION as EXTENSION
+from .fast import MAX_INPUT_STRING_LENGTH, UNKNOWN_REGION, scatter
+from .fast import MESSAGE as MESSAGE
+from .fast import TYPE as TYPE
+from .fast import region_of as region_of
 
 _INVISIBLE = "[\u00ad\u200b\u200c\u200d\u2060\ufeff]"
 _ODD_SPACE = "[\u00a0\u2000-\u200a\u202f\u205f\u3000]"
@@ -258,7 +258,7 @@ def _repairs(raw: pl.Series, digits: pl.Series) -> pl.DataFrame:
 
 def answers_for(values: pl.Series, region: str) -> pl.DataFrame:
     """libphonenumber's answer for each value, in order: decided column-wise where
-    :mod:`csvprep.phones_fast` can, by the library itself (once per distinct value) for the
+    :mod:`csvprep.phones.fast` can, by the library itself (once per distinct value) for the
     rest, and for every value of a short list. Empty values get no answer.
 
     >>> answers_for(pl.Series(["98765 43210", "call me"]), "IN")[E164].to_list()
@@ -269,7 +269,7 @@ def answers_for(values: pl.Series, region: str) -> pl.DataFrame:
         answers = pl.DataFrame(schema=_ANSWER_SCHEMA).clear(values.len())
         undecided = (values != "").arg_true()
     else:
-        from . import phones_fast
+        from . import fast as phones_fast
 
         # in slices: the vectorised path's intermediate columns then cost a slice's memory,
         # not the whole list's (every value is decided on its own: slicing changes no answer)
