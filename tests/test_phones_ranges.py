@@ -9,7 +9,7 @@ import re
 import phonenumbers
 import pytest
 
-from csvprep.phones.fast import region
+from csvprep.phones.metadata import region
 from csvprep.phones.ranges import Language, Unsupported, parse
 
 

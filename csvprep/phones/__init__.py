@@ -16,17 +16,19 @@ from phonenumbers import NumberParseException, PhoneNumberType, ValidationResult
 
 from ..errors import UsageError
 from ..problems import SHOWN_CHARS, shown
+from . import dispatch
 
 # Output columns added by :func:`normalise` (named once, where the vectorised path makes them).
-from .fast import CLEAN as CLEAN
-from .fast import CODE as CODE
-from .fast import COUNTRY as COUNTRY
-from .fast import E164 as E164
-from .fast import EXTENSION as EXTENSION
-from .fast import MAX_INPUT_STRING_LENGTH, UNKNOWN_REGION, scatter
-from .fast import MESSAGE as MESSAGE
-from .fast import TYPE as TYPE
+from .fast import UNKNOWN_REGION
 from .fast import region_of as region_of
+from .metadata import CLEAN as CLEAN
+from .metadata import CODE as CODE
+from .metadata import COUNTRY as COUNTRY
+from .metadata import DECIDED, MAX_INPUT_STRING_LENGTH, scatter
+from .metadata import E164 as E164
+from .metadata import EXTENSION as EXTENSION
+from .metadata import MESSAGE as MESSAGE
+from .metadata import TYPE as TYPE
 
 _INVISIBLE = "[\u00ad\u200b\u200c\u200d\u2060\ufeff]"
 _ODD_SPACE = "[\u00a0\u2000-\u200a\u202f\u205f\u3000]"
@@ -269,18 +271,16 @@ def answers_for(values: pl.Series, region: str) -> pl.DataFrame:
         answers = pl.DataFrame(schema=_ANSWER_SCHEMA).clear(values.len())
         undecided = (values != "").arg_true()
     else:
-        from . import fast as phones_fast
-
         # in slices: the vectorised path's intermediate columns then cost a slice's memory,
         # not the whole list's (every value is decided on its own: slicing changes no answer)
         fast = pl.concat(
             [
-                phones_fast.decide(values.slice(i, _SLICE), region)
+                dispatch.decide(values.slice(i, _SLICE), region)
                 for i in range(0, max(values.len(), 1), _SLICE)
             ]
         )
         answers = fast.select(list(_ANSWER_SCHEMA))
-        undecided = (~fast[phones_fast.DECIDED] & (values != "")).arg_true()
+        undecided = (~fast[DECIDED] & (values != "")).arg_true()
     rest = values[undecided]
     distinct = rest.unique().to_list()
     found = {v: lookup(v, region) if len(v) <= _MAX_ASKED else _too_long(v) for v in distinct}

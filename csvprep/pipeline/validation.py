@@ -22,7 +22,7 @@ from ..errors import ConfigError, UsageError
 from ..io.reading import BATCH_BYTES, NotStreamable, Progress, Table, read_batches
 from ..io.records import DEFECT, LINE, NOTE, RAW, ROW, column_name
 from ..io.workbook import MAX_CELLS
-from ..phones.fast import e164_text
+from ..phones.metadata import e164_text
 from ..problems import CODES, SEVERITY_ORDER, SHOWN_CHARS, Problem, shown
 from ..report import Breakdown, Report, RowCounts
 from ..routing import route_for
