@@ -60,6 +60,7 @@ def render_text(report: Report, *, color: bool = False, width: int = 100) -> str
     """A readable summary: counts, the route, and problems grouped by code, worst first, with
     the first few of each (line, column, value) and how to fix them.
     """
+    # lazy: only text output draws with rich (JSON, GitHub and HTML output never do)
     from rich.console import Console
     from rich.markup import escape
 

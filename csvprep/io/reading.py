@@ -701,6 +701,7 @@ def _read_xlsx(path: Path, max_cells: int, choice: str | None) -> Table:
     name = str(path)
     check_workbook(path, max_cells, choice)  # before the reader allocates the sheet's extent
     try:
+        # lazy: only a workbook needs the xlsx reader
         import fastexcel
 
         reader = fastexcel.read_excel(str(path))

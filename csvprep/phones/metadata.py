@@ -17,6 +17,7 @@ from functools import cache, lru_cache
 from typing import TypeVar
 
 import polars as pl
+from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata
 from polars.expr.whenthen import ChainedThen, Then
 
 # libphonenumber's constants (phonenumberutil.py); asserted against the library in the tests.
@@ -117,8 +118,6 @@ def _desc(d: object) -> Desc | None:
 @cache
 def region(code: str) -> Region:
     """The tables of one region, read once from the installed ``phonenumbers``."""
-    from phonenumbers import PhoneMetadata
-
     m = PhoneMetadata.metadata_for_region(code)
     assert m is not None, code
     general = _desc(m.general_desc)
@@ -145,8 +144,6 @@ def region(code: str) -> Region:
 @lru_cache(maxsize=1)
 def country_codes() -> dict[int, tuple[str, ...]]:
     """Calling code to its regions, in libphonenumber's order (the main region first)."""
-    from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
-
     codes = {int(k): tuple(v) for k, v in COUNTRY_CODE_TO_REGION_CODE.items()}
     texts = [str(c) for c in codes]
     # country codes are prefix-free and 1-3 digits: the first prefix that is a code is the code

@@ -25,9 +25,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
+import phonenumbers
 import polars as pl
 
 from . import cache as on_disk
+from . import metadata, ranges
 from .metadata import (
     CLEAN,
     CODE,
@@ -166,10 +168,6 @@ _TABLE_SCHEMA = pl.Schema({"starts": pl.UInt64(), "labels": pl.UInt8()})
 @lru_cache(maxsize=1)
 def _table_key() -> str:
     """What a table derives from: the modules that derive it, libphonenumber's metadata."""
-    import phonenumbers
-
-    from . import metadata, ranges
-
     # the string engine is not among them: tables are built from the region metadata, the
     # pattern reader and this module alone, so a change to the string kernels keeps the cache
     modules = [sys.modules[__name__], metadata, ranges]

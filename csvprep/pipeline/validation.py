@@ -12,12 +12,15 @@ from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
+from typing import Any, Literal, TypedDict, Unpack
 
 import polars as pl
 
 from .. import phones
+from ..checks.calling_hours import LOCAL_WINDOW, CallWindow, local_windows, time_zones
 from ..checks.headers import PHONE_VARIABLE, ColumnPlan, Prompt, load_variables_map, plan_columns
+from ..checks.rules import Rule, RuleSet, checks, failures, helpers, load_rules, pandera_schema
+from ..checks.suppression import Suppression, load_suppression
 from ..errors import ConfigError, UsageError
 from ..io.reading import BATCH_BYTES, NotStreamable, Progress, Table, read_batches
 from ..io.records import DEFECT, LINE, NOTE, RAW, ROW, column_name
@@ -26,11 +29,6 @@ from ..phones.metadata import e164_text
 from ..problems import CODES, SEVERITY_ORDER, SHOWN_CHARS, Problem, shown
 from ..report import Breakdown, Report, RowCounts
 from ..routing import route_for
-
-if TYPE_CHECKING:  # imported where used: most runs need neither rules nor calling hours
-    from ..checks.calling_hours import CallWindow
-    from ..checks.rules import Rule, RuleSet
-    from ..checks.suppression import Suppression
 
 STATUS = "__status"
 Status = Literal["valid", "invalid", "duplicate", "excluded"]
@@ -157,14 +155,10 @@ def _check(source: Any, keep_rows: bool, **options: Unpack[CheckOptions]) -> Che
     exclude = options.get("exclude")
     suppression = None
     if exclude is not None:
-        from ..checks.suppression import load_suppression
-
         suppression = load_suppression(exclude, region)
     rules = options.get("rules")
     ruleset = None
     if rules is not None:
-        from ..checks.rules import RuleSet, load_rules
-
         ruleset = rules if isinstance(rules, RuleSet) else load_rules(rules)
     delimiter = options.get("delimiter")
     batch_bytes: int | None = BATCH_BYTES
@@ -486,8 +480,6 @@ def _unique_problems(
     """The problems of a ``unique`` rule over the filled values of every batch (``parts``),
     and the rows that broke it with their flags before (``ROW``, ``__error``,
     ``__excluded``)."""
-    from ..checks.rules import checks
-
     words = next(w for code, w, _ in checks(rule, pl.col(column)) if code == "rule_unique")
     header = context.headers[int(column[1:])]
     values = pl.concat(parts)
@@ -712,8 +704,6 @@ def _batch(frame: pl.DataFrame, context: _Context, blank_headers: list[int]) -> 
                 _formatted("{} is on the suppression list", pl.col(phones.E164)),
             )
         if context.call_window is not None:
-            from ..checks.calling_hours import LOCAL_WINDOW, local_windows, time_zones
-
             zones = time_zones(frame)
             frame = frame.with_columns(zones, local_windows(zones, context.call_window))
             add(
@@ -854,8 +844,6 @@ def _rule_problems(
 ) -> pl.LazyFrame:
     """Problems of the column rules over ``rows`` (rules whose column is missing check
     nothing)."""
-    from ..checks.rules import failures, helpers, pandera_schema
-
     targets = _rule_targets(ruleset, plan, header_of)
     schema, info = pandera_schema(targets, shared=True, per_row=True)
     checked = rows.select(sorted(set(targets.values()))).with_columns(**helpers(targets))

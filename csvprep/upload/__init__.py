@@ -33,10 +33,21 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
+import httpx
+from tenacity import (
+    RetryError,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_exponential_jitter,
+)
+
 from ..checks.headers import Prompt
 from ..errors import InputError, RejectedRowsError, RemoteError, UncertainError, UsageError
 from ..io.manifest import FileEntry, read_json, read_manifest, verified_copy, verify_files
 from ..io.writing import atomic_write, remove_leftovers, writing
+from ..outputs.preparing import prepare
 from ..routing import route_for
 from .campaign import Campaign
 
@@ -181,8 +192,6 @@ class Api:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        import httpx
-
         check_api_key(api_key)
         self._secret = api_key
         check_base_url(base_url)
@@ -205,16 +214,6 @@ class Api:
         self, request: Request, *, reads: bool, upload: Upload | None = None
     ) -> dict[str, Any]:
         """Send ``request`` (retrying what is safe to retry) and return the JSON answer."""
-        import httpx
-        from tenacity import (
-            RetryError,
-            Retrying,
-            retry_if_exception_type,
-            stop_after_attempt,
-            stop_after_delay,
-            wait_exponential_jitter,
-        )
-
         backoff = wait_exponential_jitter(initial=1, max=30, jitter=1)
 
         def wait(state: Any) -> float:
@@ -233,14 +232,14 @@ class Api:
         try:
             for attempt in retrying:
                 with attempt:
-                    return self._once(request, reads, upload, where, httpx)
+                    return self._once(request, reads, upload, where)
         except RetryError as e:
             last = e.last_attempt.exception()
             raise RemoteError(f"{where}: gave up after {self.attempts} tries ({last})") from None
         raise AssertionError("unreachable")
 
     def _once(
-        self, request: Request, reads: bool, upload: Upload | None, where: str, httpx: Any
+        self, request: Request, reads: bool, upload: Upload | None, where: str
     ) -> dict[str, Any]:
         try:
             if upload is not None:
@@ -460,8 +459,6 @@ def upload(
     hooks = (on_event or (lambda _: None), on_wait or (lambda *_: None))
     if not source.is_file():
         return _upload_folder(source, campaign, api, start_calls, force, dry_run, hooks)
-    from ..outputs.preparing import prepare
-
     say = hooks[0]
     with contextlib.ExitStack() as stack:
         if dry_run:
