@@ -27,8 +27,8 @@ import click
 
 from .config import settings_for
 from .errors import CsvprepError, UsageError
-from .io.workbook import MAX_CELLS
 from .resources import example_text, schema_text
+from .settings import DEFAULTS as BUILT_IN
 
 if TYPE_CHECKING:
     from .report import Report
@@ -36,19 +36,8 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 _DELIMITER_WORDS = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t", "pipe": "|"}
-# Built-in values of the settings a flag or the project configuration may give.
-DEFAULTS: dict[str, Any] = {
-    "variables_map": None,
-    "country_code": "+91",
-    "prompt": None,
-    "mobile_only": False,
-    "delimiter": None,
-    "max_problems": 1000,
-    "rules": None,
-    "strict": False,
-    "max_cells": MAX_CELLS,
-    "sheet": None,
-}
+# Built-in values of the settings a flag or the project configuration may give (the library's).
+DEFAULTS: dict[str, Any] = BUILT_IN.as_dict()
 # Files at least this big get a progress display (on a terminal only).
 _PROGRESS_BYTES = 5_000_000
 
@@ -264,7 +253,8 @@ def validation_options(f: F) -> F:
         click.option(
             "--max-problems",
             type=click.IntRange(min=0),
-            help="Keep details of at most this many problems (default 1000; counts cover "
+            help=f"Keep details of at most this many problems (default {BUILT_IN.max_problems}; "
+            "counts cover "
             "every row).",
         ),
         click.option(
@@ -275,7 +265,8 @@ def validation_options(f: F) -> F:
             "--max-cells",
             type=click.IntRange(min=1),
             metavar="N",
-            help=f"Refuse a workbook whose sheet spans more cells (default {MAX_CELLS:,}).",
+            help="Refuse a workbook whose sheet spans more cells "
+            f"(default {BUILT_IN.max_cells:,}).",
         ),
         click.option(
             "--sheet",

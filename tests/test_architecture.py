@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "csvprep"
 # by their dotted path below csvprep; a package by its own name (its __init__), the top-level
 # package as "__init__".
 LAYERS: list[set[str]] = [
-    {"errors", "problems", "routing", "suggest", "resources"},
+    {"errors", "problems", "routing", "suggest", "resources", "settings"},
     {"io", "io.records", "io.manifest"},
     {"io.reading", "io.writing", "io.workbook"},
     {

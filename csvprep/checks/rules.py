@@ -39,6 +39,7 @@ from ..errors import ConfigError
 from ..io.reading import read_table
 from ..io.records import DEFECT, column_name
 from ..phones import e164, region_for
+from ..settings import DEFAULTS
 from .headers import DEFAULT_PHONE_HEADER, PHONE_VARIABLE, load_variables_map, plan_columns
 
 if TYPE_CHECKING:
@@ -407,7 +408,7 @@ def schema(
     variables_map: Mapping[str, str] | str | Path | None = None,
     rules: str | Path | RuleSet | Mapping[str, Any] | None = None,
     *,
-    country_code: str = "+91",
+    country_code: str = DEFAULTS.country_code,
 ) -> pa.DataFrameSchema:
     """A pandera schema for an ETL job's own frames, with columns named by their headers:
     the phone column in E.164 (as libphonenumber formats it) and unique, plus the rules.

@@ -24,11 +24,11 @@ from ..checks.suppression import Suppression, load_suppression
 from ..errors import ConfigError, UsageError
 from ..io.reading import BATCH_BYTES, NotStreamable, Progress, Table, read_batches
 from ..io.records import DEFECT, LINE, NOTE, RAW, ROW, column_name
-from ..io.workbook import MAX_CELLS
 from ..phones.metadata import e164_text
 from ..problems import CODES, SEVERITY_ORDER, SHOWN_CHARS, Problem, shown
 from ..report import Breakdown, Report, RowCounts
 from ..routing import route_for
+from ..settings import DEFAULTS
 
 STATUS = "__status"
 Status = Literal["valid", "invalid", "duplicate", "excluded"]
@@ -44,7 +44,6 @@ _PROBLEM_SCHEMA: dict[str, pl.DataType] = {
     "order": pl.UInt16(),
 }
 _SHOWN_VALUE_CHARS = SHOWN_CHARS
-DEFAULT_COUNTRY_CODE = "+91"
 # A valid number's region and type ride along with its duplicate key as enums (one byte each):
 # the breakdown takes out the repeats found after every batch was read.
 _REGION_ENUM = pl.Enum(sorted(phones.REGION_CODES))
@@ -145,10 +144,10 @@ def _check(source: Any, keep_rows: bool, **options: Unpack[CheckOptions]) -> Che
     """:func:`check`, batch by batch for big files. Without ``keep_rows`` (what
     :func:`validate` needs) only the counts, the duplicate keys and the first problems outlive
     a batch, so memory stays bounded whatever the file's size."""
-    max_problems = options.get("max_problems", 1000)
+    max_problems = options.get("max_problems", DEFAULTS.max_problems)
     if max_problems < 0:
         raise UsageError("max_problems must be 0 or more")
-    region = phones.region_for(options.get("country_code", DEFAULT_COUNTRY_CODE))
+    region = phones.region_for(options.get("country_code", DEFAULTS.country_code))
     variables_map = options.get("variables_map")
     vmap = load_variables_map(variables_map) if variables_map is not None else None
     prompt_text = _read_prompt(options.get("prompt"))
@@ -169,7 +168,7 @@ def _check(source: Any, keep_rows: bool, **options: Unpack[CheckOptions]) -> Che
                 delimiter=delimiter,
                 batch_bytes=batch_bytes,
                 progress=options.get("progress"),
-                max_cells=options.get("max_cells", MAX_CELLS),
+                max_cells=options.get("max_cells", DEFAULTS.max_cells),
                 sheet=options.get("sheet"),
             )
             first = next(tables)
