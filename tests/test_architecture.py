@@ -38,7 +38,15 @@ LAYERS: list[set[str]] = [
     },
     {"pipeline", "pipeline.validation"},
     {"outputs", "outputs.splitting", "outputs.preparing"},
-    {"upload.campaign", "upload"},
+    {
+        "upload.campaign",
+        "upload._client",
+        "upload._ledger",
+        "upload._dry_run",
+        "upload._flows",
+        "upload._agent",
+        "upload",
+    },
     {"render", "config"},
     {"cli", "__init__", "__main__"},
 ]

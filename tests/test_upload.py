@@ -551,7 +551,7 @@ def test_balance_answers_are_read_honestly(server, large, shape, message):
     ],
 )
 def test_balance_rules(answer, ok):
-    from csvprep.upload import _check_balance
+    from csvprep.upload._flows import _check_balance
 
     if ok:
         _check_balance(answer, "f.csv", "b1")
