@@ -24,34 +24,34 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from .calling_hours import CallWindow
-    from .preparing import PrepareResult, prepare
+    from .checks.calling_hours import CallWindow
+    from .checks.rules import RuleSet, load_rules, schema
+    from .outputs.preparing import PrepareResult, prepare
+    from .outputs.splitting import SplitResult, split
+    from .pipeline.validation import check, validate
     from .problems import CODES, Problem
     from .report import Report, RowCounts
     from .routing import LARGE_CAMPAIGN_ROWS, route_for
-    from .rules import RuleSet, load_rules, schema
-    from .splitting import SplitResult, split
-    from .validation import check, validate
 
 __version__ = "0.1.0"
 
 _LAZY = {
     "CODES": "problems",
     "LARGE_CAMPAIGN_ROWS": "routing",
-    "CallWindow": "calling_hours",
-    "PrepareResult": "preparing",
+    "CallWindow": "checks.calling_hours",
+    "PrepareResult": "outputs.preparing",
     "Problem": "problems",
     "Report": "report",
     "RowCounts": "report",
-    "RuleSet": "rules",
-    "SplitResult": "splitting",
-    "check": "validation",
-    "load_rules": "rules",
-    "prepare": "preparing",
+    "RuleSet": "checks.rules",
+    "SplitResult": "outputs.splitting",
+    "check": "pipeline.validation",
+    "load_rules": "checks.rules",
+    "prepare": "outputs.preparing",
     "route_for": "routing",
-    "schema": "rules",
-    "split": "splitting",
-    "validate": "validation",
+    "schema": "checks.rules",
+    "split": "outputs.splitting",
+    "validate": "pipeline.validation",
 }
 
 

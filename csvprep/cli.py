@@ -1,23 +1,34 @@
 """The ``csvprep`` command line. Each command parses its options, merges them over the project
-configuration, calls one library function, renders the result and maps it to an exit code."""
+configuration, calls one library function, renders the result and maps it to an exit code.
+
+The modules that load Polars (the writer and every stage), rich's drawing or httpx are
+imported inside the commands that use them, never here: :func:`main` tunes Polars' allocator
+before Polars loads, and ``--help``, ``--version``, ``schema``, ``init`` and every TAB of shell
+completion load this module alone. The rest (configuration, resources) is imported here.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from .errors import CsvprepError
-from .workbook import MAX_CELLS
+from .config import settings_for
+from .errors import CsvprepError, UsageError
+from .resources import example_text, schema_text
+from .settings import DEFAULTS as BUILT_IN
 
 if TYPE_CHECKING:
     from .report import Report
@@ -25,21 +36,8 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 _DELIMITER_WORDS = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t", "pipe": "|"}
-# Built-in values of the settings a flag or the project configuration may give.
-DEFAULTS: dict[str, Any] = {
-    "variables_map": None,
-    "country_code": "+91",
-    "prompt": None,
-    "mobile_only": False,
-    "delimiter": None,
-    "max_problems": 1000,
-    "rules": None,
-    "strict": False,
-    "max_cells": MAX_CELLS,
-    "sheet": None,
-    "encoding": None,
-    "skip_rows": 0,
-}
+# Built-in values of the settings a flag or the project configuration may give (the library's).
+DEFAULTS: dict[str, Any] = BUILT_IN.as_dict()
 # Files at least this big get a progress display (on a terminal only).
 _PROGRESS_BYTES = 5_000_000
 
@@ -64,8 +62,6 @@ def _usage_error(error: click.UsageError, ctx: click.Context) -> NoReturn:
 
 def _settings(file: str | Path, given: dict[str, Any]) -> dict[str, Any]:
     """Flags over the project configuration over the built-in defaults."""
-    from .config import settings_for
-
     flags = {k: v for k, v in given.items() if v is not None}
     merged = {**DEFAULTS, **settings_for(file), **flags}
     merged["delimiter"] = _delimiter(merged["delimiter"])
@@ -88,6 +84,8 @@ def _progress(
     if quiet or size < _PROGRESS_BYTES or not sys.stderr.isatty():
         yield None
         return
+    # lazy: rich's progress display costs a tenth of a second to import; only a big file on a
+    # terminal shows it
     from rich.console import Console
     from rich.markup import escape
     from rich.progress import (
@@ -255,7 +253,8 @@ def validation_options(f: F) -> F:
         click.option(
             "--max-problems",
             type=click.IntRange(min=0),
-            help="Keep details of at most this many problems (default 1000; counts cover "
+            help=f"Keep details of at most this many problems (default {BUILT_IN.max_problems}; "
+            "counts cover "
             "every row).",
         ),
         click.option(
@@ -266,7 +265,8 @@ def validation_options(f: F) -> F:
             "--max-cells",
             type=click.IntRange(min=1),
             metavar="N",
-            help=f"Refuse a workbook whose sheet spans more cells (default {MAX_CELLS:,}).",
+            help="Refuse a workbook whose sheet spans more cells "
+            f"(default {BUILT_IN.max_cells:,}).",
         ),
         click.option(
             "--sheet",
@@ -346,14 +346,14 @@ def validate(
     Exit status: 0 fit to upload (warnings allowed unless --strict), 1 problems in the data,
     2 bad options or configuration, 3 a file cannot be read, 4 a bug in csvprep.
     """
-    from .render import plural, render_github, render_github_error, render_text
+    from .render import plural, render_github, render_github_error, render_text  # lazy: Polars
 
     out = Output(fmt, quiet, no_color)
     if output is not None:
         out.color = False  # a file gets no terminal colour codes
     written: list[str] = []  # what --output gets, in order
     if agent_id:
-        from .upload import DEFAULT_BASE_URL, Api, agent_prompt
+        from .upload import DEFAULT_BASE_URL, Api, agent_prompt  # lazy: httpx
 
         with Api(_api_key(api_key_file), base_url or DEFAULT_BASE_URL) as api:
             given["prompt"] = agent_prompt(api, agent_id)
@@ -394,7 +394,7 @@ def validate(
     if fmt == "json" and entries and (several or "error" not in entries[0]):
         emit(json.dumps(entries if several else entries[0], indent=2, ensure_ascii=False) + "\n")
     elif fmt == "html" and reports:
-        from .report_html import render_html
+        from .report.html import render_html  # lazy: Polars
 
         emit(render_html(reports))
     if fmt == "text" and several and not quiet:
@@ -409,9 +409,7 @@ def _validate_one(
     file: str, given: dict[str, Any], quiet: bool, name: str | None
 ) -> tuple[Report, int] | CsvprepError:
     """One file's report and exit status, or the error that stopped it."""
-    from dataclasses import replace
-
-    from .validation import validate as run
+    from .pipeline.validation import validate as run  # lazy: Polars (see the module's note)
 
     try:
         settings = _settings(file, given)
@@ -431,9 +429,6 @@ def _source(file: str | Path, name: str | None) -> Iterator[tuple[Path, str | No
     if str(file) != "-":
         yield Path(file), None
         return
-    import shutil
-    import tempfile
-
     label = name or "stdin.csv"
     with tempfile.TemporaryDirectory(prefix="csvprep-stdin-") as temp:
         path = Path(temp) / (Path(label).name.strip(".") or "stdin.csv")
@@ -444,7 +439,7 @@ def _source(file: str | Path, name: str | None) -> Iterator[tuple[Path, str | No
 
 def _write_output(path: Path, text: str) -> None:
     """``--output``: the whole report at once (atomically), or exit 7 saying why not."""
-    from .writing import atomic_write, writing
+    from .io.writing import atomic_write, writing  # lazy: Polars
 
     with writing(path):
         atomic_write(path, text.encode("utf-8"))
@@ -526,8 +521,9 @@ def prepare(
     were rejected or the file still has errors, 2 bad options, 3 a file cannot be read, 7 an
     output cannot be written (read-only folder, full disk).
     """
-    from .calling_hours import CallWindow
-    from .preparing import prepare as run
+    # lazy: Polars (see the module's note)
+    from .checks.calling_hours import CallWindow
+    from .outputs.preparing import prepare as run
     from .render import render_github, render_prepared
 
     out = Output(fmt, quiet, no_color)
@@ -601,8 +597,9 @@ def split(
     A file with broken records (wrong cell count, bad quotes) is refused whole: exit 1. Exit 7
     when a part cannot be written (read-only folder, full disk).
     """
+    # lazy: Polars (see the module's note)
+    from .outputs.splitting import split as run
     from .render import render_split
-    from .splitting import split as run
 
     out = Output(fmt, quiet, no_color)
     result = run(
@@ -691,9 +688,10 @@ def upload(
     unreadable (or the folder does not match its manifest), 5 the platform refused, 6 a request
     may have been acted on (check first), 7 the ledger cannot be written.
     """
-    from .campaign import load_campaign
+    # lazy: httpx and Polars (see the module's note)
     from .upload import DEFAULT_BASE_URL, Api, check_base_url
     from .upload import upload as run
+    from .upload.campaign import load_campaign
 
     overrides["from_numbers"] = list(from_numbers) or None
     if remove_invalid_rows:
@@ -751,6 +749,7 @@ def _upload_display(
     if not show or not sys.stderr.isatty():
         yield say, lambda *_: None
         return
+    # lazy: rich's console is only drawn on a terminal
     from rich.console import Console
     from rich.markup import escape
 
@@ -770,8 +769,7 @@ def _upload_display(
 
 def _api_key(path: Path | None) -> str:
     """The API key from a file or RINGG_API_KEY, checked; never echoed anywhere."""
-    from .errors import UsageError
-    from .upload import check_api_key
+    from .upload import check_api_key  # lazy: httpx
 
     if path is not None:
         try:
@@ -803,7 +801,7 @@ def rules() -> None:
 def rules_init(file: Path, out: Path | None, variables_map: str | None, force: bool) -> None:
     """Infer a starting rule file from FILE's values (dates and their format, numbers, enums,
     id patterns, required columns) for a person to edit."""
-    from .rules import init
+    from .checks.rules import init  # lazy: Polars
 
     _print_or_write(init(file, variables_map), out, force)
 
@@ -817,8 +815,6 @@ def schema_command(name: str) -> None:
     Example:
       csvprep schema report > report.schema.json
     """
-    from .resources import schema_text
-
     click.echo(schema_text(name), nl=False)
 
 
@@ -838,15 +834,12 @@ def init_command(name: str, out: Path | None, force: bool) -> None:
     Example:
       csvprep init campaign -o campaign.toml
     """
-    from .resources import example_text
-
     _print_or_write(example_text(name), out, force)
 
 
 def _print_or_write(text: str, out: Path | None, force: bool) -> None:
     """``text`` on stdout, or into the file ``out`` (never over one, without ``force``)."""
-    from .errors import UsageError
-    from .writing import atomic_write, writing
+    from .io.writing import atomic_write, writing  # lazy: Polars
 
     if out is None:
         click.echo(text, nl=False)
@@ -938,9 +931,9 @@ def _watch(fd: int) -> None:
 
 
 def _stop(signum: signal.Signals) -> NoReturn:
-    # not imported here: the main thread may hold the import lock (and if csvprep.writing
+    # not imported here: the main thread may hold the import lock (and if csvprep.io.writing
     # was never imported, nothing is being written)
-    writing = sys.modules.get(f"{__package__}.writing")
+    writing = sys.modules.get(f"{__package__}.io.writing")
     if writing is not None:
         writing.abandon_writes()
     # a line of its own after the terminal's "^C"; straight to the file descriptor, as the

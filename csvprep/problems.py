@@ -9,10 +9,9 @@ keeps the two in step).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-if TYPE_CHECKING:
-    import polars as pl
+import polars as pl
 
 Severity = Literal["error", "warning", "info"]
 
@@ -227,8 +226,6 @@ def shown(text: pl.Expr) -> pl.Expr:
     >>> pl.select(shown(pl.lit("9" * 300))).item()[-3:], pl.select(shown(pl.lit("98"))).item()
     ('99…', '98')
     """
-    import polars as pl  # here: the command line imports this module before it needs Polars
-
     cut = text.str.slice(0, SHOWN_CHARS) + pl.lit("…")
     return pl.when(text.str.len_chars() > SHOWN_CHARS).then(cut).otherwise(text)
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
+from .io.reading import DELIMITER_NAMES
 from .problems import Problem
-from .reading import DELIMITER_NAMES
 from .report import Report
 from .routing import LARGE_CAMPAIGN_ROWS
 
 if TYPE_CHECKING:
-    from .preparing import PrepareResult
-    from .splitting import SplitResult
+    from .outputs.preparing import PrepareResult
+    from .outputs.splitting import SplitResult
 
 EXAMPLES_PER_CODE = 5
 
@@ -60,6 +60,7 @@ def render_text(report: Report, *, color: bool = False, width: int = 100) -> str
     """A readable summary: counts, the route, and problems grouped by code, worst first, with
     the first few of each (line, column, value) and how to fix them.
     """
+    # lazy: only text output draws with rich (JSON, GitHub and HTML output never do)
     from rich.console import Console
     from rich.markup import escape
 

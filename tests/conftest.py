@@ -19,7 +19,7 @@ VARIABLES_MAP = FIXTURES / "variables_map.json"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # a cache of this run's own (csvprep.cache), not the user's: every run derives afresh
+    # a cache of this run's own (csvprep.phones.cache), not the user's: every run derives afresh
     os.environ["CSVPREP_CACHE_DIR"] = tempfile.mkdtemp(prefix="csvprep-test-cache-")
 
 

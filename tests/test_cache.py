@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from csvprep import cache
+from csvprep.phones import cache
 
 
 def test_the_cache_folder_follows_the_environment_and_is_none_without_a_home(monkeypatch):

@@ -40,7 +40,7 @@ import polars as pl
 import pytest
 
 from csvprep.errors import InputError
-from csvprep.reading import read_table
+from csvprep.io.reading import read_table
 
 CORPUS = Path(os.environ.get("CSVPREP_CORPUS") or Path(__file__).resolve().parent / "corpus")
 SUFFIXES = {".csv", ".tsv", ".tab", ".psv", ".ssv", ".dsv"}

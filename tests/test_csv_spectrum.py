@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from csvprep.reading import read_table
+from csvprep.io.reading import read_table
 
 # a copy of the suite's data files, with their licence and source (tests/peer/csv-spectrum/)
 SUITE = Path(__file__).resolve().parent / "peer" / "csv-spectrum"

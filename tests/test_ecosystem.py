@@ -213,3 +213,13 @@ def test_a_config_typo_gets_a_suggestion_and_no_stray_dot(tmp_path):
     message = str(info.value)
     assert "[tool.csvprep]: unknown key 'mobile_onlly' (did you mean 'mobile_only'?)" in message
     assert "tool.csvprep.:" not in message
+
+
+def test_the_library_the_configuration_and_the_flags_share_one_set_of_settings():
+    from csvprep import cli, config, settings
+
+    built_in = settings.DEFAULTS
+    assert built_in.as_dict() == cli.DEFAULTS  # the flags' fallbacks are the library's
+    assert set(config.SETTINGS) == set(cli.DEFAULTS)  # and a configuration may give each
+    report = csvprep.validate(FIXTURES / "valid_contacts.csv")
+    assert report.max_problems == built_in.max_problems

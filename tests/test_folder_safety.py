@@ -27,13 +27,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_upload import SETTINGS
 
-import csvprep.writing
+import csvprep.io.writing
 from conftest import FIXTURES, run_cli
 from csvprep.cli import cli
 from csvprep.errors import InputError, OutputError, UsageError
-from csvprep.manifest import MANIFEST, Manifest, verify_files
-from csvprep.preparing import prepare
-from csvprep.splitting import split
+from csvprep.io.manifest import MANIFEST, Manifest, verify_files
+from csvprep.outputs.preparing import prepare
+from csvprep.outputs.splitting import split
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -231,7 +231,7 @@ class Killed(BaseException):
 def faulty_writes(monkeypatch, fail_at: int, how: str) -> None:
     """The ``fail_at``-th write (0-based) of the run fails: the disk is full, or the process
     dies half-way through writing it (leaving its temporary file behind)."""
-    real = csvprep.writing.atomic_write
+    real = csvprep.io.writing.atomic_write
     count = iter(range(10**6))
 
     def write(path: Path, data: bytes) -> None:
@@ -242,7 +242,7 @@ def faulty_writes(monkeypatch, fail_at: int, how: str) -> None:
         (path.parent / f".{path.name}.0123456789abcdef.csvprep-tmp").write_bytes(data[:10])
         raise Killed
 
-    monkeypatch.setattr(csvprep.writing, "atomic_write", write)
+    monkeypatch.setattr(csvprep.io.writing, "atomic_write", write)
 
 
 def test_a_force_rerun_that_dies_part_way_leaves_no_manifest_and_upload_refuses(

@@ -6,7 +6,7 @@ import pytest
 
 from conftest import FIXTURES, VARIABLES_MAP
 from csvprep import ConfigError, validate
-from csvprep.headers import load_variables_map, plan_columns, prompt_variables
+from csvprep.checks.headers import load_variables_map, plan_columns, prompt_variables
 
 MAP = load_variables_map(VARIABLES_MAP)
 

@@ -14,7 +14,7 @@ import pytest
 import csvprep
 from conftest import run_cli
 from csvprep import InputError
-from csvprep.reading import MAX_VALUE_BYTES, NotStreamable, read_batches
+from csvprep.io.reading import MAX_VALUE_BYTES, NotStreamable, read_batches
 
 
 def _list(tmp_path, value: str, column: str = "Name"):
@@ -65,13 +65,13 @@ def test_a_long_value_is_the_same_problem_in_batches_in_a_frame_and_in_a_workboo
     path.write_text("Mobile Number,Name\n" + "\n".join(rows) + "\n", encoding="utf-8")
     whole = csvprep.validate(path)
     assert [(p.code, p.line) for p in whole.problems] == [("value_too_long", 32)]
-    monkeypatch.setattr("csvprep.validation.BATCH_BYTES", 32768)
+    monkeypatch.setattr("csvprep.pipeline.validation.BATCH_BYTES", 32768)
     assert len(list(read_batches(path, batch_bytes=32768))) > 1
     assert csvprep.validate(path) == whole
     # a record longer than four batches: the file is read whole instead, in one pass
     with pytest.raises(NotStreamable):
         list(read_batches(path, batch_bytes=4096))
-    monkeypatch.setattr("csvprep.validation.BATCH_BYTES", 4096)
+    monkeypatch.setattr("csvprep.pipeline.validation.BATCH_BYTES", 4096)
     assert csvprep.validate(path) == whole
     frame = pl.DataFrame({"Mobile Number": ["9876543210"], "Name": [value]})
     assert csvprep.validate(frame).problems[0].code == "value_too_long"
@@ -123,5 +123,5 @@ def test_a_quote_left_open_before_megabytes_of_lines_is_one_broken_record(tmp_pa
     whole = csvprep.validate(path)
     assert [(p.code, p.line) for p in whole.problems] == [("unterminated_quote", 2)]
     assert whole.rows.total == 1 and len(whole.problems[0].value or "") <= 201
-    monkeypatch.setattr("csvprep.validation.BATCH_BYTES", 4096)
+    monkeypatch.setattr("csvprep.pipeline.validation.BATCH_BYTES", 4096)
     assert csvprep.validate(path) == whole

@@ -33,10 +33,10 @@ from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from conftest import FIXTURES, ROOT, VARIABLES_MAP
-from csvprep.campaign import build_campaign
 from csvprep.errors import UncertainError
-from csvprep.preparing import prepare
+from csvprep.outputs.preparing import prepare
 from csvprep.upload import DEFAULT_BASE_URL, Api, agent_prompt, upload
+from csvprep.upload.campaign import build_campaign
 
 SPEC_FILE = Path(__file__).parent / "peer" / "ringg-api" / "openapi.json"
 SPEC: dict[str, Any] = json.loads(SPEC_FILE.read_text(encoding="utf-8"))
@@ -351,7 +351,7 @@ def test_every_recorded_request_is_a_case_above(recorded):
 def _paths_in_source() -> set[str]:
     """The spec paths that csvprep's code names (string and f-string literals)."""
     names: set[str] = set()
-    for source in (ROOT / "csvprep").glob("*.py"):
+    for source in (ROOT / "csvprep").rglob("*.py"):
         for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
             if isinstance(node, ast.JoinedStr):
                 text = "".join(
@@ -419,6 +419,44 @@ def test_every_operation_with_a_body_has_its_fields_checked(recorded):
     }
     listed = {p if isinstance(p, str) else p.values[0] for p in BODY_OPERATIONS}
     assert with_body == listed
+
+
+# --- a dry run stands in for the platform -----------------------------------------------------
+
+# flow -> the prepared folder it uploads and its campaign's settings, as the drivers above
+DRY_RUNS: dict[str, tuple[str, dict[str, Any]]] = {
+    "standard, from_numbers": ("small", OPTIONS),
+    "standard, number_pool_id": ("small", {**OPTIONS, **POOL}),
+    "large, from_numbers": ("large", OPTIONS),
+    "large, number_pool_id": ("large", POOL),
+}
+
+
+def _operation_of(method: str, url: str) -> str | None:
+    template = _spec_path(url)
+    operation = SPEC["paths"].get(template or "", {}).get(method.lower(), {})
+    return operation.get("operationId")
+
+
+def test_a_dry_run_sends_its_recorder_the_operations_a_real_run_sends(recorded, tmp_path):
+    # the dry run's transport answers as the docs say; the flows over it must send the same
+    # operations, in the same order, as over the contract server (a real run may poll the
+    # upload status more than once, where the recorder answers "completed" at once)
+    prepare(FIXTURES / "valid_contacts.csv", tmp_path / "small", variables_map=VARIABLES_MAP)
+    source = tmp_path / "big.csv"
+    pl.DataFrame(
+        {"Mobile Number": [f"+9198{i:08d}" for i in range(5200)], "Name": ["Asha"] * 5200}
+    ).write_csv(source)
+    prepare(source, tmp_path / "large")
+    for flow, (kind, changes) in DRY_RUNS.items():
+        result = upload(
+            tmp_path / kind, _campaign(**changes), api=None, start_calls=True, dry_run=True
+        )
+        dry = [_operation_of(r.method, r.url) for r in result.requests]
+        real = [r.operation_id for r in recorded[flow]]
+        polled_once = [op for i, op in enumerate(real) if i == 0 or op != real[i - 1]]
+        assert dry == polled_once, flow
+        assert not (tmp_path / kind / "upload-ledger.json").exists()  # a dry run writes nothing
 
 
 # --- the check itself can fail --------------------------------------------------------------

@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 from phonenumbers import phonenumberutil as util
 
-from csvprep import phones_fast, phones_numeric
-from csvprep.phones import TYPE_NAMES, lookup
+from csvprep.phones import TYPE_NAMES, dispatch, lookup, metadata
+from csvprep.phones import numeric as phones_numeric
 
 SCALE = int(os.environ.get("CSVPREP_CORPUS_SCALE", "1"))
 REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
@@ -149,22 +149,22 @@ def disagreements(
     region: str, values: list[str], seen: list[int] | None = None, numeric_from: int = 10**12
 ) -> list[tuple[str, object, object]]:
     series = pl.Series(values, dtype=pl.String)
-    decided = phones_fast.decide(series, region, numeric_from=numeric_from)
-    assert decided[phones_fast.CLEAN].to_list() == values  # in input order, one row each
-    decided = decided.filter(pl.col(phones_fast.DECIDED))
+    decided = dispatch.decide(series, region, numeric_from=numeric_from)
+    assert decided[metadata.CLEAN].to_list() == values  # in input order, one row each
+    decided = decided.filter(pl.col(metadata.DECIDED))
     if seen is not None:
         seen.append(decided.height)
     bad = []
     for row in decided.iter_rows(named=True):
-        value = row[phones_fast.CLEAN]
+        value = row[metadata.CLEAN]
         want = lookup(value, region)
         got = (
-            row[phones_fast.E164],
-            row[phones_fast.TYPE],
-            row[phones_fast.CODE],
-            row[phones_fast.MESSAGE],
-            row[phones_fast.EXTENSION],
-            row[phones_fast.COUNTRY],
+            row[metadata.E164],
+            row[metadata.TYPE],
+            row[metadata.CODE],
+            row[metadata.MESSAGE],
+            row[metadata.EXTENSION],
+            row[metadata.COUNTRY],
         )
         expected = (
             want.e164,
@@ -180,9 +180,9 @@ def disagreements(
 
 
 def test_libphonenumber_constants_are_the_ones_we_copied():
-    assert util._MIN_LENGTH_FOR_NSN == phones_fast.MIN_LENGTH_FOR_NSN
-    assert util._MAX_LENGTH_FOR_NSN == phones_fast.MAX_LENGTH_FOR_NSN
-    assert util._MAX_INPUT_STRING_LENGTH == phones_fast.MAX_INPUT_STRING_LENGTH
+    assert util._MIN_LENGTH_FOR_NSN == metadata.MIN_LENGTH_FOR_NSN
+    assert util._MAX_LENGTH_FOR_NSN == metadata.MAX_LENGTH_FOR_NSN
+    assert util._MAX_INPUT_STRING_LENGTH == metadata.MAX_INPUT_STRING_LENGTH
 
 
 # Two minutes, nearly all of it each region's first query (tables and expressions), so a
@@ -198,7 +198,7 @@ def test_zero_disagreements_over_every_region(path):
     failures: dict[str, list[tuple[str, object, object]]] = {}
     regions = REGIONS
     if path == "integers":  # the others fall back to the string path, tested above
-        regions = [r for r in REGIONS if phones_numeric.applies(phones_fast.region(r))]
+        regions = [r for r in REGIONS if phones_numeric.applies(metadata.region(r))]
         assert len(regions) > 100, len(regions)
     for region in regions:
         values = corpus(region, rng, per_region)

@@ -10,7 +10,8 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from csvprep import phones_fast, phones_numeric
+from csvprep.phones import dispatch, metadata
+from csvprep.phones import numeric as phones_numeric
 
 
 @settings(max_examples=300, deadline=None)
@@ -24,10 +25,10 @@ def test_polars_casts_to_uint64_exactly_an_optional_plus_and_ascii_digits(text):
 
 
 def test_where_the_integer_path_applies():
-    assert phones_numeric.applies(phones_fast.region("IN"))
-    assert phones_numeric.applies(phones_fast.region("DE"))
-    assert not phones_numeric.applies(phones_fast.region("US"))  # +1 is shared
-    assert not phones_numeric.applies(phones_fast.region("AR"))  # a transform rule
+    assert phones_numeric.applies(metadata.region("IN"))
+    assert phones_numeric.applies(metadata.region("DE"))
+    assert not phones_numeric.applies(metadata.region("US"))  # +1 is shared
+    assert not phones_numeric.applies(metadata.region("AR"))  # a transform rule
 
 
 def test_a_region_table_is_sorted_and_starts_at_zero():
@@ -62,12 +63,12 @@ def test_a_long_list_gives_the_same_answers_both_ways():
         lambda m: "N/A",
         lambda m: "९१" + m,
     ]
-    values = [rng.choice(shapes)(mobile(rng)) for _ in range(phones_fast.NUMERIC_FROM + 1000)]
+    values = [rng.choice(shapes)(mobile(rng)) for _ in range(dispatch.NUMERIC_FROM + 1000)]
     series = pl.Series(values)
-    fast = phones_fast.decide(series, "IN")
-    strings = phones_fast.decide(series, "IN", numeric_from=series.len() + 1)
+    fast = dispatch.decide(series, "IN")
+    strings = dispatch.decide(series, "IN", numeric_from=series.len() + 1)
     assert fast.equals(strings)
-    assert fast[phones_fast.DECIDED].mean() > 0.8  # type: ignore[operator]
+    assert fast[metadata.DECIDED].mean() > 0.8  # type: ignore[operator]
 
 
 def _fresh_table(code):

@@ -9,8 +9,8 @@ import re
 import phonenumbers
 import pytest
 
-from csvprep.phones_fast import region
-from csvprep.phones_ranges import Language, Unsupported, parse
+from csvprep.phones.metadata import region
+from csvprep.phones.ranges import Language, Unsupported, parse
 
 
 def metadata_patterns() -> list[str]:

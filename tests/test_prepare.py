@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 
 from conftest import FIXTURES, SCHEMAS, VARIABLES_MAP, run_cli
 from csvprep import UsageError
-from csvprep.calling_hours import CallWindow
-from csvprep.preparing import prepare
-from csvprep.splitting import split
+from csvprep.checks.calling_hours import CallWindow
+from csvprep.outputs.preparing import prepare
+from csvprep.outputs.splitting import split
 
 MANIFEST_SCHEMA = json.loads((SCHEMAS / "manifest.schema.json").read_text(encoding="utf-8"))
 

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 import csvprep
 from csvprep import InputError, UsageError
-from csvprep.reading import NotStreamable, read_batches, read_table, sniff_delimiter
-from csvprep.records import (
+from csvprep.io.reading import NotStreamable, read_batches, read_table, sniff_delimiter
+from csvprep.io.records import (
     _EXACT_WIDTH,
     DEFECT,
     LINE,
@@ -204,7 +204,7 @@ def test_fast_path_equals_exact_path_and_python_csv(width, data, delimiter, newl
     ],
 )
 def test_the_usual_text_is_split_in_fewer_passes_into_the_same_records(monkeypatch, raw, plain):
-    import csvprep.records as records
+    import csvprep.io.records as records
 
     taken = []
     split_plain = records._split_plain
@@ -308,7 +308,7 @@ def test_bytes_that_are_not_utf8_in_a_later_batch_make_the_whole_file_read_whole
     assert next(batches).rows > 0  # the first batches are UTF-8
     with pytest.raises(NotStreamable):
         list(batches)
-    monkeypatch.setattr("csvprep.validation.BATCH_BYTES", 64)
+    monkeypatch.setattr("csvprep.pipeline.validation.BATCH_BYTES", 64)
     report = csvprep.validate(path)  # started in batches, then read whole as Windows-1252
     assert report.encoding == "windows-1252"
     assert report.rows.total == 21
@@ -331,7 +331,7 @@ def test_a_big_workbook_is_read_as_a_workbook(tmp_path, monkeypatch):
 
     path = tmp_path / "contacts.xlsx"
     shutil.copy(FIXTURES / "contacts.xlsx", path)
-    monkeypatch.setattr("csvprep.validation.BATCH_BYTES", 64)  # "big": past one batch
+    monkeypatch.setattr("csvprep.pipeline.validation.BATCH_BYTES", 64)  # "big": past one batch
     assert csvprep.validate(path).encoding == "xlsx"
 
 
@@ -351,7 +351,7 @@ def test_batches_are_read_ahead_in_order_and_a_reader_can_stop_early(tmp_path):
 
 
 def test_an_error_while_reading_ahead_comes_out_where_the_batch_would_have():
-    from csvprep.reading import _read_ahead
+    from csvprep.io.reading import _read_ahead
 
     def items():
         yield 1
@@ -371,5 +371,5 @@ def test_a_bom_starting_a_data_line_is_kept_whole_and_in_batches(tmp_path, monke
     path.write_text(header * 3 + "+919876543210,A\n", encoding="utf-8")
     whole = read_table(path).frame["c0"].to_list()
     assert whole == ["\ufeffMobile Number", "\ufeffMobile Number", "+919876543210"]
-    monkeypatch.setattr("csvprep.validation.BATCH_BYTES", 40)
+    monkeypatch.setattr("csvprep.pipeline.validation.BATCH_BYTES", 40)
     assert csvprep.check(path).table.frame["c0"].to_list() == whole

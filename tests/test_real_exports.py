@@ -15,14 +15,14 @@ import pytest
 
 import csvprep
 from csvprep.errors import InputError, UsageError
-from csvprep.reading import read_batches, read_table
-from csvprep.records import LINE
+from csvprep.io.reading import read_batches, read_table
+from csvprep.io.records import LINE
 
 GREEK_MAP = {"mobile_number": "Κινητό", "name": "Όνομα", "city": "Πόλη"}
 CYRILLIC_MAP = {"mobile_number": "Мобильный", "name": "Имя", "city": "Город"}
 
 
-def values(table: csvprep.reading.Table, column: int) -> list[str]:
+def values(table: csvprep.io.reading.Table, column: int) -> list[str]:
     return table.frame[f"c{column}"].to_list()
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import FIXTURES, run_cli
 from csvprep import validate
-from csvprep.validation import check
+from csvprep.pipeline.validation import check
 
 LIST = (
     "Mobile Number,Name\n"
@@ -43,7 +43,7 @@ def test_breakdown_in_one_batch(contacts):
 
 
 def test_breakdown_summed_across_batches(contacts, monkeypatch):
-    monkeypatch.setattr("csvprep.validation.BATCH_BYTES", 32)  # a batch or two a row
+    monkeypatch.setattr("csvprep.pipeline.validation.BATCH_BYTES", 32)  # a batch or two a row
     report = check(contacts).report
     expected(report)
     assert report == validate(contacts)

@@ -2,7 +2,7 @@
 charts drawn, no script error, no request, and the problem filter and sort working.
 
 The page's own script writes what it did into ``data-*`` attributes (see
-:mod:`csvprep.report_html`); ``chromium --dump-dom`` prints the DOM after it ran, and a filter
+:mod:`csvprep.report.html`); ``chromium --dump-dom`` prints the DOM after it ran, and a filter
 or sort is asked for in the address's fragment (``#code=phone_invalid``).
 """
 

@@ -99,7 +99,7 @@ def _csvprep(*args: object, timeout: float = 60) -> subprocess.CompletedProcess[
 def test_a_panic_in_polars_is_an_internal_error_in_one_line(tmp_path):
     # a real panic of Polars' Rust code (not an exception raised by hand), where a check runs
     script = (
-        "import sys, polars as pl, csvprep.validation as v\n"
+        "import sys, polars as pl, csvprep.pipeline.validation as v\n"
         "v.validate = lambda *a, **k: pl.select(pl.lit('a').str.zfill(2**62))\n"
         "sys.argv = ['csvprep', 'validate', sys.argv[1]]\n"
         "from csvprep.cli import main\n"
@@ -177,7 +177,7 @@ def test_prepare_stopped_while_writing_leaves_no_manifest_of_the_last_run(tmp_pa
     def stopped(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("csvprep.preparing.write_parts", stopped)
+    monkeypatch.setattr("csvprep.outputs.preparing.write_parts", stopped)
     with pytest.raises(KeyboardInterrupt):
         csvprep.prepare(FIXTURES / "duplicate_numbers.csv", out, force=True)
     assert not (out / "manifest.json").exists()
@@ -405,7 +405,7 @@ def test_mutated_real_lists_read_alike_whole_and_in_batches_and_lose_no_row(data
         started = time.monotonic()
         whole = _outcome(lambda: csvprep.validate(path, max_problems=50))
         batch = max(len(data) // parts, 16)  # a few batches, whatever the size
-        with mock.patch("csvprep.validation.BATCH_BYTES", batch):
+        with mock.patch("csvprep.pipeline.validation.BATCH_BYTES", batch):
             batched = _outcome(lambda: csvprep.validate(path, max_problems=50))
             assert batched == whole
             out = Path(folder) / "out"

@@ -15,7 +15,7 @@ import pytest
 import csvprep
 from conftest import FIXTURES, ROOT, SCHEMAS, VARIABLES_MAP, run_cli
 from csvprep import ConfigError
-from csvprep.rules import load_rules
+from csvprep.checks.rules import load_rules
 
 EXAMPLES = sorted((SCHEMAS / "examples").glob("*.rules.toml"))
 RULES_SCHEMA = json.loads((SCHEMAS / "rules.schema.json").read_text(encoding="utf-8"))
@@ -148,7 +148,7 @@ def test_renewal_example_passes_the_shipped_list():
 def test_rules_init_gives_rules_the_fixtures_pass(tmp_path):
     for path in sorted(FIXTURES.glob("*.csv")):
         try:
-            text = csvprep.rules.init(path)
+            text = csvprep.checks.rules.init(path)
         except csvprep.InputError:
             continue
         rules_path = tmp_path / f"{path.stem}.toml"
@@ -168,7 +168,7 @@ def test_rules_init_infers_types_formats_and_enums():
             "Note": ["", "x", "", "", "", ""],
         }
     )
-    rules = tomllib.loads(csvprep.rules.init(frame))["columns"]
+    rules = tomllib.loads(csvprep.checks.rules.init(frame))["columns"]
     assert rules == {
         "Due": {"required": True, "type": "date", "format": "YYYY-MM-DD"},
         "Amount": {"required": True, "type": "decimal"},
@@ -250,7 +250,7 @@ def test_rules_init_infers_an_id_pattern_and_uniqueness():
             "Name": ["Asha", "Ravi", "Meera", "Kabir"],
         }
     )
-    rules = tomllib.loads(csvprep.rules.init(frame))["columns"]
+    rules = tomllib.loads(csvprep.checks.rules.init(frame))["columns"]
     assert rules["Policy ID"] == {
         "required": True,
         "type": "regex",
@@ -260,5 +260,5 @@ def test_rules_init_infers_an_id_pattern_and_uniqueness():
     assert rules["Ref"] == {"required": True, "type": "regex", "pattern": "A/[0-9]+"}
     assert "pattern" not in rules["Name"] and "unique" not in rules["Name"]
     bad = frame.with_columns(pl.Series("Policy ID", ["POL-1001", "POL-1001", "PLO-1003", "x"]))
-    report = csvprep.validate(bad, rules=tomllib.loads(csvprep.rules.init(frame)))
+    report = csvprep.validate(bad, rules=tomllib.loads(csvprep.checks.rules.init(frame)))
     assert {"rule_unique", "rule_pattern"} <= set(report.problem_counts)

@@ -15,11 +15,11 @@ from contract_server import API_KEY, SAVE_FIELDS, ContractServer
 
 from conftest import FIXTURES, VARIABLES_MAP
 from csvprep import ConfigError, UsageError
-from csvprep.campaign import build_campaign, load_campaign
 from csvprep.cli import cli
 from csvprep.errors import RejectedRowsError, RemoteError, UncertainError
-from csvprep.preparing import prepare
+from csvprep.outputs.preparing import prepare
 from csvprep.upload import LEDGER, Api, upload
+from csvprep.upload.campaign import build_campaign, load_campaign
 
 TOMORROW = (dt.datetime.now() + dt.timedelta(days=2)).strftime("%d/%m/%Y")
 SETTINGS = {
@@ -551,7 +551,7 @@ def test_balance_answers_are_read_honestly(server, large, shape, message):
     ],
 )
 def test_balance_rules(answer, ok):
-    from csvprep.upload import _check_balance
+    from csvprep.upload._flows import _check_balance
 
     if ok:
         _check_balance(answer, "f.csv", "b1")

@@ -142,7 +142,7 @@ def test_a_list_read_in_batches_gets_the_report_of_the_whole(monkeypatch, name):
     # tiny batches: duplicates, blank-header columns and problem order must span them
     path = FIXTURES / name
     whole = _outcome(lambda *a, **k: csvprep.check(*a, **k).report, path)
-    monkeypatch.setattr("csvprep.validation.BATCH_BYTES", 90)
+    monkeypatch.setattr("csvprep.pipeline.validation.BATCH_BYTES", 90)
     assert _outcome(validate, path) == whole
 
 
@@ -151,7 +151,7 @@ def test_a_list_checked_in_batches_keeps_every_row_as_the_whole(monkeypatch, nam
     # what prepare writes: the rows with their status, the problems, the whole table
     path = FIXTURES / name
     whole = _outcome(csvprep.check, path)
-    monkeypatch.setattr("csvprep.validation.BATCH_BYTES", 90)
+    monkeypatch.setattr("csvprep.pipeline.validation.BATCH_BYTES", 90)
     batched = _outcome(csvprep.check, path)
     if isinstance(whole, str):
         assert batched == whole
@@ -168,8 +168,8 @@ def test_duplicates_across_batches_point_at_the_first_line(tmp_path, monkeypatch
     lines = ["Mobile Number,Name", *(f"{n},A" for n in numbers), f"+91 {numbers[3]},B"]
     path = tmp_path / "list.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    monkeypatch.setattr("csvprep.validation.BATCH_BYTES", 100)
-    batches = list(csvprep.reading.read_batches(path, batch_bytes=100))
+    monkeypatch.setattr("csvprep.pipeline.validation.BATCH_BYTES", 100)
+    batches = list(csvprep.io.reading.read_batches(path, batch_bytes=100))
     assert len(batches) > 5
     report = validate(path)
     assert (report.rows.valid, report.rows.duplicate) == (40, 1)
@@ -179,7 +179,7 @@ def test_duplicates_across_batches_point_at_the_first_line(tmp_path, monkeypatch
 def test_every_option_gets_the_same_report_in_batches(monkeypatch):
     import datetime as dt
 
-    from csvprep.calling_hours import CallWindow
+    from csvprep.checks.calling_hours import CallWindow
 
     options = {
         "variables_map": VARIABLES_MAP,
@@ -192,7 +192,7 @@ def test_every_option_gets_the_same_report_in_batches(monkeypatch):
     lists = ("international_numbers.csv", "duplicate_numbers.csv", "landline_numbers.csv")
     for name in lists:
         whole = csvprep.check(FIXTURES / name, **options).report
-        monkeypatch.setattr("csvprep.validation.BATCH_BYTES", 90)
+        monkeypatch.setattr("csvprep.pipeline.validation.BATCH_BYTES", 90)
         assert validate(FIXTURES / name, **options) == whole
         monkeypatch.undo()
 
@@ -202,7 +202,7 @@ def test_progress_is_told_how_far_reading_has_got(monkeypatch):
     size = path.stat().st_size
     for batch, parts in ((10**9, 1), (90, 3)):
         calls: list[tuple[int, int]] = []
-        monkeypatch.setattr("csvprep.validation.BATCH_BYTES", batch)
+        monkeypatch.setattr("csvprep.pipeline.validation.BATCH_BYTES", batch)
         validate(path, progress=lambda done, total, seen=calls: seen.append((done, total)))
         assert len(calls) >= parts
         assert [done for done, _ in calls] == sorted({done for done, _ in calls})  # rising
@@ -228,8 +228,8 @@ def test_a_unique_rule_spans_batches(tmp_path, monkeypatch, severity):
     if severity == "error":  # a repeated id makes its row invalid, before exclusion
         assert whole.report.rows.invalid == 23
         assert whole.frame.filter(pl.col("__row") == 10)["__status"].item() == "invalid"
-    monkeypatch.setattr("csvprep.validation.BATCH_BYTES", 60)
-    assert len(list(csvprep.reading.read_batches(path, batch_bytes=60))) > 5
+    monkeypatch.setattr("csvprep.pipeline.validation.BATCH_BYTES", 60)
+    assert len(list(csvprep.io.reading.read_batches(path, batch_bytes=60))) > 5
     assert validate(path, **options) == whole.report
 
 
@@ -246,8 +246,8 @@ def test_repeats_across_small_batches_where_a_batch_holds_only_first_occurrences
     path = tmp_path / "list.csv"
     rows = "".join(f"{n},{'note ' * 10}\n" for n in numbers)
     path.write_text(f"Mobile Number,Notes\n{rows}", encoding="utf-8")
-    monkeypatch.setattr("csvprep.validation.BATCH_BYTES", 330)
-    batches = csvprep.reading.read_batches(path, batch_bytes=330)
+    monkeypatch.setattr("csvprep.pipeline.validation.BATCH_BYTES", 330)
+    batches = csvprep.io.reading.read_batches(path, batch_bytes=330)
     assert [t.frame["__row"].to_list() for t in batches] == [
         list(range(start, start + 5)) for start in (1, 6, 11, 16)
     ]
@@ -263,7 +263,7 @@ def test_repeats_across_small_batches_where_a_batch_holds_only_first_occurrences
 
 def test_the_library_never_calls_pl_format():
     # Polars 2.1's pl.format panics on a column with an empty chunk, which filtering leaves
-    sources = Path(csvprep.__file__).parent.glob("*.py")
+    sources = Path(csvprep.__file__).parent.rglob("*.py")
     assert [p.name for p in sources if "pl.format(" in p.read_text(encoding="utf-8")] == []
 
 
@@ -321,7 +321,7 @@ _NEAR_BLANK += ["a", "é", "\u200b", "\U0001f600"]
 
 @given(st.lists(st.text(st.sampled_from(_NEAR_BLANK), max_size=4), max_size=30))
 def test_blank_values_are_those_stripping_empties(values):
-    from csvprep.validation import _blank
+    from csvprep.pipeline.validation import _blank
 
     frame = pl.DataFrame({"v": values}, schema={"v": pl.String})
     expected = frame.select((pl.col("v").str.strip_chars() == "").fill_null(False))
@@ -336,12 +336,14 @@ def test_repeats_are_counted_and_only_the_kept_ones_spelled_out(tmp_path, monkey
     rng.shuffle(numbers)
     path = tmp_path / "list.csv"
     path.write_text("Mobile Number\n" + "\n".join(numbers) + "\n", encoding="utf-8")
-    monkeypatch.setattr("csvprep.validation.BATCH_BYTES", 150)  # repeats in and across batches
-    assert len(list(csvprep.reading.read_batches(path, batch_bytes=150))) > 10
+    monkeypatch.setattr(
+        "csvprep.pipeline.validation.BATCH_BYTES", 150
+    )  # repeats in and across batches
+    assert len(list(csvprep.io.reading.read_batches(path, batch_bytes=150))) > 10
     for max_problems in (0, 1, 7, 100, 1000):
         whole = csvprep.check(path, max_problems=max_problems)  # every row, every message
         assert whole.report.rows.duplicate == 59 + 58
-        checked = csvprep.validation._check(path, False, max_problems=max_problems)
+        checked = csvprep.pipeline.validation._check(path, False, max_problems=max_problems)
         assert checked.report == whole.report
         spelled = checked.problems.filter(pl.col("code") == "duplicate_number")
         assert spelled.height == min(max_problems, 59 + 58)

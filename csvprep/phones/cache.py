@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
 
-from .writing import atomic_write
+from ..io.writing import atomic_write
 
 
 def folder() -> Path | None:
@@ -42,7 +42,7 @@ def folder() -> Path | None:
 def key(modules: Iterable[ModuleType], versions: Iterable[str]) -> str:
     """A digest of the source of ``modules`` and of ``versions``: what an entry derives from.
 
-    >>> import csvprep.cache as c; len(key([c], ["9.0.43"]))
+    >>> import csvprep.phones.cache as c; len(key([c], ["9.0.43"]))
     24
     """
     digest = hashlib.blake2b(digest_size=12)

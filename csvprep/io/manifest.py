@@ -9,7 +9,9 @@ anywhere else, whoever edited it.
 from __future__ import annotations
 
 import contextlib
+import csv
 import hashlib
+import io
 import json
 import os
 import re
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
-from .errors import InputError
+from ..errors import InputError
 
 MANIFEST = "manifest.json"
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -236,9 +238,6 @@ def verified_copy(folder: Path, entry: FileEntry) -> BinaryIO:
 def _data_rows(data: BinaryIO) -> int:
     """Records after the header, by Python's csv module (values may hold line breaks; a value
     may be longer than the module's default field limit, which csvprep never imposes)."""
-    import csv
-    import io
-
     csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
     text = io.TextIOWrapper(data, encoding="utf-8", newline="")
     try:

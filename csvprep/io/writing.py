@@ -21,7 +21,7 @@ from typing import Any
 
 import polars as pl
 
-from .errors import OutputError, UsageError
+from ..errors import OutputError, UsageError
 from .manifest import MANIFEST, listed_names, safe_name
 
 # A spreadsheet runs a cell starting with these as a formula (CSV injection); the rejects file

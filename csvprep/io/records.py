@@ -68,7 +68,7 @@ _BOM = "\ufeff"
 
 # Python's csv module refuses a field over 128 KiB (an error, not a record); the fast path
 # has no such limit, and both must read a file alike. Values over csvprep's own limit are
-# reported on their row (csvprep.reading.MAX_VALUE_BYTES). Only ever raised, process-wide.
+# reported on their row (csvprep.io.reading.MAX_VALUE_BYTES). Only ever raised, process-wide.
 csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
 
 

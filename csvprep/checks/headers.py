@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ConfigError
-from .problems import Problem
-from .suggest import Nearest
+from ..errors import ConfigError
+from ..problems import Problem
+from ..suggest import Nearest
 
 PHONE_VARIABLE = "mobile_number"
 DEFAULT_PHONE_HEADER = "Mobile Number"

@@ -24,29 +24,37 @@ cost grows with the rows, not with the number of regions.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import cache, lru_cache
-from typing import TypeVar
+from functools import lru_cache
 
 import polars as pl
-from polars.expr.whenthen import ChainedThen, Then
 
-# libphonenumber's constants (phonenumberutil.py); asserted against the library in the tests.
-MIN_LENGTH_FOR_NSN = 2
-MAX_LENGTH_FOR_NSN = 17
-MAX_INPUT_STRING_LENGTH = 250
-
-#: From this many values on, :func:`decide` answers the home region's numbers as integers.
-NUMERIC_FROM = 50_000
-
-# Columns of the answer frame, which :mod:`csvprep.phones` adds to a table.
-CLEAN = "__phone_clean"
-E164 = "__phone_e164"
-TYPE = "__phone_type"
-CODE = "__phone_code"
-MESSAGE = "__phone_message"
-EXTENSION = "__phone_extension"
-COUNTRY = "__phone_country_code"
+from .metadata import (
+    CLEAN,
+    CODE,
+    COUNTRY,
+    DECIDED,
+    E164,
+    EXTENSION,
+    MAX_INPUT_STRING_LENGTH,
+    MAX_LENGTH_FOR_NSN,
+    MESSAGE,
+    MIN_LENGTH_FOR_NSN,
+    SHAPED_DIGITS,
+    SHAPED_PLUS,
+    TYPE,
+    Desc,
+    Frame,
+    Region,
+    code_prefixes,
+    country_codes,
+    first_case,
+    length_result,
+    message,
+    region,
+    scatter,
+    shapes,
+    type_of,
+)
 
 _DIGITS = "__digits"
 _PLUS = "__plus"
@@ -56,127 +64,8 @@ _META = "__meta"
 _REGION = "__region"
 _UNDECIDED = "__undecided"
 _INDEX = "__index"
-SHAPED_DIGITS = "__shaped_digits"
-SHAPED_PLUS = "__shaped_plus"
-DECIDED = "__phone_decided"
 
-# Decimal digits other scripts use in real exports; libphonenumber reads any Unicode digit the
-# same as its ASCII twin.
-_OTHER_DIGITS = {
-    chr(base + i): str(i)
-    for base in (0x0966, 0x0660, 0x06F0, 0xFF10, 0x09E6, 0x0AE6, 0x0BE6, 0x0C66, 0x0CE6)
-    for i in range(10)
-}
-# A label before the number ("tel:", "Mob: ", "Ph-"): libphonenumber skips everything before
-# the first '+' or digit.
-_LABEL = r"^[A-Za-z][A-Za-z .:\-]*"
-# The number itself: optional '(' and '+', digits separated by single spaces, hyphens, dots or
-# parentheses, ending in a digit.
-_SHAPE = r"^\(?\+?[0-9](?:[0-9]|[ .\-()]{1,2}[0-9])*$"
-# An extension libphonenumber's extension pattern takes as such (its 'ext'/'x' forms).
-_EXTENSION = r"^(.*[0-9])[ ]*(?:ext|extn|x)\.?[ ]*[0-9]{1,9}$"
-
-Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
-
-_TYPE_ORDER = (
-    ("premium_rate", "premium_rate"),
-    ("toll_free", "toll_free"),
-    ("shared_cost", "shared_cost"),
-    ("voip", "voip"),
-    ("personal_number", "personal_number"),
-    ("pager", "pager"),
-    ("uan", "uan"),
-    ("voicemail", "voicemail"),
-)
 _LENGTH_FAILS_STRIP = ("too_short", "local_only", "invalid_length")
-_REASONS = {
-    "too_short": "too short",
-    "too_long": "too long",
-    "invalid_length": "wrong number of digits",
-}
-
-
-@dataclass(frozen=True)
-class Desc:
-    """One ``PhoneNumberDesc``: its pattern and possible lengths."""
-
-    pattern: str | None
-    lengths: tuple[int, ...]
-    local: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class Region:
-    """The metadata of one region that parsing and validation read."""
-
-    code: str
-    country_code: int
-    idd: str | None
-    npfp: str | None
-    transform: bool
-    general: Desc
-    types: tuple[tuple[str, Desc | None], ...]
-    fixed_line: Desc | None
-    mobile: Desc | None
-    same_mobile_and_fixed: bool
-    leading_digits: str | None
-
-    @property
-    def descriptions(self) -> list[Desc | None]:
-        """The general description, each type's, fixed line and mobile: the order
-        ``_number_type_helper`` reads them in."""
-        return [self.general, *(desc for _, desc in self.types), self.fixed_line, self.mobile]
-
-
-def _desc(d: object) -> Desc | None:
-    if d is None:
-        return None
-    return Desc(
-        getattr(d, "national_number_pattern", None) or None,
-        tuple(getattr(d, "possible_length", ()) or ()),
-        tuple(getattr(d, "possible_length_local_only", ()) or ()),
-    )
-
-
-@cache
-def region(code: str) -> Region:
-    """The tables of one region, read once from the installed ``phonenumbers``."""
-    from phonenumbers import PhoneMetadata
-
-    m = PhoneMetadata.metadata_for_region(code)
-    assert m is not None, code
-    general = _desc(m.general_desc)
-    assert (
-        general is not None
-        and general.lengths
-        and general.lengths == tuple(sorted(general.lengths))
-    ), f"{code}: general possible lengths must be present and sorted"
-    return Region(
-        code=code,
-        country_code=int(m.country_code or 0),
-        idd=m.international_prefix or None,
-        npfp=m.national_prefix_for_parsing or None,
-        transform=bool(m.national_prefix_transform_rule),
-        general=general,
-        types=tuple((name, _desc(getattr(m, attr))) for name, attr in _TYPE_ORDER),
-        fixed_line=_desc(m.fixed_line),
-        mobile=_desc(m.mobile),
-        same_mobile_and_fixed=bool(m.same_mobile_and_fixed_line_pattern),
-        leading_digits=m.leading_digits or None,
-    )
-
-
-@lru_cache(maxsize=1)
-def country_codes() -> dict[int, tuple[str, ...]]:
-    """Calling code to its regions, in libphonenumber's order (the main region first)."""
-    from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
-
-    codes = {int(k): tuple(v) for k, v in COUNTRY_CODE_TO_REGION_CODE.items()}
-    texts = [str(c) for c in codes]
-    # country codes are prefix-free and 1-3 digits: the first prefix that is a code is the code
-    assert all(1 <= len(t) <= 3 for t in texts)
-    assert not any(a != b and b.startswith(a) for a in texts for b in texts)
-    return codes
 
 
 def _full(pattern: str) -> str:
@@ -210,65 +99,9 @@ def _matches_desc(number: pl.Expr, desc: Desc | None) -> pl.Expr:
     return _matches(number, desc)
 
 
-def _first(cases: list[tuple[pl.Expr, str]], otherwise: str | None) -> pl.Expr:
-    """The value of the first case whose condition holds (a when/then chain, built from a list).
-
-    >>> pl.select(_first([(pl.lit(False), "a"), (pl.lit(True), "b")], "c")).item()
-    'b'
-    """
-    # one chain, not a coalesce of one when/then per case: that makes a column per case and
-    # costs four times as much
-    (cond, value), *rest = cases
-    chain: Then | ChainedThen = pl.when(cond).then(pl.lit(value))
-    for cond, value in rest:
-        chain = chain.when(cond).then(pl.lit(value))
-    return chain.otherwise(pl.lit(otherwise, dtype=pl.String))
-
-
-def type_of(matches: list[pl.Expr], r: Region) -> pl.Expr:
-    """``_number_type_helper``: the type name ('unknown' if none) from whether the number
-    matches each of ``r.descriptions`` (a possible length, then the pattern), in that order.
-
-    >>> r = region("IN")
-    >>> pl.select(type_of([pl.lit(i in (0, 9)) for i in range(11)], r)).item()
-    'fixed_line'
-    """
-    general, *types, fixed, mobile = matches
-    cases = [(~general, "unknown")]
-    cases += [(found, name) for found, (name, _) in zip(types, r.types, strict=True)]
-    if r.same_mobile_and_fixed:
-        cases.append((fixed, "fixed_line_or_mobile"))
-    else:
-        cases += [
-            (fixed & mobile, "fixed_line_or_mobile"),
-            (fixed, "fixed_line"),
-            (mobile, "mobile"),
-        ]
-    return _first(cases, "unknown")
-
-
 def _number_type(number: pl.Expr, r: Region) -> pl.Expr:
     """``_number_type_helper`` of ``number``: the type name, or 'unknown'."""
     return type_of([_matches_desc(number, desc) for desc in r.descriptions], r)
-
-
-def length_result(number: pl.Expr, r: Region) -> pl.Expr:
-    """``_test_number_length(number, metadata)`` for the general description."""
-    n = number.str.len_bytes()
-    lengths = r.general.lengths
-    return (
-        pl.when(n.is_in(list(r.general.local)))
-        .then(pl.lit("local_only"))
-        .when(n == lengths[0])
-        .then(pl.lit("possible"))
-        .when(n < lengths[0])
-        .then(pl.lit("too_short"))
-        .when(n > lengths[-1])
-        .then(pl.lit("too_long"))
-        .when(n.is_in(list(lengths[1:])))
-        .then(pl.lit("possible"))
-        .otherwise(pl.lit("invalid_length"))
-    )
 
 
 def _prefix(number: pl.Expr, pattern: str) -> pl.Expr:
@@ -333,27 +166,6 @@ def _national_prefix(frame: Frame, r: Region) -> Frame:
     )
 
 
-def message(
-    invalid: pl.Expr, length_is: Callable[[str], pl.Expr], calling_code: pl.Expr, main: str
-) -> pl.Expr:
-    """The message of each ``invalid`` row (null for the others): its value, why, by the
-    possible-length result (``length_is(result)`` holds where the number's is ``result``),
-    and the calling code and ``main`` region it was read for."""
-    reasons = [(length_is(result), words) for result, words in _REASONS.items()]
-    # concat_str, not pl.format: format panics on a column with an empty chunk (polars 2.1),
-    # which filtering can leave. Null for all but invalid rows, whose value is its first part:
-    # building every row's message and masking it cost more than the rest.
-    return pl.concat_str(
-        pl.lit("'"),
-        pl.when(invalid).then(pl.col(CLEAN)),
-        pl.lit("': "),
-        _first(reasons, "not a number in use"),
-        pl.lit(" for +"),
-        calling_code.cast(pl.String),
-        pl.lit(f" ({main})"),
-    )
-
-
 def _answers(frame: Frame, main: str, *keep: str) -> Frame:
     """The answer columns from ``_NATIONAL``, ``_CC``, ``TYPE``, ``__length`` (the
     possible-length result by the main region of the calling code, ``main``)."""
@@ -408,7 +220,7 @@ def _shared(frame: pl.DataFrame, cc: int) -> pl.DataFrame:
     frame = _per_partition(frame, _META, lambda part, code: _national_prefix(part, region(code)))
     national = pl.col(_NATIONAL)
     cases = [(_belongs(national, region(code)), code) for code in regions]
-    frame = frame.with_columns(_first(cases, "").alias(_REGION))
+    frame = frame.with_columns(first_case(cases, "").alias(_REGION))
 
     def classify(part: pl.DataFrame, code: str) -> pl.DataFrame:
         if not code:
@@ -456,40 +268,8 @@ def region_of(e164: pl.Expr, country: pl.Expr, codes: list[int]) -> pl.Expr:
         for code in regions:
             found = _belongs(national, region(code)).fill_null(False)
             cases.append(((country == cc) & found, code))
-    region_code = _first(cases, UNKNOWN_REGION) if cases else pl.lit(UNKNOWN_REGION)
+    region_code = first_case(cases, UNKNOWN_REGION) if cases else pl.lit(UNKNOWN_REGION)
     return pl.when(e164.is_not_null()).then(region_code)
-
-
-def shapes(frame: Frame, plain: str) -> Frame:
-    """For the rows that are not ``plain`` (a Boolean column: digits with an optional ``+``),
-    what libphonenumber reads of the value: ``SHAPED_DIGITS`` (its digits, null unless the
-    value has a shape this module decides), ``SHAPED_PLUS`` (it starts with ``+``) and, for
-    every row, ``EXTENSION``.
-
-    >>> f = pl.DataFrame({CLEAN: ["Mob: +91 98765-43210 ext. 5"], "p": [False]})
-    >>> shapes(f, "p").select(SHAPED_DIGITS, SHAPED_PLUS, EXTENSION).row(0)
-    ('919876543210', True, True)
-    """
-    clean = pl.col(CLEAN)
-    other = ~pl.col(plain)
-    frame = frame.with_columns(
-        pl.when(other)
-        .then(clean)
-        .str.replace_many(_OTHER_DIGITS)
-        .str.replace(_LABEL, "")
-        .alias("__text")
-    )
-    text = pl.col("__text")
-    extension = text.str.contains(_EXTENSION)
-    frame = frame.with_columns(
-        pl.when(extension).then(text.str.extract(_EXTENSION, 1)).otherwise(text).alias("__text"),
-        extension.fill_null(False).alias(EXTENSION),
-    )
-    shaped = text.str.contains(_SHAPE) & ~pl.when(other).then(clean).str.contains(";", literal=True)
-    return frame.with_columns(
-        pl.when(shaped).then(text.str.replace_all(r"[^0-9]", "")).alias(SHAPED_DIGITS),
-        text.str.contains(r"^\(?\+").fill_null(False).alias(SHAPED_PLUS),
-    ).drop("__text")
 
 
 def _parse(values: pl.Series, home: Region) -> pl.LazyFrame:
@@ -582,92 +362,14 @@ def _main_regions() -> pl.Expr:
     return pl.lit(pl.Series([main.get(i) for i in range(1000)], dtype=pl.String))
 
 
-@lru_cache(maxsize=1)
-def code_prefixes() -> dict[str, str]:
-    """Every string of one to three digits to the calling code it starts with (country codes
-    are prefix-free, so there is at most one), for those that start with one."""
-    known = {str(c) for c in country_codes()}
-    table = {}
-    for size in (1, 2, 3):
-        for n in range(10**size):
-            text = f"{n:0{size}d}"
-            found = [text[:k] for k in (1, 2, 3) if text[:k] in known]
-            if found:
-                table[text] = found[0]
-    return table
+def decide(values: pl.Series, home: Region) -> pl.DataFrame:
+    """libphonenumber's answer for every value this engine can decide exactly, in input order,
+    with string kernels throughout (the columns of :func:`csvprep.phones.dispatch.decide`, which
+    chooses between this engine and the integer one).
 
-
-def e164_text(digits: pl.Expr) -> pl.Expr:
-    """The E.164 form of numbers held as integers (country code and national number).
-
-    >>> pl.select(e164_text(pl.lit(919876543210, dtype=pl.UInt64))).item()
-    '+919876543210'
+    >>> decide(pl.Series(["098765 43210", "abc"]), region("IN"))[DECIDED].to_list()
+    [True, False]
     """
-    # not pl.format, which panics on a column with an empty chunk (see ``message``)
-    return pl.concat_str(pl.lit("+"), digits.cast(pl.String))
-
-
-def scatter(whole: pl.DataFrame, at: pl.Series, part: pl.DataFrame) -> pl.DataFrame:
-    """``whole`` with the rows at indices ``at`` replaced by ``part``'s (same columns).
-
-    >>> whole = pl.DataFrame({"a": [1, 2, 3]})
-    >>> scatter(whole, pl.Series([2]), pl.DataFrame({"a": [9]}))["a"].to_list()
-    [1, 2, 9]
-    """
-    if at.len() == 0:
-        return whole
-    # a column that is null there and stays null needs no new copy
-    changed = [
-        c
-        for c in part.columns
-        if part[c].null_count() < part.height or whole[c].gather(at).null_count() < at.len()
-    ]
-    return whole.with_columns(whole[c].scatter(at, part[c].cast(whole.schema[c])) for c in changed)
-
-
-def decide(
-    values: pl.Series, default_region: str, *, numeric_from: int | None = None
-) -> pl.DataFrame:
-    """libphonenumber's answer for every value it can decide exactly, in input order.
-
-    Returns ``CLEAN`` (the value), ``E164``, ``TYPE``, ``CODE`` (``phone_invalid`` or null),
-    ``MESSAGE``, ``EXTENSION`` and ``COUNTRY``, as :func:`csvprep.phones.lookup` gives them,
-    and ``DECIDED``: False where the answers are null because libphonenumber must decide.
-
-    From ``numeric_from`` values on, the home region's numbers are answered as integers by
-    :mod:`csvprep.phones_numeric` where it applies; the same answers either way. By default
-    from :data:`NUMERIC_FROM` values (building its tables takes a moment, which only a long
-    column repays), and for any length once they are built.
-
-    >>> decide(pl.Series(["098765 43210", "+1 650 253 0000 x12", "abc"]), "IN").rows()
-    [('098765 43210', '+919876543210', 'mobile', None, None, False, 91, True), \
-('+1 650 253 0000 x12', '+16502530000', 'fixed_line_or_mobile', None, None, True, 1, True), \
-('abc', None, None, None, None, None, None, False)]
-    """
-    home = region(default_region)
-    if numeric_from is None:
-        numeric_from = 0 if home.code in _NUMERIC else NUMERIC_FROM
-    if values.len() >= numeric_from:
-        from . import phones_numeric
-
-        if phones_numeric.applies(home):
-            _NUMERIC.add(home.code)
-            found, others = phones_numeric.decide(values, home)
-            if others.len() == 0:
-                return found
-            rest = _decide(values.gather(others), home)
-            # rows neither path decides are alike in both: only the others are put in
-            decided = rest[DECIDED].arg_true()
-            return scatter(found, others.gather(decided), rest[decided])
-    return _decide(values, home)
-
-
-# Regions whose tables phones_numeric has built in this process.
-_NUMERIC: set[str] = set()
-
-
-def _decide(values: pl.Series, home: Region) -> pl.DataFrame:
-    """:func:`decide` with string kernels throughout."""
     codes = country_codes()
     parsed = _parse(values, home).collect()
     national = pl.col(_NATIONAL)

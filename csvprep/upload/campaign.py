@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import ConfigError
-from .suggest import did_you_mean
+from ..errors import ConfigError
+from ..suggest import did_you_mean
 
 CAMPAIGN_TIME = "%d/%m/%Y, %H:%M"
 #: Campaign times carry no zone in the docs; read them in the call window's zone, or this one.

@@ -12,25 +12,23 @@ from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
+from typing import Any, Literal, TypedDict, Unpack
 
 import polars as pl
 
-from . import phones
-from .errors import ConfigError, UsageError
-from .headers import PHONE_VARIABLE, ColumnPlan, Prompt, load_variables_map, plan_columns
-from .phones_fast import e164_text
-from .problems import CODES, SEVERITY_ORDER, SHOWN_CHARS, Problem, shown
-from .reading import BATCH_BYTES, NotStreamable, Progress, Table, read_batches
-from .records import DEFECT, LINE, NOTE, RAW, ROW, column_name
-from .report import Breakdown, Report, RowCounts
-from .routing import route_for
-from .workbook import MAX_CELLS
-
-if TYPE_CHECKING:  # imported where used: most runs need neither rules nor calling hours
-    from .calling_hours import CallWindow
-    from .rules import Rule, RuleSet
-    from .suppression import Suppression
+from .. import phones
+from ..checks.calling_hours import LOCAL_WINDOW, CallWindow, local_windows, time_zones
+from ..checks.headers import PHONE_VARIABLE, ColumnPlan, Prompt, load_variables_map, plan_columns
+from ..checks.rules import Rule, RuleSet, checks, failures, helpers, load_rules, pandera_schema
+from ..checks.suppression import Suppression, load_suppression
+from ..errors import ConfigError, UsageError
+from ..io.reading import BATCH_BYTES, NotStreamable, Progress, Table, read_batches
+from ..io.records import DEFECT, LINE, NOTE, RAW, ROW, column_name
+from ..phones.metadata import e164_text
+from ..problems import CODES, SEVERITY_ORDER, SHOWN_CHARS, Problem, shown
+from ..report import Breakdown, Report, RowCounts
+from ..routing import route_for
+from ..settings import DEFAULTS
 
 STATUS = "__status"
 Status = Literal["valid", "invalid", "duplicate", "excluded"]
@@ -46,7 +44,6 @@ _PROBLEM_SCHEMA: dict[str, pl.DataType] = {
     "order": pl.UInt16(),
 }
 _SHOWN_VALUE_CHARS = SHOWN_CHARS
-DEFAULT_COUNTRY_CODE = "+91"
 # A valid number's region and type ride along with its duplicate key as enums (one byte each):
 # the breakdown takes out the repeats found after every batch was read.
 _REGION_ENUM = pl.Enum(sorted(phones.REGION_CODES))
@@ -149,24 +146,20 @@ def _check(source: Any, keep_rows: bool, **options: Unpack[CheckOptions]) -> Che
     """:func:`check`, batch by batch for big files. Without ``keep_rows`` (what
     :func:`validate` needs) only the counts, the duplicate keys and the first problems outlive
     a batch, so memory stays bounded whatever the file's size."""
-    max_problems = options.get("max_problems", 1000)
+    max_problems = options.get("max_problems", DEFAULTS.max_problems)
     if max_problems < 0:
         raise UsageError("max_problems must be 0 or more")
-    region = phones.region_for(options.get("country_code", DEFAULT_COUNTRY_CODE))
+    region = phones.region_for(options.get("country_code", DEFAULTS.country_code))
     variables_map = options.get("variables_map")
     vmap = load_variables_map(variables_map) if variables_map is not None else None
     prompt_text = _read_prompt(options.get("prompt"))
     exclude = options.get("exclude")
     suppression = None
     if exclude is not None:
-        from .suppression import load_suppression
-
         suppression = load_suppression(exclude, region)
     rules = options.get("rules")
     ruleset = None
     if rules is not None:
-        from .rules import RuleSet, load_rules
-
         ruleset = rules if isinstance(rules, RuleSet) else load_rules(rules)
     delimiter = options.get("delimiter")
     batch_bytes: int | None = BATCH_BYTES
@@ -177,10 +170,10 @@ def _check(source: Any, keep_rows: bool, **options: Unpack[CheckOptions]) -> Che
                 delimiter=delimiter,
                 batch_bytes=batch_bytes,
                 progress=options.get("progress"),
-                max_cells=options.get("max_cells", MAX_CELLS),
+                max_cells=options.get("max_cells", DEFAULTS.max_cells),
                 sheet=options.get("sheet"),
                 encoding=options.get("encoding"),
-                skip_rows=options.get("skip_rows", 0),
+                skip_rows=options.get("skip_rows", DEFAULTS.skip_rows),
             )
             first = next(tables)
             plan = plan_columns(first.headers, vmap, prompt_text, header_line=first.header_line)
@@ -490,8 +483,6 @@ def _unique_problems(
     """The problems of a ``unique`` rule over the filled values of every batch (``parts``),
     and the rows that broke it with their flags before (``ROW``, ``__error``,
     ``__excluded``)."""
-    from .rules import checks
-
     words = next(w for code, w, _ in checks(rule, pl.col(column)) if code == "rule_unique")
     header = context.headers[int(column[1:])]
     values = pl.concat(parts)
@@ -716,8 +707,6 @@ def _batch(frame: pl.DataFrame, context: _Context, blank_headers: list[int]) -> 
                 _formatted("{} is on the suppression list", pl.col(phones.E164)),
             )
         if context.call_window is not None:
-            from .calling_hours import LOCAL_WINDOW, local_windows, time_zones
-
             zones = time_zones(frame)
             frame = frame.with_columns(zones, local_windows(zones, context.call_window))
             add(
@@ -858,8 +847,6 @@ def _rule_problems(
 ) -> pl.LazyFrame:
     """Problems of the column rules over ``rows`` (rules whose column is missing check
     nothing)."""
-    from .rules import failures, helpers, pandera_schema
-
     targets = _rule_targets(ruleset, plan, header_of)
     schema, info = pandera_schema(targets, shared=True, per_row=True)
     checked = rows.select(sorted(set(targets.values()))).with_columns(**helpers(targets))
@@ -975,7 +962,7 @@ def validate(source: Any, **options: Unpack[CheckOptions]) -> Report:
     (``+91`` or ``IN``) is the region of numbers written without one; ``prompt`` is the
     assistant's prompt text (or a :class:`~pathlib.Path` to it); ``max_problems`` bounds the
     problem details kept (counts always cover every row); ``rules`` is a rule file (see
-    :mod:`csvprep.rules`); ``exclude`` is a suppression file (its numbers become ``excluded``
+    :mod:`csvprep.checks.rules`); ``exclude`` is a suppression file (its numbers become ``excluded``
     rows); ``call_window`` warns about numbers it would ring outside their local calling hours;
     ``progress`` is called as a file is read, with the bytes read so far and its size (for a
     progress bar: big files are read in parts); ``max_cells`` is the most cells a workbook's

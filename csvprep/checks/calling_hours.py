@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
+from phonenumbers import PhoneNumber
+from phonenumbers.phonenumberutil import is_number_type_geographical
 
-from .errors import UsageError
-from .phones import COUNTRY, E164, TYPE
+from ..errors import UsageError
+from ..phones import COUNTRY, E164, TYPE, TYPE_NAMES
 
 ZONES = "__time_zones"
 LOCAL_WINDOW = "__local_window"
@@ -125,12 +127,10 @@ def time_zones(frame: pl.DataFrame) -> pl.Series:
     Geographical numbers use the longest prefix of the E.164 digits in libphonenumber's
     time-zone table; others use their calling code (the library's country-level rule).
     """
-    from phonenumbers import PhoneNumber
+    # lazy: libphonenumber's time-zone tables load with these, and only a run with a call
+    # window reads them
     from phonenumbers import timezone as tz
-    from phonenumbers.phonenumberutil import is_number_type_geographical
     from phonenumbers.tzdata import TIMEZONE_DATA
-
-    from .phones import TYPE_NAMES
 
     type_ids = {name: ident for ident, name in TYPE_NAMES.items()}
     pairs = frame.select(TYPE, COUNTRY).drop_nulls().unique().rows()

@@ -14,19 +14,21 @@ import phonenumbers
 import polars as pl
 from phonenumbers import NumberParseException, PhoneNumberType, ValidationResult
 
-from .errors import UsageError
+from ..errors import UsageError
+from ..problems import SHOWN_CHARS, shown
+from . import dispatch
 
 # Output columns added by :func:`normalise` (named once, where the vectorised path makes them).
-from .phones_fast import CLEAN as CLEAN
-from .phones_fast import CODE as CODE
-from .phones_fast import COUNTRY as COUNTRY
-from .phones_fast import E164 as E164
-from .phones_fast import EXTENSION as EXTENSION
-from .phones_fast import MAX_INPUT_STRING_LENGTH, UNKNOWN_REGION, scatter
-from .phones_fast import MESSAGE as MESSAGE
-from .phones_fast import TYPE as TYPE
-from .phones_fast import region_of as region_of
-from .problems import SHOWN_CHARS, shown
+from .fast import UNKNOWN_REGION
+from .fast import region_of as region_of
+from .metadata import CLEAN as CLEAN
+from .metadata import CODE as CODE
+from .metadata import COUNTRY as COUNTRY
+from .metadata import DECIDED, MAX_INPUT_STRING_LENGTH, scatter
+from .metadata import E164 as E164
+from .metadata import EXTENSION as EXTENSION
+from .metadata import MESSAGE as MESSAGE
+from .metadata import TYPE as TYPE
 
 _INVISIBLE = "[\u00ad\u200b\u200c\u200d\u2060\ufeff]"
 _ODD_SPACE = "[\u00a0\u2000-\u200a\u202f\u205f\u3000]"
@@ -258,7 +260,7 @@ def _repairs(raw: pl.Series, digits: pl.Series) -> pl.DataFrame:
 
 def answers_for(values: pl.Series, region: str) -> pl.DataFrame:
     """libphonenumber's answer for each value, in order: decided column-wise where
-    :mod:`csvprep.phones_fast` can, by the library itself (once per distinct value) for the
+    :mod:`csvprep.phones.fast` can, by the library itself (once per distinct value) for the
     rest, and for every value of a short list. Empty values get no answer.
 
     >>> answers_for(pl.Series(["98765 43210", "call me"]), "IN")[E164].to_list()
@@ -269,18 +271,16 @@ def answers_for(values: pl.Series, region: str) -> pl.DataFrame:
         answers = pl.DataFrame(schema=_ANSWER_SCHEMA).clear(values.len())
         undecided = (values != "").arg_true()
     else:
-        from . import phones_fast
-
         # in slices: the vectorised path's intermediate columns then cost a slice's memory,
         # not the whole list's (every value is decided on its own: slicing changes no answer)
         fast = pl.concat(
             [
-                phones_fast.decide(values.slice(i, _SLICE), region)
+                dispatch.decide(values.slice(i, _SLICE), region)
                 for i in range(0, max(values.len(), 1), _SLICE)
             ]
         )
         answers = fast.select(list(_ANSWER_SCHEMA))
-        undecided = (~fast[phones_fast.DECIDED] & (values != "")).arg_true()
+        undecided = (~fast[DECIDED] & (values != "")).arg_true()
     rest = values[undecided]
     distinct = rest.unique().to_list()
     found = {v: lookup(v, region) if len(v) <= _MAX_ASKED else _too_long(v) for v in distinct}

@@ -25,6 +25,7 @@ checks run (on a LazyFrame pandera runs only schema-level ones).
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -34,7 +35,12 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from .errors import ConfigError
+from ..errors import ConfigError
+from ..io.reading import read_table
+from ..io.records import DEFECT, column_name
+from ..phones import e164, region_for
+from ..settings import DEFAULTS
+from .headers import DEFAULT_PHONE_HEADER, PHONE_VARIABLE, load_variables_map, plan_columns
 
 if TYPE_CHECKING:
     import pandera.polars as pa
@@ -349,6 +355,8 @@ def pandera_schema(
     with ``per_row``, ``unique`` is left out (a caller reading a file in parts checks it
     across them).
     """
+    # lazy, here and below: pandera takes about a second to import, and only a run with
+    # column rules (or an ETL job asking for a schema) needs it
     import pandera.polars as pa
 
     columns: dict[str, list[pa.Check]] = {k: list(v) for k, v in (extra or {}).items()}
@@ -378,7 +386,7 @@ def _vectorised(passes: pl.Expr) -> Callable[[Any], pl.LazyFrame]:
 def failures(frame: pl.DataFrame, schema: pa.DataFrameSchema) -> pl.DataFrame:
     """Every failed check: ``index`` (row position), ``column``, ``check`` (the error words),
     ``check_number``, ``failure_case``. Validates the eager frame lazily (all failures)."""
-    import pandera.polars as pa
+    import pandera.polars as pa  # lazy: see pandera_schema
 
     try:
         schema.validate(frame, lazy=True)
@@ -400,7 +408,7 @@ def schema(
     variables_map: Mapping[str, str] | str | Path | None = None,
     rules: str | Path | RuleSet | Mapping[str, Any] | None = None,
     *,
-    country_code: str = "+91",
+    country_code: str = DEFAULTS.country_code,
 ) -> pa.DataFrameSchema:
     """A pandera schema for an ETL job's own frames, with columns named by their headers:
     the phone column in E.164 (as libphonenumber formats it) and unique, plus the rules.
@@ -410,10 +418,7 @@ def schema(
     >>> s.validate(pl.DataFrame({"Mobile Number": ["+919876543210"], "Name": ["Asha"]})).height
     1
     """
-    import pandera.polars as pa
-
-    from .headers import DEFAULT_PHONE_HEADER, PHONE_VARIABLE, load_variables_map
-    from .phones import e164, region_for
+    import pandera.polars as pa  # lazy: see pandera_schema
 
     mapping = load_variables_map(variables_map) if variables_map is not None else {}
     phone = mapping.get(PHONE_VARIABLE, DEFAULT_PHONE_HEADER)
@@ -538,8 +543,6 @@ def to_toml(inferred: Mapping[str, Mapping[str, Any]], source: str) -> str:
     type = "enum"
     values = ["a", "b"]
     """
-    import json
-
     lines = [
         f"# Column rules inferred from {source} by `csvprep rules init`: a start, "
         "for a person to edit."
@@ -560,10 +563,6 @@ def init(source: Any, variables_map: Mapping[str, str] | str | Path | None = Non
     >>> print(init("fixtures/valid_contacts.csv").splitlines()[2:5])
     ['[columns."Name"]', 'required = true', '']
     """
-    from .headers import load_variables_map, plan_columns
-    from .reading import read_table
-    from .records import DEFECT, column_name
-
     table = read_table(source)
     mapping = load_variables_map(variables_map) if variables_map is not None else None
     plan = plan_columns(table.headers, mapping)

@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from html import escape
 
-from .problems import Problem
-from .reading import DELIMITER_NAMES
-from .report import Report
-from .routing import LARGE_CAMPAIGN_ROWS
+from ..io.reading import DELIMITER_NAMES
+from ..problems import Problem
+from ..report import Report
+from ..routing import LARGE_CAMPAIGN_ROWS
 
 # Row outcomes in the order the stacked bar draws them, with the colour variable of each.
 _OUTCOMES = (

@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .problems import CODES, SEVERITY_ORDER, Problem
-from .routing import Route
+from ..problems import CODES, SEVERITY_ORDER, Problem
+from ..routing import Route
+from ..settings import DEFAULTS
 
 REPORT_VERSION = 1
 
@@ -91,7 +92,7 @@ class Report:
     route: Route
     problems: tuple[Problem, ...] = ()
     problem_counts: dict[str, int] = field(default_factory=dict)
-    max_problems: int = 1000
+    max_problems: int = DEFAULTS.max_problems
     notes: tuple[str, ...] = ()
     #: Of ``problem_counts``, how many of each code a rule reported as warnings instead.
     warning_counts: dict[str, int] = field(default_factory=dict)

@@ -13,16 +13,17 @@ from typing import Any, Unpack
 
 import polars as pl
 
-from . import phones
-from .errors import UsageError
-from .headers import PHONE_VARIABLE
-from .problems import CODES
-from .records import LINE, RAW, ROW, column_name
-from .report import Report, render_json
-from .report_html import render_html
+from .. import phones
+from ..checks.headers import PHONE_VARIABLE
+from ..errors import UsageError
+from ..io.records import LINE, RAW, ROW, column_name
+from ..io.writing import OutputFolder, WrittenFile, csv_bytes, neutralise_formulas, neutralise_text
+from ..pipeline.validation import STATUS, Checked, CheckOptions, check
+from ..problems import CODES
+from ..report import Report, render_json
+from ..report.html import render_html
+from ..settings import DEFAULTS
 from .splitting import file_entries, source_entry, upload_names, write_parts
-from .validation import DEFAULT_COUNTRY_CODE, STATUS, Checked, CheckOptions, check
-from .writing import OutputFolder, WrittenFile, csv_bytes, neutralise_formulas, neutralise_text
 
 # File-level problems that prepare itself repairs in the clean file.
 _FIXED_BY_PREPARE = frozenset({"header_whitespace", "empty_column"})
@@ -181,7 +182,7 @@ def prepare(
             "excluded": rows.excluded,
         },
         "variables_map": effective_map,
-        "country_code": options.get("country_code", DEFAULT_COUNTRY_CODE),
+        "country_code": options.get("country_code", DEFAULTS.country_code),
         "region": report.region,
         "files": file_entries(files),
         "rejected_file": {

@@ -9,13 +9,13 @@ from typing import Any
 
 import polars as pl
 
-from .errors import UsageError
-from .manifest import file_sha256
-from .problems import Problem
-from .reading import read_table
-from .records import DEFECT, LINE, NOTE, RAW, ROW, column_name
-from .routing import route_for
-from .writing import OutputFolder, WrittenFile, csv_bytes
+from ..errors import UsageError
+from ..io.manifest import file_sha256
+from ..io.reading import read_table
+from ..io.records import DEFECT, LINE, NOTE, RAW, ROW, column_name
+from ..io.writing import OutputFolder, WrittenFile, csv_bytes
+from ..problems import Problem
+from ..routing import route_for
 
 
 def part_name(stem: str, index: int) -> str:

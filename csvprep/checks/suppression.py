@@ -11,10 +11,10 @@ from pathlib import Path
 
 import polars as pl
 
-from . import phones
-from .errors import UsageError
-from .reading import read_table
-from .records import column_name
+from .. import phones
+from ..errors import UsageError
+from ..io.reading import read_table
+from ..io.records import column_name
 
 _PHONE_HEADERS = (
     "mobilenumber",

@@ -23,11 +23,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from xml.etree import ElementTree
 
-from .errors import InputError
+import polars as pl
 
-#: The most cells the first sheet may span (rows x columns, from A1 to its last cell): a
-#: million rows of ten columns. The reader needs about 100 bytes of memory a cell.
-MAX_CELLS = 10_000_000
+from ..errors import InputError
+from ..settings import DEFAULTS
+
+#: The most cells the first sheet may span, unless told (see ``Settings.max_cells``).
+MAX_CELLS = DEFAULTS.max_cells
 
 #: The archive's parts may hold this many bytes, uncompressed, for each cell ``max_cells``
 #: allows (1 GB at the default), and at least :data:`_MIN_BYTES`.
@@ -184,8 +186,6 @@ def _checked_extent(pieces: Iterator[bytes], name: str, max_cells: int) -> Itera
     a thread while the next piece is decompressed: a piece searched for what is higher than
     the pieces before it were known to reach is searched for more, never for less.
     """
-    import polars  # noqa: F401  imported here, not in the thread that first searches
-
     highest = Extent()
     rest = b""  # after the last "<" of a piece: no tag (and no character) is cut in two
     pending: tuple[bytes, Future[bool]] | None = None
@@ -257,8 +257,6 @@ class Extent:
         Polars' regex engine, several times faster than Python's, which would add half the
         xlsx reader's own time to a big sheet. Not UTF-8 (then null): True, to be read by
         :meth:`reach`, which takes bytes."""
-        import polars as pl  # here: the command line imports this module for MAX_CELLS
-
         whole = pl.Series([text], dtype=pl.Binary).cast(pl.String, strict=False)
         return whole.str.contains(pattern).item() is not False
 

@@ -28,9 +28,9 @@ from typing import Any, TypeVar
 
 import polars as pl
 
+from ..errors import InputError, UsageError
+from ..problems import SHOWN_CHARS, Problem, shown
 from .decoding import Decoded, Repair, decode
-from .errors import InputError, UsageError
-from .problems import SHOWN_CHARS, Problem, shown
 from .records import (
     DEFECT,
     LINE,
@@ -65,7 +65,7 @@ class Table:
     """A contact list as read: headers as written, and every record's cells as text.
 
     ``frame`` holds the columns ``c0``, ``c1``... (one per header cell, in order) and the
-    bookkeeping columns described in :class:`csvprep.records.Records`.
+    bookkeeping columns described in :class:`csvprep.io.records.Records`.
     """
 
     name: str
@@ -99,7 +99,7 @@ def read_table(
 
     A workbook's ``sheet`` (a name or a number from 1; the first by default) is read; one that
     spans more than ``max_cells`` cells is refused before it is opened
-    (:func:`csvprep.workbook.check_workbook`). ``encoding`` (a Python codec name) overrides
+    (:func:`csvprep.io.workbook.check_workbook`). ``encoding`` (a Python codec name) overrides
     detection; ``skip_rows`` physical lines (sheet rows) before the header are skipped, where
     otherwise title and comment lines above the header are found and reported.
 
@@ -133,7 +133,7 @@ class _How:
 MAX_VALUE_BYTES = 64 * 2**10
 #: The longest header record, and the longest column name, read: past them the file is refused
 #: at once (a header of millions of cells would take minutes and gigabytes to say so). A list
-#: is also refused past :data:`csvprep.workbook.MAX_COLUMNS` columns.
+#: is also refused past :data:`csvprep.io.workbook.MAX_COLUMNS` columns.
 MAX_HEADER_BYTES = 2**20
 MAX_NAME_BYTES = 2**10
 
@@ -872,7 +872,7 @@ _BLANK_LINES = re.compile(rb"[\r\n]*")
 
 
 def check_headers(headers: Sequence[str], name: str, line: int | None = None) -> None:
-    """Refuse more than :data:`~csvprep.workbook.MAX_COLUMNS` columns, or a column name
+    """Refuse more than :data:`~csvprep.io.workbook.MAX_COLUMNS` columns, or a column name
     longer than :data:`MAX_NAME_BYTES` (a title row, a pasted paragraph): it would be quoted
     in every problem of its column.
 
@@ -958,6 +958,7 @@ def _read_xlsx(path: Path, max_cells: int, choice: str | None, skip_rows: int) -
     name = str(path)
     check_workbook(path, max_cells, choice)  # before the reader allocates the sheet's extent
     try:
+        # lazy: only a workbook needs the xlsx reader
         import fastexcel
 
         reader = fastexcel.read_excel(str(path))

@@ -27,7 +27,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 
-from .errors import InputError, UsageError
+from ..errors import InputError, UsageError
 
 #: The code pages a file that is not UTF-8 is told among: those Excel and CRMs write outside
 #: Unicode, most common first (Windows-1252 wins a tie).

@@ -1,18 +1,18 @@
 """The home region's numbers as integers: libphonenumber's answers in a few integer kernels.
 
 Nearly every value of a real list is a number of the list's own country, written as digits.
-:mod:`csvprep.phones_fast` answers any value with about thirty string kernels; this module
+:mod:`csvprep.phones.fast` answers any value with about thirty string kernels; this module
 answers those values with three (the digits read as a ``UInt64``, a leading ``+``, the
 length) and integer arithmetic for the rest. A digit string is its length and its digits
 left-aligned in 19: a prefix is a division by a constant, the rest of the number a remainder,
 and every number pattern of the region together is one binary search over their ranges
-(:mod:`csvprep.phones_ranges`). Steps that concern few rows (a national prefix, a calling
+(:mod:`csvprep.phones.ranges`). Steps that concern few rows (a national prefix, a calling
 code written without '+', messages) run on those rows only.
 
-It follows the steps of ``phones_fast`` exactly, for a region whose calling code is its alone,
+It follows the steps of ``fast`` exactly, for a region whose calling code is its alone,
 whose international and national prefixes are plain digits and which has no national-prefix
 transform rule (India and most others). Every row it does not answer (another calling code,
-more than 19 digits, anything unusual) is left to ``phones_fast``; a differential test holds
+more than 19 digits, anything unusual) is left to ``fast``; a differential test holds
 both paths to libphonenumber.
 """
 
@@ -25,10 +25,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
+import phonenumbers
 import polars as pl
 
 from . import cache as on_disk
-from .phones_fast import (
+from . import metadata, ranges
+from .metadata import (
     CLEAN,
     CODE,
     COUNTRY,
@@ -53,7 +55,7 @@ from .phones_fast import (
     shapes,
     type_of,
 )
-from .phones_ranges import Language, Unsupported, language
+from .ranges import Language, Unsupported, language
 
 # Every string of at most 19 digits fits a UInt64.
 _MAX_DIGITS = 19
@@ -138,7 +140,7 @@ def applies(r: Region) -> bool:
 @cache
 def table(code: str) -> Table | None:
     """The label table of region ``code``, or None if a pattern cannot be read as ranges.
-    Kept on disk by :mod:`csvprep.cache`: deriving India's takes about 40 ms.
+    Kept on disk by :mod:`csvprep.phones.cache`: deriving India's takes about 40 ms.
 
     >>> t = table("IN"); t.starts.len() == t.labels.len() > 1000
     True
@@ -166,11 +168,9 @@ _TABLE_SCHEMA = pl.Schema({"starts": pl.UInt64(), "labels": pl.UInt8()})
 @lru_cache(maxsize=1)
 def _table_key() -> str:
     """What a table derives from: the modules that derive it, libphonenumber's metadata."""
-    import phonenumbers
-
-    from . import phones_fast, phones_ranges
-
-    modules = [sys.modules[__name__], phones_fast, phones_ranges]
+    # the string engine is not among them: tables are built from the region metadata, the
+    # pattern reader and this module alone, so a change to the string kernels keeps the cache
+    modules = [sys.modules[__name__], metadata, ranges]
     return on_disk.key(modules, [phonenumbers.__version__, pl.__version__])
 
 
@@ -220,7 +220,7 @@ def _runs(langs: list[Language | None], n: int) -> list[tuple[int, int]]:
 
 def _labels(r: Region, found: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
     """The label of a number of ``n`` digits matching the set of patterns ``s`` (bit i:
-    ``r.descriptions[i]``), for each (n, s): its type by ``phones_fast.type_of`` (the one
+    ``r.descriptions[i]``), for each (n, s): its type by ``metadata.type_of`` (the one
     rule for both paths) and whether the general pattern matches."""
     descs = r.descriptions
     columns = {
@@ -240,7 +240,7 @@ def _labels(r: Region, found: list[tuple[int, int]]) -> dict[tuple[int, int], in
 
 @cache
 def _lengths(r: Region) -> pl.Expr:
-    """``phones_fast.length_result`` of every length up to 19, as an index of
+    """``metadata.length_result`` of every length up to 19, as an index of
     ``_LENGTH_RESULTS`` (gathered by length)."""
     numbers = pl.Series(["0" * n for n in range(_MAX_DIGITS + 1)])
     results = pl.select(length_result(pl.lit(numbers), r)).to_series()
@@ -263,7 +263,7 @@ def _general(n: pl.Expr, w: pl.Expr, t: Table) -> pl.Expr:
 @lru_cache(maxsize=1)
 def _calling_codes() -> pl.Series:
     """For every three-digit string, as an integer, the calling code it starts with (0: none),
-    as ``phones_fast.code_prefixes`` reads them."""
+    as ``metadata.code_prefixes`` reads them."""
     prefixes = code_prefixes()
     return pl.Series([int(prefixes.get(f"{n:03d}", 0)) for n in range(1000)], dtype=pl.UInt64)
 
@@ -291,8 +291,8 @@ def _rows(
 def _strip(
     frame: pl.DataFrame, n: str, w: str, r: Region, t: Table, *, national: bool = False
 ) -> pl.DataFrame:
-    """``phones_fast._strip_national_prefix`` of the numbers in columns ``n``/``w``, in
-    place (null rows stay null). With ``national``, as ``phones_fast._national_prefix``: the
+    """``fast._strip_national_prefix`` of the numbers in columns ``n``/``w``, in
+    place (null rows stay null). With ``national``, as ``fast._national_prefix``: the
     prefix stays on where what would remain has no possible length."""
     if r.npfp is None:
         return frame
@@ -370,7 +370,7 @@ def _digits(values: pl.Series) -> pl.DataFrame:
 
 
 def _country_code(frame: pl.DataFrame, home: Region) -> pl.DataFrame:
-    """``phones_fast._parse`` after the digits: the national number (``_NN``/``_NW``) of the
+    """``fast._parse`` after the digits: the national number (``_NN``/``_NW``) of the
     rows of the home calling code, written with '+', with the international prefix or neither
     (``_LANE`` is cleared for rows of other codes). Rows that start with the home code
     written without '+' are marked ``_OWN``; :func:`_own_code` settles them."""
@@ -432,7 +432,7 @@ def _own_code(frame: pl.DataFrame, home: Region, t: Table) -> pl.DataFrame:
 
 
 def decide(values: pl.Series, home: Region) -> tuple[pl.DataFrame, pl.Series]:
-    """The answers (as ``phones_fast.decide`` gives them) for the values this module
+    """The answers (as ``fast.decide`` gives them) for the values this module
     answers, and the indices of the rows to ask the string path about (their answer rows are
     placeholders; rows neither path can decide are left out, their placeholder is the answer).
 
@@ -445,7 +445,7 @@ def decide(values: pl.Series, home: Region) -> tuple[pl.DataFrame, pl.Series]:
     frame = _country_code(_digits(values), home).drop(_N, _W)
     frame = _own_code(frame, home, t)
 
-    # -- the national prefix, then type and length (phones_fast._one_region) --
+    # -- the national prefix, then type and length (fast._one_region) --
     lane, nn, nw = pl.col(_LANE), pl.col(_NN), pl.col(_NW)
     frame = _strip(frame, _NN, _NW, home, t, national=True)
     lengths = _lengths(home)
@@ -460,7 +460,7 @@ def decide(values: pl.Series, home: Region) -> tuple[pl.DataFrame, pl.Series]:
 
 
 def _answers(frame: pl.DataFrame, home: Region) -> pl.DataFrame:
-    """The answer columns, as ``phones_fast._answers`` makes them."""
+    """The answer columns, as ``fast._answers`` makes them."""
     lane = pl.col(_LANE)
     kind = pl.col("__type")
     valid = lane & (kind != 0)

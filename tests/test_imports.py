@@ -1,0 +1,67 @@
+"""What a command loads: ``csvprep validate`` of a CSV in a pre-commit hook pays for Polars,
+phonenumbers and click, not for the packages only other work needs (column rules, workbooks,
+uploads, the progress bar, the test tools)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import FIXTURES, ROOT, VARIABLES_MAP
+
+# Each is imported only by the work that needs it: pandera by column rules, fastexcel by a
+# workbook, httpx and tenacity by an upload or --agent-id, rich's progress display by a big
+# file on a terminal, libphonenumber's time-zone tables by a call window; the rest are the
+# development tools' own.
+NOT_FOR_VALIDATE = [
+    "pandera",
+    "fastexcel",
+    "httpx",
+    "tenacity",
+    "rich.progress",
+    "phonenumbers.tzdata",
+    "jsonschema",
+    "openapi_core",
+    "pandas",
+    "pyarrow",
+]
+
+
+def imported(*args: str) -> set[str]:
+    """Every module ``python -m csvprep ARGS`` imports, as ``-X importtime`` lists them."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "csvprep", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode in (0, 1), done.stderr[-2000:]
+    lines = [line for line in done.stderr.splitlines() if line.startswith("import time:")]
+    return {line.rsplit("|", 1)[1].strip() for line in lines[1:]}  # after the header line
+
+
+def loaded(modules: set[str], package: str) -> bool:
+    return any(m == package or m.startswith(f"{package}.") for m in modules)
+
+
+def test_validate_loads_none_of_the_heavy_packages_it_does_not_need():
+    modules = imported("validate", str(FIXTURES / "valid_contacts.csv"), "-m", str(VARIABLES_MAP))
+    assert "csvprep.pipeline.validation" in modules and "polars" in modules
+    assert [p for p in NOT_FOR_VALIDATE if loaded(modules, p)] == []
+
+
+@pytest.mark.parametrize("args", [["--version"], ["schema", "report"]])
+def test_the_light_commands_load_no_polars(args):
+    # the command line tunes Polars' allocator before Polars loads (cli.main), and shell
+    # completion loads the command line on every TAB
+    assert not loaded(imported(*args), "polars")
+
+
+def test_the_check_sees_a_lazy_import():
+    # a workbook brings its reader: the list above is of packages that would show if loaded
+    modules = imported("validate", str(FIXTURES / "contacts.xlsx"), "--format", "json")
+    assert loaded(modules, "fastexcel")
