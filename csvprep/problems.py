@@ -8,12 +8,56 @@ keeps the two in step).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import polars as pl
 
 Severity = Literal["error", "warning", "info"]
+#: Every problem code, so that mypy catches a code the registry does not know (the registry
+#: below has exactly these keys; a test holds them to each other and to the report schema).
+Code = Literal[
+    "wrong_cell_count",
+    "malformed_quotes",
+    "unterminated_quote",
+    "nul_byte",
+    "value_too_long",
+    "empty_row",
+    "preamble_line",
+    "encoding_stray_byte",
+    "encoding_uncertain",
+    "header_missing",
+    "header_whitespace",
+    "header_duplicate",
+    "header_blank",
+    "empty_column",
+    "column_unused",
+    "prompt_variable_missing",
+    "phone_missing",
+    "phone_scientific_notation",
+    "phone_unparseable",
+    "phone_invalid",
+    "phone_not_mobile",
+    "phone_extension_dropped",
+    "phone_repaired_decimal",
+    "phone_repaired_apostrophe",
+    "phone_repaired_formula",
+    "phone_repaired_invisible",
+    "duplicate_number",
+    "excluded_number",
+    "outside_calling_hours",
+    "rule_column_missing",
+    "rule_required",
+    "rule_type",
+    "rule_enum",
+    "rule_pattern",
+    "rule_length",
+    "rule_min",
+    "rule_max",
+    "rule_unique",
+    "value_missing",
+]
 
 
 @dataclass(frozen=True)
@@ -25,7 +69,7 @@ class CodeInfo:
     fix: str
 
 
-CODES: dict[str, CodeInfo] = {
+CODES: dict[Code, CodeInfo] = {
     # -- structure of the file (the record is set aside whole) --
     "wrong_cell_count": CodeInfo(
         "error",
@@ -211,6 +255,10 @@ CODES: dict[str, CodeInfo] = {
     ),
 }
 
+#: The registry looked up by a code read back as text (a report's counts, a problem frame's
+#: column), where the type cannot say it is a :data:`Code`; an unknown one is a KeyError.
+CODE_INFO = cast("Mapping[str, CodeInfo]", CODES)
+
 SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
 
 #: The most characters of a value a report shows, in its ``value`` field or quoted in a
@@ -230,7 +278,7 @@ def shown(text: pl.Expr) -> pl.Expr:
     return pl.when(text.str.len_chars() > SHOWN_CHARS).then(cut).otherwise(text)
 
 
-def severity_of(code: str) -> Severity:
+def severity_of(code: Code) -> Severity:
     """The severity of a problem code.
 
     >>> severity_of("phone_missing")
@@ -251,7 +299,7 @@ class Problem:
     'error'
     """
 
-    code: str
+    code: Code
     message: str
     line: int | None = None
     row: int | None = None

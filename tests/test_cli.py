@@ -7,12 +7,13 @@ import os
 import shlex
 import subprocess
 import sys
+import typing
 
 import jsonschema
 import pytest
 
 from conftest import FIXTURES, SCHEMAS, VARIABLES_MAP, run_cli, run_json
-from csvprep.problems import CODES
+from csvprep.problems import CODES, Code
 
 SCHEMA = json.loads((SCHEMAS / "report.schema.json").read_text(encoding="utf-8"))
 MAP = str(VARIABLES_MAP)
@@ -24,6 +25,26 @@ DATA_FILES = sorted(
 def test_schema_enumerates_exactly_the_registered_codes():
     assert sorted(SCHEMA["$defs"]["code"]["enum"]) == sorted(CODES)
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
+    # the type mypy checks codes against is the registry, in its order
+    assert list(typing.get_args(Code)) == list(CODES)
+
+
+def test_a_code_the_registry_does_not_know_is_caught_by_mypy(tmp_path):
+    source = tmp_path / "unknown_code.py"
+    source.write_text(
+        "from csvprep.problems import Problem\n"
+        'Problem("phone_invalid", "known")\n'
+        'Problem("phone_invalidd", "a typo")\n',
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(source)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1, done.stdout
+    assert "unknown_code.py:3: error" in done.stdout and ":2:" not in done.stdout
 
 
 @pytest.mark.parametrize("path", DATA_FILES, ids=lambda p: p.name)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ConfigError
-from ..problems import Problem
+from ..problems import Code, Problem
 from ..suggest import Nearest
 
 PHONE_VARIABLE = "mobile_number"
@@ -127,7 +127,7 @@ def plan_columns(
     trimmed = [h.strip() for h in headers]
     problems: list[Problem] = []
 
-    def problem(code: str, message: str, column: str | None, value: str | None = None) -> None:
+    def problem(code: Code, message: str, column: str | None, value: str | None = None) -> None:
         problems.append(Problem(code, message, line=header_line, column=column, value=value))
 
     empty = set(empty_columns)

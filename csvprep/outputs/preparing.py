@@ -19,7 +19,7 @@ from ..errors import UsageError
 from ..io.records import LINE, RAW, ROW, column_name
 from ..io.writing import OutputFolder, WrittenFile, csv_bytes, neutralise_formulas, neutralise_text
 from ..pipeline.validation import STATUS, Checked, CheckOptions, check
-from ..problems import CODES
+from ..problems import CODE_INFO, CODES
 from ..report import Report, render_json
 from ..report.html import render_html
 from ..settings import DEFAULTS
@@ -48,7 +48,7 @@ class PrepareResult:
             c
             for c, n in self.report.problem_counts.items()
             if n
-            and CODES[c].severity == "error"
+            and CODE_INFO[c].severity == "error"
             and c not in _FIXED_BY_PREPARE
             and c != "duplicate_number"
         }

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..problems import CODES, SEVERITY_ORDER, Problem
+from ..problems import CODE_INFO, SEVERITY_ORDER, Problem
 from ..routing import Route
 from ..settings import DEFAULTS
 
@@ -113,7 +113,7 @@ class Report:
         for code, n in self.problem_counts.items():
             demoted = self.warning_counts.get(code, 0)
             if n - demoted:
-                out.append((code, CODES[code].severity, n - demoted))
+                out.append((code, CODE_INFO[code].severity, n - demoted))
             if demoted:
                 out.append((code, "warning", demoted))
         return out
@@ -134,7 +134,13 @@ class Report:
         title, fix."""
         tallies = sorted(self._tallies(), key=lambda t: (SEVERITY_ORDER[t[1]], t[0]))
         return [
-            {"code": c, "severity": s, "count": n, "title": CODES[c].title, "fix": CODES[c].fix}
+            {
+                "code": c,
+                "severity": s,
+                "count": n,
+                "title": CODE_INFO[c].title,
+                "fix": CODE_INFO[c].fix,
+            }
             for c, s, n in tallies
         ]
 
