@@ -44,6 +44,7 @@ SETTINGS: dict[str, tuple[type, ...]] = {
     "skip_rows": (int,),
 }
 _PATHS = ("variables_map", "prompt", "rules")
+_NOT_NEGATIVE = ("skip_rows", "max_problems")
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,8 @@ def _check(settings: dict[str, Any], where: str, base: Path) -> dict[str, Any]:
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
             wanted = " or ".join("table" if t is dict else t.__name__ for t in types)
             raise ConfigError(f"{where}: {key!r} must be a {wanted}, not {value!r}")
+        if key in _NOT_NEGATIVE and isinstance(value, int) and value < 0:
+            raise ConfigError(f"{where}: {key!r} must be 0 or more, not {value!r}")
         if key in _PATHS and isinstance(value, str) and not value.lstrip().startswith("{"):
             value = str(base / value)
         checked[key] = value

@@ -66,7 +66,9 @@ def test_stray_byte_location_follows_quotes_and_multiline_records(tmp_path):
     )
     report = csvprep.validate(path)
     (stray,) = problems(report, "encoding_stray_byte")
-    assert (stray.line, stray.row, stray.column) == (3, 1, "City")
+    # the line where the record starts, as for every problem; the message names the byte's
+    assert (stray.line, stray.row, stray.column) == (2, 1, "City")
+    assert "(from line 3)" in stray.message
     assert stray.value == "Line one\nline two – end"
 
 
@@ -79,7 +81,8 @@ def test_a_value_with_many_stray_bytes_is_one_problem(tmp_path):
     assert [(p.row, p.column) for p in found] == [
         (r, c) for r in (1, 2, 3) for c in ("Name", "Note")
     ]
-    assert all(p.message.startswith("500 bytes (0x96)") for p in found)
+    assert all(p.message.startswith("500 bytes not UTF-8") for p in found)
+    assert all("0x96 as '–'" in p.message for p in found)
     assert all(p.value.endswith("…") and len(p.value) == 201 for p in found)  # shown, cut
 
 
@@ -147,7 +150,9 @@ def test_an_unknown_encoding_is_a_usage_error(fixture_path):
     assert done.stderr.startswith("csvprep: error: unknown encoding 'klingon'")
 
 
-@pytest.mark.parametrize(("codec", "code"), [("base64", 2), ("rot13", 2), ("punycode", 3)])
+@pytest.mark.parametrize(
+    ("codec", "code"), [("base64", 2), ("rot13", 2), ("undefined", 2), ("punycode", 3)]
+)
 def test_codecs_that_are_not_of_text_are_one_line_errors(fixture_path, codec, code):
     done = run_cli("validate", str(fixture_path("valid_contacts.csv")), "--encoding", codec)
     assert done.returncode == code, done.stderr
@@ -311,3 +316,100 @@ def test_dotted_national_numbers_agree_with_libphonenumber(fixture_path):
     assert got[3] == "+4915123456789"
     repaired = [p for p in checked.report.problems if p.code == "phone_repaired_decimal"]
     assert [p.row for p in repaired] == [4]
+
+
+# -- found by an outside review: each failed before its fix ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "kept"),
+    [
+        # a UTF-8 name among rows of Word's quotes pasted in as Windows-1252 (more stray bytes
+        # than UTF-8 characters)
+        (
+            (
+                "Name,Mobile Number,Note\nJosé Peña,+919876543210,x\n"
+                + "".join(f"R{i},+91987654321{i},@Q@\n" for i in range(6))
+            )
+            .encode()
+            .replace(b"@Q@", b"Customer\x92s \x93VIP\x94"),
+            ["José Peña", "Customer’s “VIP”"],
+        ),
+        # two UTF-8 characters, two stray bytes: was read whole as Hebrew
+        (
+            b'Name,Mobile Number,Note\n"D\x92Souza, \xc3\xa9 A",+919876543210,"li\x96ne"\n'
+            b"Ravi \xc3\xa9,+919876543211,x\n",
+            ["D’Souza, é A", "li–ne", "Ravi é"],
+        ),
+        # half UTF-8, half Windows-1251: each half in its own letters
+        (
+            "Имя,Телефон\n".encode()
+            + "".join(f"Иван Петров {i},+7916123456{i}\n" for i in range(10)).encode()
+            + "".join(f"Ольга Смирнова {i},+7916123457{i}\n" for i in range(10)).encode("cp1251"),
+            ["Иван Петров 9", "Ольга Смирнова 0"],
+        ),
+    ],
+)
+def test_valid_utf8_is_never_turned_into_mojibake(tmp_path, data, kept):
+    path = tmp_path / "list.csv"
+    path.write_bytes(data)
+    table = read_table(path)
+    assert table.encoding == "utf-8"
+    text = "\n".join("|".join(map(str, row)) for row in table.frame.rows())
+    assert all(value in text for value in kept), text
+
+
+def test_a_short_polish_list_is_not_read_as_windows_1252(tmp_path):
+    text = "Imię,Telefon\nŁukasz Wójcik,+48601234567\nAnna Dąbrowska,+48601234568\n"
+    path = tmp_path / "polish.csv"
+    path.write_bytes(text.encode("cp1250"))
+    table = read_table(path)
+    assert table.encoding == "windows-1250"
+    assert values(table, 0) == ["Łukasz Wójcik", "Anna Dąbrowska"]
+
+
+def test_a_title_ending_in_a_lone_cr_keeps_the_header_under_it(tmp_path):
+    path = tmp_path / "cr_title.csv"
+    path.write_bytes(
+        b"Contacts export\rName,Mobile Number\nAsha,+919876543210\nRavi,+919876543211\n"
+    )
+    table = read_table(path)
+    assert table.headers == ("Name", "Mobile Number") and table.header_line == 2
+    assert values(table, 0) == ["Asha", "Ravi"]
+    assert table.frame[LINE].to_list() == [3, 4]
+
+
+@pytest.mark.parametrize(
+    ("preamble", "width"),
+    [
+        ("".join(f"# line {i} of the licence text\n" for i in range(30)), 3),  # many lines
+        ("# Exported by SalesCRM, on 2026-11-30, 09:00\n", 3),  # a comment with commas
+        ("Report: renewals, November, 2026, West region\n", 3),  # wider than the table
+    ],
+)
+def test_lines_above_the_header_holding_the_delimiter_or_many(tmp_path, preamble, width):
+    rows = "".join(f"A{i},+9198765{i:05d},Pune\n" for i in range(40))
+    path = tmp_path / "list.csv"
+    path.write_text(preamble + "Name,Mobile Number,City\n" + rows, encoding="utf-8")
+    table = read_table(path)
+    skipped = preamble.count("\n")
+    assert table.headers == ("Name", "Mobile Number", "City")
+    assert table.header_line == skipped + 1 and len(table.headers) == width
+    assert [p.line for p in table.problems] == list(range(1, skipped + 1))
+    assert f"--skip-rows {skipped}" in table.problems[0].message
+
+
+def test_a_header_starting_with_a_hash_and_a_blank_column_is_the_header(tmp_path):
+    path = tmp_path / "numbered.csv"
+    path.write_text("#,Name,Mobile Number,\n1,Asha,,\n2,Ravi,+919876543211,\n", encoding="utf-8")
+    table = read_table(path)
+    assert table.header_line == 1 and not table.problems
+    assert table.headers == ("#", "Name", "Mobile Number", "")
+
+
+def test_a_negative_skip_rows_in_the_configuration_names_the_key(tmp_path, fixture_path):
+    (tmp_path / "csvprep.toml").write_text("skip_rows = -1\n", encoding="utf-8")
+    (tmp_path / "list.csv").write_bytes(fixture_path("valid_contacts.csv").read_bytes())
+    done = run_cli("validate", "list.csv", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "'skip_rows' must be 0 or more" in done.stderr and "csvprep.toml" in done.stderr

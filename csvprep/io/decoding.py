@@ -25,6 +25,7 @@ from __future__ import annotations
 import codecs
 import re
 import threading
+import unicodedata
 from dataclasses import dataclass, field
 
 from ..errors import InputError, UsageError
@@ -40,6 +41,7 @@ LEGACY = (
     "cp1257",
     "cp1255",
     "cp1256",
+    "cp1258",
     "iso8859_2",
     "iso8859_5",
     "iso8859_7",
@@ -47,6 +49,16 @@ LEGACY = (
     "iso8859_15",
     "koi8_r",
 )
+
+#: A file with valid multi-byte UTF-8 characters is UTF-8 with stray bytes (decoded by
+#: character) unless its stray bytes outnumber them this many times over: a legacy file holds
+#: such a sequence only by accident (``Ã©`` in Windows-1252), one in hundreds of its accented
+#: letters, where a UTF-8 export with Word's quotes pasted in holds a few of each.
+MIXED_RATIO = 10
+
+#: Fewer stray bytes than this in a UTF-8 file are read as Windows-1252 without asking the
+#: detector; more are told like a legacy file's bytes.
+FEW_STRAY = 20
 
 #: How much of a legacy file the detector looks at: enough for any list's names, and a
 #: bounded cost however big the file.
@@ -61,6 +73,7 @@ _LABELS = {
     "cp1255": "Windows-1255 (Hebrew)",
     "cp1256": "Windows-1256 (Arabic)",
     "cp1257": "Windows-1257 (Baltic)",
+    "cp1258": "Windows-1258 (Vietnamese)",
     "iso8859_2": "ISO-8859-2 (Central European)",
     "iso8859_5": "ISO-8859-5 (Cyrillic)",
     "iso8859_7": "ISO-8859-7 (Greek)",
@@ -102,6 +115,8 @@ class Decoded:
     repairs: tuple[Repair, ...] = field(default_factory=tuple)
     #: why the encoding chosen may be wrong, when the detector could not tell
     unsure: str | None = None
+    #: the code page stray bytes were read by (``repairs``), if any
+    fallback: str | None = None
 
 
 def label(codec: str) -> str:
@@ -126,19 +141,20 @@ def check_encoding(encoding: str) -> str:
     Traceback (most recent call last):
     csvprep.errors.UsageError: unknown encoding 'klingon': give a Python codec name such as ...
     """
+    shown = repr(encoding[:60] + ("…" if len(encoding) > 60 else ""))
     try:
         info = codecs.lookup(encoding)
     except LookupError:
         raise UsageError(
-            f"unknown encoding {encoding!r}: give a Python codec name such as utf-8, cp1252, "
+            f"unknown encoding {shown}: give a Python codec name such as utf-8, cp1252, "
             "cp1251 or iso8859_7"
         ) from None
     try:
         "".encode(info.name)
         b"".decode(info.name)
-    except LookupError:  # base64, zlib, rot13: codecs, but not of text
+    except (LookupError, UnicodeError):  # base64, zlib, rot13, "undefined": not of text
         raise UsageError(
-            f"{encoding!r} is not a text encoding: give one such as utf-8 or cp1252"
+            f"{shown} is not a text encoding: give one such as utf-8 or cp1252"
         ) from None
     return info.name
 
@@ -187,9 +203,26 @@ def decode(data: bytes, name: str, encoding: str | None = None) -> Decoded:
         first_bad = e.start
     without, characters = _UTF8_MULTI.subn(b"", body)
     stray = len(without.translate(None, _ASCII))
-    if characters and characters >= stray:
-        return _decode_mixed(body, utf8)
+    if characters and characters * MIXED_RATIO >= stray and not _glued(body, characters):
+        return _decode_mixed(body, utf8, without)
     return _decode_legacy(body, data, first_bad + skip)
+
+
+def _glued(body: bytes, characters: int) -> bool:
+    """Whether most of the file's valid UTF-8 characters touch a stray byte: what a
+    double-byte code page (Big5, Shift JIS) makes by accident inside its runs of high bytes,
+    where a UTF-8 export's characters and its pasted stray bytes stand apart.
+
+    >>> _glued(b"Jos\\xc3\\xa9 \\x96", 1)
+    False
+    >>> _glued(b"\\xb4\\xc3\\xa9\\xb5", 1)
+    True
+    """
+    marked = _UTF8_MULTI.sub(b"\x01", body)
+    return len(_TOUCHING.findall(marked)) * 2 > characters
+
+
+_TOUCHING = re.compile(rb"(?<=[\x80-\xff])\x01|\x01(?=[\x80-\xff])")
 
 
 def _line_of(data: bytes, offset: int) -> int:
@@ -201,49 +234,61 @@ def _line_of(data: bytes, offset: int) -> int:
 _STRAY = threading.local()  # the stray bytes met by the decoding under way in this thread
 
 
-def _stray_as_cp1252(err: UnicodeError) -> tuple[str, int]:
+def _stray_byte(err: UnicodeError) -> tuple[str, int]:
     # One pass over the file: the codec calls this for each byte that is not UTF-8, which is
-    # read as Windows-1252 and its position kept.
+    # read by the fallback code page and its position kept.
     assert isinstance(err, UnicodeDecodeError)
     _STRAY.found.append(err.start)
-    return _CP1252[err.object[err.start]], err.start + 1
+    return _STRAY.table[err.object[err.start]], err.start + 1
 
 
-codecs.register_error("csvprep-stray", _stray_as_cp1252)
-# every byte as Windows-1252 reads it (its five undefined bytes as C1 controls)
-_CP1252 = [bytes((byte,)).decode("cp1252", errors="csvprep-c1") for byte in range(256)]
+codecs.register_error("csvprep-stray", _stray_byte)
 
 
-def _decode_mixed(body: bytes, encoding: str) -> Decoded:
-    """UTF-8 but for stray bytes, each read as Windows-1252 and kept as a :class:`Repair`.
+def _table(codec: str) -> list[str]:
+    """Every byte as ``codec`` reads it (a byte it leaves undefined as the C1 control)."""
+    return [bytes((byte,)).decode(codec, errors="csvprep-c1") for byte in range(256)]
 
-    One decoding pass, then one sweep for the repairs' lines: linear in the file, however
-    many stray bytes it holds.
+
+def _decode_mixed(body: bytes, encoding: str, without_utf8: bytes) -> Decoded:
+    """UTF-8 but for stray bytes, each read by a fallback code page and kept as a
+    :class:`Repair`.
+
+    The fallback is Windows-1252 (Word's quotes and dashes), unless the stray bytes, once the
+    UTF-8 around them is taken out (``without_utf8``), read better in another code page (a
+    list half UTF-8, half Windows-1251). One decoding pass, then one sweep for the repairs'
+    lines: linear in the file, however many stray bytes it holds.
     """
+    stray = len(without_utf8.translate(None, _ASCII))
+    # a few stray bytes are Word's quotes and dashes, each shown on its row: too few for a
+    # detector to judge (one 0x96 reads alike in a dozen code pages)
+    codec, unsure = _detect(without_utf8[:DETECT_BYTES]) if stray >= FEW_STRAY else ("cp1252", None)
+    table = _table(codec)
     found: list[int] = []
-    _STRAY.found = found
+    _STRAY.found, _STRAY.table = found, table
     try:
         data = body.decode("utf-8", errors="csvprep-stray").encode("utf-8")
     finally:
-        del _STRAY.found
+        del _STRAY.found, _STRAY.table
     repairs: list[Repair] = []
     newline = b"\n" if b"\n" in body else b"\r"
     line, counted, grown = 1, 0, 0
     for at in found:
         line += body.count(newline, counted, at)
         counted = at
-        char = _CP1252[body[at]]
+        char = table[body[at]]
         # valid UTF-8 comes out byte for byte: only the repaired characters shift offsets
         repairs.append(Repair(line=line, offset=at + grown, byte=body[at], char=char))
         grown += len(char.encode("utf-8")) - 1
     lines = sorted({r.line for r in repairs})
     shown = ", ".join(str(n) for n in lines[:5]) + (", ..." if len(lines) > 5 else "")
+    how = "unsure" if unsure else "detected"
     note = (
         f"UTF-8 but for {len(repairs):,} stray byte{'s' if len(repairs) != 1 else ''} "
-        f"(line{'s' if len(lines) != 1 else ''} {shown}), read as Windows-1252; every other "
-        "character is read as UTF-8"
+        f"(line{'s' if len(lines) != 1 else ''} {shown}), read as {label(codec)} ({how}); "
+        "every other character is read as UTF-8"
     )
-    return Decoded(data, encoding, (note,), tuple(repairs))
+    return Decoded(data, encoding, (note,), tuple(repairs), unsure, _name(codec))
 
 
 def _decode_legacy(body: bytes, whole: bytes, bad: int) -> Decoded:
@@ -268,32 +313,66 @@ def _detect(sample: bytes) -> tuple[str, str | None]:
     """The code page that reads ``sample`` best, and why it may be wrong (or None).
 
     charset-normalizer scores each code page by how messy its decoding looks (chaos) and how
-    much it reads like a language (coherence). Code pages that give the same letters are one
-    answer (named Windows-1252 when it is among them). When another that gives other letters
-    scores about as well, the answer is unsure: Windows-1252 is then chosen if it is among the
-    close ones (by far the most common legacy export: Western European Excel), else the best.
+    much it reads like a language (coherence); on a short list of names it often cannot tell
+    Latin-script code pages apart (a chaos of 0 for Polish read as Windows-1252: ``£ukasz``).
+    So the code pages within :data:`CLOSE_CHAOS` of its best are compared once more, by their
+    :func:`_oddities` (symbols glued to letters); code pages that give the same letters are
+    one answer, named Windows-1252 when it is among them. The answer is unsure when another
+    that gives other letters is as good: Windows-1252 is then chosen if it is among those (by
+    far the most common legacy export), else the detector's best.
     """
     from charset_normalizer import from_bytes  # here: only files that are not UTF-8 need it
 
     matches = list(from_bytes(sample, cp_isolation=list(LEGACY)))
     if not matches:
         return "cp1252", "no code page reads its bytes cleanly"
-    best = matches[0]
-    text = sample.decode(best.encoding, errors="csvprep-c1")
-    if sample.decode("cp1252", errors="csvprep-c1") == text:
-        return "cp1252", None  # the same letters: name the common one
-    close = [
-        m.encoding
-        for m in matches[1:]
-        if m.percent_chaos <= best.percent_chaos + 2
-        and m.percent_coherence >= best.percent_coherence - 5
-        and sample.decode(m.encoding, errors="csvprep-c1") != text
-    ]
-    if not close:
-        return best.encoding, None
-    chosen = "cp1252" if "cp1252" in close else best.encoding
-    others = [c for c in (best.encoding, *close) if c != chosen]
+    floor = matches[0].percent_chaos
+    texts: dict[str, list[str]] = {}  # a decoding -> the code pages that give it, best first
+    for match in matches:
+        if match.percent_chaos <= floor + CLOSE_CHAOS:
+            text = sample.decode(match.encoding, errors="csvprep-c1")
+            texts.setdefault(text, []).append(match.encoding)
+    latin1 = sample.decode("cp1252", errors="csvprep-c1")
+    if latin1 in texts:
+        texts[latin1] = ["cp1252"]  # the same letters: name the common one
+    ranked = sorted(texts.items(), key=lambda item: _oddities(item[0]))  # stable: best first
+    fewest = _oddities(ranked[0][0])
+    tied = [codecs_[0] for text, codecs_ in ranked if _oddities(text) == fewest]
+    chosen = "cp1252" if "cp1252" in tied else tied[0]
+    others = [c for c in tied if c != chosen]
+    if not others:
+        return chosen, None
     return chosen, "it reads about as well as " + " or ".join(_name(c) for c in others[:3])
+
+
+#: How much messier (charset-normalizer's chaos, in percent) than the best a code page may
+#: read and still be compared with it.
+CLOSE_CHAOS = 6.0
+
+
+def _oddities(text: str) -> int:
+    """How many characters of ``text`` are symbols, numerals or controls glued to a letter, or
+    capitals between lowercase letters: what a wrong code page makes of letters (``D¹browska``,
+    ``£ukasz``, ``DaNa``), and what names seldom hold.
+
+    >>> _oddities("Dąbrowska Łukasz, Doctor\\u2019s"), _oddities("D¹browska £ukasz")
+    (0, 2)
+    """
+    odd = 0
+    last = len(text) - 1
+    for found in _NON_ASCII.finditer(text):
+        at = found.start()
+        kind = unicodedata.category(text[at])
+        before = at > 0 and text[at - 1].isalpha()
+        after = at < last and text[at + 1].isalpha()
+        if kind[0] in "SNC":
+            odd += before or after
+        elif kind == "Lu":
+            odd += before and after and text[at - 1].islower() and text[at + 1].islower()
+    return odd
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def _decode_as(data: bytes, name: str, codec: str) -> Decoded:

@@ -298,8 +298,8 @@ def _batches(
     ending = _line_ending(sample)
     if ending not in ("LF", "CRLF"):
         raise NotStreamable
-    top = _top(start, ending, delimiter, skip_rows)
-    skipped = _after_lines(start, top.skip, ending)
+    top = _top(start, delimiter, skip_rows)
+    skipped = _after_lines(start, top.skip)
     if skipped < 0:
         raise NotStreamable  # more lines skipped than the sample holds: read it whole
     chunk, delimiter = chunk[skipped:], top.delimiter
@@ -555,12 +555,13 @@ def sniff_delimiter(sample: str) -> str:
             best, best_score = cand, score
     if best_score[0] >= 0.5:
         return best
-    for cand, records in widths.items():  # the body's most common width, where it is 2+
-        if not records:
+    for cand, records in widths.items():  # the body's most common width of 2+ cells
+        wide = Counter(n for n in records if n >= 2)
+        if not wide:
             continue
-        width, count = Counter(records).most_common(1)[0]
+        width, count = max(wide.items(), key=lambda item: (item[1], item[0]))
         score = (count / len(records), width)
-        if width >= 2 and score > best_score:
+        if score > best_score:
             best, best_score = cand, score
     return best
 
@@ -572,7 +573,7 @@ def _widths(sample: str, delimiter: str) -> list[int]:
 
 
 #: How many records the delimiter, and the lines above the header, are judged on.
-_SNIFF_RECORDS = 50
+_SNIFF_RECORDS = 200
 #: How much of a file's start its delimiter and line ends are judged on.
 _SAMPLE_BYTES = 65536
 # a value with seven digits or more (once spaces and punctuation are out) is no header
@@ -584,32 +585,32 @@ def preamble_length(records: Sequence[Sequence[str]]) -> int:
     """How many of the first ``records`` (blank lines left out) are titles, comments or
     banners above the header rather than part of the table; 0 when the first is the header.
 
-    A line above the header has at most one non-empty cell (a title, a banner, a line of
-    delimiters), or starts with ``#`` and has fewer filled cells than the table is wide. The
-    header under them must fill two or more cells, be as wide as most records, and hold no
-    phone-number-like value: otherwise nothing is taken for a preamble.
+    The table is as wide as most records of two or more cells. A line above the header fills
+    at most one cell (a title, a banner, a line of delimiters), has more cells than the table
+    (a sentence with commas in it), starts with ``#`` and is not as wide as the table, or
+    holds a number of seven digits or more (a date and time, a phone: no header does). The
+    header under them must be as wide as the table, fill two or more cells and hold no cell of
+    digits only: otherwise nothing is taken for a preamble (a file whose first line is data
+    has no line that could be its header).
 
     >>> preamble_length([["Contacts export"], [""], ["Name", "Phone"], ["A", "+91987"]])
     2
     >>> preamble_length([["Phone", ""], ["+919876543210", "x"], ["+919876543211", "y"]])
     0
     """
-    widths = Counter(len(r) for r in records)
+    widths = Counter(len(r) for r in records if len(r) >= 2)
     if not widths:
-        return 0
-    width = max(widths, key=lambda w: (widths[w], w))  # the most common, the wider on a tie
-    if width < 2:
         return 0  # a one-column list: a title and a header look alike
+    width = max(widths, key=lambda w: (widths[w], w))  # the most common, the wider on a tie
     for i, record in enumerate(records):
         filled = sum(1 for cell in record if cell.strip())
-        comment = bool(record) and record[0].lstrip().startswith("#") and filled < width
-        if filled <= 1 or comment:
-            continue
-        header_like = len(record) == width and not any(
-            _NUMBER_LIKE.search(_NOT_DIGITS.sub("", cell)) for cell in record
-        )
-        return i if header_like else 0
-    return 0
+        comment = bool(record) and record[0].lstrip().startswith("#") and len(record) != width
+        numbers = any(_NUMBER_LIKE.search(_NOT_DIGITS.sub("", cell)) for cell in record)
+        if filled <= 1 or comment or len(record) > width or numbers:
+            continue  # a title, a comment, a sentence, a dated banner: or data (see below)
+        digits = any(cell.strip().isdigit() for cell in record)
+        return i if len(record) == width and not digits else 0
+    return 0  # no line of the sample is a header
 
 
 @dataclass(frozen=True)
@@ -623,10 +624,10 @@ class _Top:
     problems: tuple[Problem, ...] = ()
 
 
-def _top(head: bytes, ending: str, delimiter: str | None, skip_rows: int) -> _Top:
+def _top(head: bytes, delimiter: str | None, skip_rows: int) -> _Top:
     """The delimiter and the lines above the header of a file starting with ``head``."""
     if skip_rows:
-        cut = _after_lines(head, skip_rows, ending)
+        cut = _after_lines(head, skip_rows)
         if cut < 0:
             return _Top(delimiter or ",", skip_rows)  # the caller says the file is too short
         sample = head[cut : cut + _SAMPLE_BYTES].decode("utf-8", errors="ignore")
@@ -667,20 +668,20 @@ def _top(head: bytes, ending: str, delimiter: str | None, skip_rows: int) -> _To
     return _Top(delimiter, header_line - 1, problems=tuple(problems))
 
 
-def _after_lines(data: bytes, lines: int, ending: str) -> int:
+def _after_lines(data: bytes, lines: int) -> int:
     """Where the text after the first ``lines`` physical lines of ``data`` starts, or -1 if
-    it has fewer.
+    it has fewer. LF, CRLF and a lone CR each end a line, as the lines above the header were
+    counted (Python's csv module), whatever ends the rest of the file.
 
-    >>> _after_lines(b"# a\\n# b\\nName\\n", 2, "LF"), _after_lines(b"x\\r", 2, "CR")
-    (8, -1)
+    >>> _after_lines(b"# a\\r# b\\r\\nName\\n", 2), _after_lines(b"x\\r", 2)
+    (9, -1)
     """
-    end = b"\r" if ending == "CR" else b"\n"
     pos = 0
     for _ in range(lines):
-        found = data.find(end, pos)
-        if found < 0:
+        found = _LINE_END.search(data, pos)
+        if found is None:
             return -1
-        pos = found + 1
+        pos = found.end()
     return pos
 
 
@@ -688,9 +689,11 @@ def _read_text(decoded: Decoded, name: str, how: _How, require_rows: bool = True
     data = decoded.data
     notes = list(decoded.notes)
     ending = _line_ending(data[:_SAMPLE_BYTES].decode("utf-8", errors="ignore"))
-    top = _top(data, ending, how.delimiter, how.skip_rows)
-    cut = _after_lines(data, top.skip, ending)
+    top = _top(data, how.delimiter, how.skip_rows)
+    cut = _after_lines(data, top.skip)
     if cut < 0 or not data[cut:].strip():
+        if not top.skip:
+            raise InputError(f"{name}: file is empty")
         raise InputError(
             f"{name}: nothing is left after skipping its first {top.skip:,} lines (skip_rows)"
         )
@@ -715,15 +718,17 @@ def _read_text(decoded: Decoded, name: str, how: _How, require_rows: bool = True
     if top.skip:
         frame = frame.with_columns(pl.col(LINE) + top.skip)
     problems = [*top.problems]
-    problems += _stray_bytes(
-        decoded.repairs, data, cut, top.skip + 1, frame, records.header, top.delimiter
-    )
+    problems += _stray_bytes(decoded, data, cut, top.skip + 1, frame, records.header, top.delimiter)
     if decoded.unsure is not None:
+        what = f"its stray bytes read as {decoded.fallback}" if decoded.fallback else "decoded"
         problems.append(
             Problem(
                 "encoding_uncertain",
-                f"decoded as {decoded.encoding}, but {decoded.unsure}: if names look wrong, "
-                "give the file's encoding with --encoding (encoding in the configuration)",
+                f"{what} as {decoded.encoding}, but {decoded.unsure}: if names look wrong, "
+                "give the file's encoding with --encoding (encoding in the configuration)"
+                if not decoded.fallback
+                else f"{what}, but {decoded.unsure}: if those values look wrong, give the "
+                "file's encoding with --encoding (encoding in the configuration)",
             )
         )
     return Table(
@@ -748,7 +753,7 @@ def _lf_outside_quotes(match: re.Match[bytes]) -> bytes:
 
 
 def _stray_bytes(
-    repairs: Sequence[Repair],
+    decoded: Decoded,
     data: bytes,
     cut: int,
     first_line: int,
@@ -763,6 +768,7 @@ def _stray_bytes(
     skipped above the header), starting with physical line ``first_line``; a byte in those
     lines or in the header is reported on its line alone.
     """
+    repairs, fallback = decoded.repairs, decoded.fallback
     if not repairs:
         return []
     lines, rows = frame[LINE].to_list(), frame[ROW].to_list()
@@ -781,7 +787,7 @@ def _stray_bytes(
                 Problem(
                     "encoding_stray_byte",
                     f"byte 0x{repair.byte:02X} is not UTF-8 like the rest of the file: read as "
-                    f"Windows-1252 {repair.char!r} ({where})",
+                    f"{fallback} {repair.char!r} ({where})",
                     line=repair.line,
                 )
             )
@@ -806,15 +812,17 @@ def _stray_bytes(
         values.update(zip(((i, index) for i in positions), cut_values, strict=True))
     found = []
     for (i, index), strays in cells.items():
-        stray_bytes = ", ".join(dict.fromkeys(f"0x{r.byte:02X}" for r in strays))
-        read = "".join(dict.fromkeys(r.char for r in strays))
+        kinds = dict.fromkeys((r.byte, r.char) for r in strays)
+        read = ", ".join(f"0x{byte:02X} as {char!r}" for byte, char in list(kinds)[:5])
+        more = f" and {len(kinds) - 5:,} other kinds" if len(kinds) > 5 else ""
+        on = "" if strays[0].line == lines[i] else f" (from line {strays[0].line})"
         found.append(
             Problem(
                 "encoding_stray_byte",
-                f"{len(strays):,} byte{'s' if len(strays) > 1 else ''} ({stray_bytes}) not "
-                f"UTF-8 like the rest of the file, read as Windows-1252 {read!r}: check the "
-                "value reads right",
-                line=strays[0].line,
+                f"{len(strays):,} byte{'s' if len(strays) > 1 else ''} not UTF-8 like the rest "
+                f"of the file{on}, read as {fallback}: {read}{more}; check the value reads "
+                "right",
+                line=lines[i],
                 row=rows[i],
                 column=headers[index],
                 value=values[(i, index)],
