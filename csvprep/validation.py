@@ -6,13 +6,14 @@ returns the annotated rows with the report; :func:`validate` returns just the re
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import Counter, deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict, Unpack
 
 import polars as pl
 
@@ -143,10 +144,13 @@ class _Context:
     ruleset: RuleSet | None
 
 
-def _check(source: Any, keep_rows: bool, **options: Unpack[CheckOptions]) -> Checked:
+def _check(
+    source: Any, keep_rows: bool, sink: BatchSink | None = None, **options: Unpack[CheckOptions]
+) -> Checked:
     """:func:`check`, batch by batch for big files. Without ``keep_rows`` (what
     :func:`validate` needs) only the counts, the duplicate keys and the first problems outlive
-    a batch, so memory stays bounded whatever the file's size."""
+    a batch, so memory stays bounded whatever the file's size; a ``sink`` is handed each batch
+    as it is decided (:func:`stream`)."""
     max_problems = options.get("max_problems", 1000)
     if max_problems < 0:
         raise UsageError("max_problems must be 0 or more")
@@ -189,7 +193,13 @@ def _check(source: Any, keep_rows: bool, **options: Unpack[CheckOptions]) -> Che
                 call_window=options.get("call_window"),
                 ruleset=ruleset,
             )
-            return _run(first, tables, context, keep_rows, max_problems, vmap, prompt_text)
+            resolver = None
+            if sink is not None:  # told again from the start when the file is read whole after all
+                sink.begin(first, plan, functools.partial(_replan, first, vmap, prompt_text))
+                resolver = _Resolver(context, sink)
+            return _run(
+                first, tables, context, keep_rows, max_problems, vmap, prompt_text, resolver
+            )
         except NotStreamable:
             batch_bytes = None  # read it whole after all
 
@@ -202,6 +212,7 @@ def _run(
     max_problems: int,
     vmap: Mapping[str, str] | None,
     prompt_text: str | Prompt | None,
+    resolver: _Resolver | None = None,
 ) -> Checked:
     blank = [i for i, h in enumerate(first.headers) if not h.strip()]
     filled: set[int] = set()  # blank-header columns with a value somewhere
@@ -223,7 +234,10 @@ def _run(
         max_problems if not keep_rows and all(rule.severity != "error" for rule in unique) else None
     )
     batches = itertools.chain([first], rest)
-    for batch in _checked(batches, context, blank, unique, keep_rows, keep_repeats):
+    keep_frames = keep_rows or resolver is not None
+    for batch in _checked(batches, context, blank, unique, keep_frames, keep_repeats):
+        if resolver is not None:
+            resolver.take(batch)
         order = batch.checks  # the unique rules' problems come after every check of a batch
         filled |= batch.filled
         counts.update(batch.counts)
@@ -372,6 +386,171 @@ def _run(
         breakdown,
     )
     return Checked(table=table, plan=plan, frame=frame, problems=problems, report=report)
+
+
+# --- streaming: each batch decided as it comes (what prepare writes as it reads) -----------
+
+
+@dataclass(frozen=True)
+class DecidedBatch:
+    """A batch's rows as :func:`check` gives them for the whole file: ``frame`` holds them with
+    ``__status``, ``problems`` all their problems in row order (duplicates and ``unique`` rules
+    judged against every earlier row); ``filled``, its blank-header columns with a value."""
+
+    frame: pl.DataFrame
+    problems: pl.DataFrame
+    filled: set[int]
+
+
+class BatchSink(Protocol):
+    """What :func:`stream` hands the batches to, in file order."""
+
+    def begin(
+        self, first: Table, plan: ColumnPlan, replan: Callable[[list[int]], ColumnPlan]
+    ) -> None:
+        """The file starts (again, dropping what was taken, when it has to be read whole after
+        all): its first batch and column plan; ``replan`` gives the plan once the columns with
+        neither header nor values are known."""
+
+    def take(self, batch: DecidedBatch) -> None:
+        """The next batch, decided."""
+
+
+def stream(source: Any, sink: BatchSink, **options: Unpack[CheckOptions]) -> Checked:
+    """:func:`validate`, handing every batch with its rows decided to ``sink`` as it goes, so
+    memory stays bounded: the result holds the report and plan, not the rows.
+
+    >>> import polars as pl
+    >>> class Statuses:
+    ...     def begin(self, first, plan, replan): self.seen = []
+    ...     def take(self, batch): self.seen += batch.frame["__status"].to_list()
+    >>> sink = Statuses()
+    >>> stream(pl.DataFrame({"Mobile Number": ["9876543210"] * 2}), sink).report.rows.duplicate
+    1
+    >>> sink.seen
+    ['valid', 'duplicate']
+    """
+    return _check(source, False, sink, **options)
+
+
+def _replan(
+    first: Table, vmap: Mapping[str, str] | None, prompt: str | Prompt | None, empty: list[int]
+) -> ColumnPlan:
+    """The plan of :func:`_run`'s end, once the columns ``empty`` are known."""
+    return plan_columns(
+        first.headers, vmap, prompt, header_line=first.header_line, empty_columns=empty
+    )
+
+
+class _Resolver:
+    """Decides each batch, in file order, as :func:`_run` decides the whole file after reading
+    it: a row repeating a ``unique`` rule's value or a number of an earlier row, in this batch
+    or any before, is invalid or a duplicate."""
+
+    def __init__(self, context: _Context, sink: BatchSink) -> None:
+        self.context, self.sink = context, sink
+        self.unique = _unique_targets(context)
+        self.values: dict[Rule, pl.DataFrame] = {}  # each value's first row, per unique rule
+        self.numbers = _SeenNumbers()
+
+    def take(self, batch: _BatchResult) -> None:
+        order, frame = batch.checks, batch.frame
+        found = [batch.problems]
+        broken: list[pl.DataFrame] = []
+        for rule, column in self.unique.items():
+            parts = [batch.values[rule]]
+            if rule in self.values:
+                parts.insert(0, self.values[rule])
+            problems, failed = _unique_problems(rule, column, parts, self.context, order - 1)
+            found.append(problems)
+            if rule.severity == "error":
+                broken.append(failed)
+            values = pl.concat(parts)
+            self.values[rule] = values.filter(values["__value"].is_first_distinct())
+        newly = pl.concat(broken).filter(~pl.col("__error"))[ROW] if broken else None
+        error = pl.col("__error")
+        if newly is not None and newly.len():
+            error = error | pl.col(ROW).is_in(newly.implode())
+        frame = frame.with_columns(error.alias("__error"))
+        still = ~pl.col("__error") & ~pl.col("__excluded") & pl.col(phones.E164).is_not_null()
+        present = frame.collect_schema().names()
+        if phones.E164 in present:
+            rows = frame.lazy().filter(still).select(ROW, LINE, _KEY).collect()
+            repeats = self.numbers.repeats(rows)
+        else:
+            repeats = pl.DataFrame(schema={ROW: pl.UInt32})
+        phone_index = self.context.plan.phone_index
+        if phone_index is not None and repeats.height:
+            found.append(
+                repeats.select(
+                    ROW,
+                    LINE,
+                    pl.lit(self.context.headers[phone_index], dtype=pl.String).alias("column"),
+                    pl.lit("duplicate_number").alias("code"),
+                    _NUMBER.alias("value"),
+                    _formatted("{} is already on line {}", _NUMBER, pl.col("__first_line")).alias(
+                        "message"
+                    ),
+                    pl.lit(None, dtype=pl.String).alias("level"),
+                    pl.lit(order, dtype=pl.UInt16).alias("order"),
+                )
+            )
+        status = (
+            pl.when(pl.col("__error"))
+            .then(pl.lit("invalid"))
+            .when(pl.col("__excluded"))
+            .then(pl.lit("excluded"))
+            .when(pl.col(ROW).is_in(repeats[ROW].implode()))
+            .then(pl.lit("duplicate"))
+            .otherwise(pl.lit("valid"))
+        )
+        decided = frame.with_columns(status.alias(STATUS)).drop("__error", "__excluded")
+        problems = pl.concat(found).sort(ROW, "order")
+        self.sink.take(DecidedBatch(decided, problems, batch.filled))
+
+
+class _SeenNumbers:
+    """The number (``__key``) of every row still in so far, with its first row's line: sorted
+    runs, merged as they grow, so that adding a batch costs about its own size and looking one
+    up is a binary search per run (a hash set rebuilt for every batch would cost the file's
+    size each time)."""
+
+    def __init__(self) -> None:
+        self.runs: list[pl.DataFrame] = []
+
+    def repeats(self, rows: pl.DataFrame) -> pl.DataFrame:
+        """Of ``rows`` (ROW, LINE, ``__key``, in file order, after every row already seen),
+        those whose number an earlier row has, with that row's line (``__first_line``); the
+        others' numbers are seen from now on.
+
+        >>> seen = _SeenNumbers()
+        >>> seen.repeats(pl.DataFrame({"__row": [1, 2], "__line": [2, 3], "__key": [7, 7]})).rows()
+        [(2, 3, 7, 2)]
+        >>> seen.repeats(pl.DataFrame({"__row": [3], "__line": [4], "__key": [7]})).rows()
+        [(3, 4, 7, 2)]
+        """
+        keys = rows[_KEY_NAME]
+        earlier = pl.repeat(None, rows.height, dtype=pl.UInt32, eager=True)
+        for run in self.runs:
+            at = run[_KEY_NAME].search_sorted(keys).clip(upper_bound=run.height - 1)
+            hit = run[_KEY_NAME].gather(at) == keys
+            earlier = run[LINE].gather(at).zip_with(hit, earlier)
+        marked = rows.with_columns(
+            earlier.alias("__earlier"), pl.col(LINE).first().over(_KEY_NAME).alias("__here")
+        )
+        first_here = pl.col("__earlier").is_null() & pl.col(_KEY_NAME).is_first_distinct()
+        new = marked.filter(first_here).select(_KEY_NAME, LINE).sort(_KEY_NAME)
+        if new.height:
+            self.runs.append(new)
+            while len(self.runs) > 1 and self.runs[-2].height <= 2 * self.runs[-1].height:
+                last = self.runs.pop()
+                self.runs.append(self.runs.pop().merge_sorted(last, key=_KEY_NAME))
+        return marked.filter(~first_here).select(
+            ROW,
+            LINE,
+            _KEY_NAME,
+            pl.coalesce("__earlier", "__here").alias("__first_line"),
+        )
 
 
 @dataclass(frozen=True)
