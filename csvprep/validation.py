@@ -332,7 +332,13 @@ def _run(
         counts["duplicate_number"] += duplicates
         by_column[context.headers[plan.phone_index]] += duplicates
         kept.append(found)
-    problems = pl.concat(kept).sort(ROW, "order") if kept else pl.DataFrame(schema=_PROBLEM_SCHEMA)
+    # stable: a row's problems of one check (rules on several columns) keep the order they
+    # were found in, whatever the batches (the rows' reasons in the rejects file show it)
+    problems = (
+        pl.concat(kept).sort(ROW, "order", maintain_order=True)
+        if kept
+        else pl.DataFrame(schema=_PROBLEM_SCHEMA)
+    )
     counted = RowCounts(
         total=rows,
         valid=everyone.height + repeated - duplicates,
@@ -505,7 +511,7 @@ class _Resolver:
             .otherwise(pl.lit("valid"))
         )
         decided = frame.with_columns(status.alias(STATUS)).drop("__error", "__excluded")
-        problems = pl.concat(found).sort(ROW, "order")
+        problems = pl.concat(found).sort(ROW, "order", maintain_order=True)
         self.sink.take(DecidedBatch(decided, problems, batch.filled))
 
 
@@ -598,7 +604,7 @@ def _checked(
         checked = _batch(frame, context, blank)
         frame, checks = checked.frame, checked.checks
         problems = (
-            pl.concat(checks).sort(ROW, "order").collect()
+            pl.concat(checks).sort(ROW, "order", maintain_order=True).collect()
             if checks
             else pl.DataFrame(schema=_PROBLEM_SCHEMA)
         )
