@@ -535,28 +535,29 @@ class _SeenNumbers:
         >>> seen.repeats(pl.DataFrame({"__row": [3], "__line": [4], "__key": [7]})).rows()
         [(3, 4, 7, 2)]
         """
+        # in number order (stable: a number's rows stay in file order), where a repeat within
+        # the batch is a row whose number is the one before's, and no hashing is needed
+        rows = rows.sort(_KEY_NAME, maintain_order=True)
         keys = rows[_KEY_NAME]
         earlier = pl.repeat(None, rows.height, dtype=pl.UInt32, eager=True)
         for run in self.runs:
             at = run[_KEY_NAME].search_sorted(keys).clip(upper_bound=run.height - 1)
             hit = run[_KEY_NAME].gather(at) == keys
             earlier = run[LINE].gather(at).zip_with(hit, earlier)
+        first_here = (keys != keys.shift(1)).fill_null(True)
         marked = rows.with_columns(
-            earlier.alias("__earlier"), pl.col(LINE).first().over(_KEY_NAME).alias("__here")
+            pl.coalesce(
+                earlier, pl.col(LINE).filter(first_here).gather(first_here.cum_sum() - 1)
+            ).alias("__first_line"),
+            (earlier.is_not_null() | ~first_here).alias("__repeat"),
         )
-        first_here = pl.col("__earlier").is_null() & pl.col(_KEY_NAME).is_first_distinct()
-        new = marked.filter(first_here).select(_KEY_NAME, LINE).sort(_KEY_NAME)
+        new = marked.filter(~pl.col("__repeat")).select(_KEY_NAME, LINE)
         if new.height:
             self.runs.append(new)
             while len(self.runs) > 1 and self.runs[-2].height <= 2 * self.runs[-1].height:
                 last = self.runs.pop()
                 self.runs.append(self.runs.pop().merge_sorted(last, key=_KEY_NAME))
-        return marked.filter(~first_here).select(
-            ROW,
-            LINE,
-            _KEY_NAME,
-            pl.coalesce("__earlier", "__here").alias("__first_line"),
-        )
+        return marked.filter("__repeat").select(ROW, LINE, _KEY_NAME, "__first_line")
 
 
 @dataclass(frozen=True)
