@@ -196,7 +196,7 @@ def _check(
             resolver = None
             if sink is not None:  # told again from the start when the file is read whole after all
                 sink.begin(first, plan, functools.partial(_replan, first, vmap, prompt_text))
-                resolver = _Resolver(context, sink)
+                resolver = _Resolver(context, sink, max_problems)
             return _run(
                 first, tables, context, keep_rows, max_problems, vmap, prompt_text, resolver
             )
@@ -236,8 +236,8 @@ def _run(
     batches = itertools.chain([first], rest)
     keep_frames = keep_rows or resolver is not None
     for batch in _checked(batches, context, blank, unique, keep_frames, keep_repeats):
-        if resolver is not None:
-            resolver.take(batch)
+        if resolver is not None:  # repeats decided here, across batches: no candidates kept
+            batch = resolver.take(batch)
         order = batch.checks  # the unique rules' problems come after every check of a batch
         filled |= batch.filled
         counts.update(batch.counts)
@@ -311,7 +311,9 @@ def _run(
     if later:  # a later repeat is no valid number: out of the breakdown (the batches' own
         # repeats never came in)
         kinds.subtract(_kinds(everyone.filter(~pl.col(_KEY_NAME).is_first_distinct())))
-    if repeated:  # repeats within batches, where only the first were kept: their first lines
+    if repeated and resolver is not None:  # every repeat, with its first line, decided
+        repeats = pl.concat(early_repeats).sort(ROW).head(max_problems)
+    elif repeated:  # repeats within batches, where only the first were kept: their first lines
         repeats = pl.concat([repeats, _first_lines(pl.concat(early_repeats), everyone)])
         repeats = repeats.sort(ROW).head(max_problems)
     duplicates = later + repeated
@@ -341,7 +343,7 @@ def _run(
     )
     counted = RowCounts(
         total=rows,
-        valid=everyone.height + repeated - duplicates,
+        valid=everyone.height + repeated - duplicates if resolver is None else resolver.valid,
         invalid=invalid,
         duplicate=duplicates,
         excluded=excluded,
@@ -453,13 +455,17 @@ class _Resolver:
     it: a row repeating a ``unique`` rule's value or a number of an earlier row, in this batch
     or any before, is invalid or a duplicate."""
 
-    def __init__(self, context: _Context, sink: BatchSink) -> None:
-        self.context, self.sink = context, sink
+    def __init__(self, context: _Context, sink: BatchSink, max_problems: int) -> None:
+        self.context, self.sink, self.max_problems = context, sink, max_problems
         self.unique = _unique_targets(context)
         self.values: dict[Rule, pl.DataFrame] = {}  # each value's first row, per unique rule
         self.numbers = _SeenNumbers()
+        self.valid = 0  # rows found valid so far
 
-    def take(self, batch: _BatchResult) -> None:
+    def take(self, batch: _BatchResult) -> _BatchResult:
+        """Decide ``batch``, hand it to the sink, and return what :func:`_run` then adds up:
+        its repeats all counted (the first ``max_problems`` with their first line), the
+        breakdown of its valid rows, and no candidates (the repeats are decided)."""
         order, frame = batch.checks, batch.frame
         found = [batch.problems]
         broken: list[pl.DataFrame] = []
@@ -513,21 +519,34 @@ class _Resolver:
         decided = frame.with_columns(status.alias(STATUS)).drop("__error", "__excluded")
         problems = pl.concat(found).sort(ROW, "order", maintain_order=True)
         self.sink.take(DecidedBatch(decided, problems, batch.filled))
+        valid = decided[STATUS] == "valid"
+        self.valid += int(valid.sum())
+        out = pl.concat([repeats[ROW], newly]) if newly is not None else repeats[ROW]
+        still_in = batch.candidates.filter(~pl.col(ROW).is_in(out.implode()))
+        return replace(
+            batch,
+            frame=pl.DataFrame(),
+            kinds=_kinds(still_in),
+            candidates=batch.candidates.clear(),
+            repeated=repeats.height,
+            repeats=repeats.sort(ROW).head(self.max_problems),
+        )
 
 
 class _SeenNumbers:
-    """The number (``__key``) of every row still in so far, with its first row's line: sorted
-    runs, merged as they grow, so that adding a batch costs about its own size and looking one
-    up is a binary search per run (a hash set rebuilt for every batch would cost the file's
-    size each time)."""
+    """The number (``__key``) of every row still in so far, with its first row's line, as
+    runs sorted by number: a batch's numbers, sorted too, are looked up with one merge join
+    per run, and four runs of about one size are merged into one, so that there are few runs
+    and each number is merged a few times (a hash set rebuilt for every batch would cost the
+    file's size each time; a binary search per number, a cache miss per step)."""
 
     def __init__(self) -> None:
         self.runs: list[pl.DataFrame] = []
 
     def repeats(self, rows: pl.DataFrame) -> pl.DataFrame:
         """Of ``rows`` (ROW, LINE, ``__key``, in file order, after every row already seen),
-        those whose number an earlier row has, with that row's line (``__first_line``); the
-        others' numbers are seen from now on.
+        those whose number an earlier row has, with that row's line (``__first_line``), in
+        number order; the others' numbers are seen from now on.
 
         >>> seen = _SeenNumbers()
         >>> seen.repeats(pl.DataFrame({"__row": [1, 2], "__line": [2, 3], "__key": [7, 7]})).rows()
@@ -539,24 +558,27 @@ class _SeenNumbers:
         # the batch is a row whose number is the one before's, and no hashing is needed
         rows = rows.sort(_KEY_NAME, maintain_order=True)
         keys = rows[_KEY_NAME]
-        earlier = pl.repeat(None, rows.height, dtype=pl.UInt32, eager=True)
-        for run in self.runs:
-            at = run[_KEY_NAME].search_sorted(keys).clip(upper_bound=run.height - 1)
-            hit = run[_KEY_NAME].gather(at) == keys
-            earlier = run[LINE].gather(at).zip_with(hit, earlier)
         first_here = (keys != keys.shift(1)).fill_null(True)
-        marked = rows.with_columns(
+        probe = rows.select(_KEY_NAME)
+        hits = [probe.join(run, on=_KEY_NAME, how="inner") for run in self.runs]
+        earlier = (
+            pl.concat(hits).unique(_KEY_NAME).rename({LINE: "__earlier"})
+            if hits
+            else pl.DataFrame(schema={_KEY_NAME: pl.UInt64, "__earlier": pl.UInt32})
+        )
+        marked = rows.join(earlier, on=_KEY_NAME, how="left", maintain_order="left").with_columns(
             pl.coalesce(
-                earlier, pl.col(LINE).filter(first_here).gather(first_here.cum_sum() - 1)
+                "__earlier", pl.col(LINE).filter(first_here).gather(first_here.cum_sum() - 1)
             ).alias("__first_line"),
-            (earlier.is_not_null() | ~first_here).alias("__repeat"),
+            (pl.col("__earlier").is_not_null() | ~first_here).alias("__repeat"),
         )
         new = marked.filter(~pl.col("__repeat")).select(_KEY_NAME, LINE)
         if new.height:
-            self.runs.append(new)
-            while len(self.runs) > 1 and self.runs[-2].height <= 2 * self.runs[-1].height:
-                last = self.runs.pop()
-                self.runs.append(self.runs.pop().merge_sorted(last, key=_KEY_NAME))
+            self.runs.append(new.set_sorted(_KEY_NAME))
+            while len(self.runs) >= 4 and self.runs[-4].height <= 2 * self.runs[-1].height:
+                merged = pl.concat(self.runs[-4:]).sort(_KEY_NAME)
+                del self.runs[-4:]
+                self.runs.append(merged)
         return marked.filter("__repeat").select(ROW, LINE, _KEY_NAME, "__first_line")
 
 
