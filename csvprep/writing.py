@@ -15,6 +15,7 @@ import re
 import secrets
 import stat
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -156,12 +157,18 @@ class PendingFile:
     :func:`atomic_write`.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, syncer: ThreadPoolExecutor | None = None) -> None:
         self.path = path
         self.temp, fd = _create_temp(path)
         self._file = os.fdopen(fd, "wb")
         self._digest = hashlib.sha256()
+        self._syncer = syncer
+        self._synced: Future[None] | None = None
         self.rows = 0
+
+    @property
+    def finished(self) -> bool:
+        return self._synced is not None or self._file.closed
 
     def write(self, data: bytes, rows: int = 0) -> None:
         """Append ``data``, which holds ``rows`` data rows."""
@@ -170,25 +177,40 @@ class PendingFile:
         self.rows += rows
 
     def finish(self) -> WrittenFile:
-        """Make the temporary file whole and durable; what it will be once published."""
-        if not self._file.closed:
+        """Make the temporary file whole and durable (with a ``syncer``, in its thread, while
+        the run goes on: :meth:`publish` waits for it); what it will be once published."""
+        if not self.finished:
             self._file.flush()
-            os.fsync(self._file.fileno())
-            self._file.close()
+            if self._syncer is None:
+                _sync_and_close(self._file)
+            else:
+                self._synced = self._syncer.submit(_sync_and_close, self._file)
         return WrittenFile(self.path, self.rows, self._digest.hexdigest())
 
     def publish(self) -> None:
-        """Rename the finished temporary file into place."""
+        """Rename the finished temporary file into place, once it is durable."""
+        if self._synced is not None:
+            self._synced.result()
         os.replace(self.temp, self.path)
         _WRITING.discard(self.temp)
 
     def discard(self) -> None:
         """Close and remove the temporary file (the run did not succeed)."""
+        if self._synced is not None:
+            with contextlib.suppress(OSError):
+                self._synced.result()
         with contextlib.suppress(OSError):
             self._file.close()
         with contextlib.suppress(OSError):
             os.unlink(self.temp)
         _WRITING.discard(self.temp)
+
+
+def _sync_and_close(file: io.BufferedWriter) -> None:
+    try:
+        os.fsync(file.fileno())
+    finally:
+        file.close()
 
 
 def abandon_writes() -> None:
@@ -267,6 +289,9 @@ class OutputFolder:
     path: Path
     protected: frozenset[tuple[int, int]] = field(default_factory=frozenset)
     _pending: list[PendingFile] = field(default_factory=list, init=False, repr=False)
+    # finished files are made durable in this thread while the run goes on (a part's fsync
+    # would otherwise hold up the batches behind it)
+    _syncer: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
     _claimed: bool = field(default=False, init=False, repr=False)
 
     @classmethod
@@ -357,8 +382,10 @@ class OutputFolder:
         ([1], b'h\\n1\\n')
         """
         target = self._target(name)
+        if self._syncer is None:
+            self._syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csvprep-sync")
         with writing(target):
-            pending = PendingFile(target)
+            pending = PendingFile(target, self._syncer)
         self._pending.append(pending)
         return pending
 
@@ -381,13 +408,20 @@ class OutputFolder:
             with writing(pending.path):
                 pending.publish()
         self._pending.clear()
+        self._stop_syncer()
         return written
+
+    def _stop_syncer(self) -> None:
+        if self._syncer is not None:
+            self._syncer.shutdown()
+            self._syncer = None
 
     def discard(self) -> None:
         """Remove the temporary files of :meth:`create` not yet published."""
         for pending in self._pending:
             pending.discard()
         self._pending.clear()
+        self._stop_syncer()
 
     def commit(self, manifest: dict[str, Any]) -> WrittenFile:
         """Write the manifest, last: from now on the folder claims a complete set of files."""

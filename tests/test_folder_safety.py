@@ -247,7 +247,7 @@ def faulty_writes(monkeypatch, fail_at: int, how: str) -> None:
         fail(path, data)
 
     def finish(self: csvprep.writing.PendingFile) -> csvprep.writing.WrittenFile:
-        if self._file.closed or next(count) != fail_at:  # finished once, counted once
+        if self.finished or next(count) != fail_at:  # finished once, counted once
             return real_finish(self)
         fail(self.path, b"half a file")
         raise AssertionError("unreachable")
