@@ -230,19 +230,30 @@ class Killed(BaseException):
 
 def faulty_writes(monkeypatch, fail_at: int, how: str) -> None:
     """The ``fail_at``-th write (0-based) of the run fails: the disk is full, or the process
-    dies half-way through writing it (leaving its temporary file behind)."""
-    real = csvprep.io.writing.atomic_write
+    dies half-way through writing it (leaving its temporary file behind). A file written in
+    pieces (the parts, the rejects file) counts as written when it is finished."""
+    real_write, real_finish = csvprep.io.writing.atomic_write, csvprep.io.writing.PendingFile.finish
     count = iter(range(10**6))
 
-    def write(path: Path, data: bytes) -> None:
-        if next(count) != fail_at:
-            return real(path, data)
+    def fail(path: Path, data: bytes) -> None:
         if how == "full":
             raise OSError(errno.ENOSPC, "No space left on device")
         (path.parent / f".{path.name}.0123456789abcdef.csvprep-tmp").write_bytes(data[:10])
         raise Killed
 
+    def write(path: Path, data: bytes) -> None:
+        if next(count) != fail_at:
+            return real_write(path, data)
+        fail(path, data)
+
+    def finish(self: csvprep.io.writing.PendingFile) -> csvprep.io.writing.WrittenFile:
+        if self.finished or next(count) != fail_at:  # finished once, counted once
+            return real_finish(self)
+        fail(self.path, b"half a file")
+        raise AssertionError("unreachable")
+
     monkeypatch.setattr(csvprep.io.writing, "atomic_write", write)
+    monkeypatch.setattr(csvprep.io.writing.PendingFile, "finish", finish)
 
 
 def test_a_force_rerun_that_dies_part_way_leaves_no_manifest_and_upload_refuses(

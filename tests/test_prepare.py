@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import random
 from collections import Counter
 from pathlib import Path
 
@@ -16,6 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import csvprep
+import csvprep.io.reading
+import csvprep.outputs.preparing
 from conftest import FIXTURES, SCHEMAS, VARIABLES_MAP, run_cli
 from csvprep import UsageError
 from csvprep.checks.calling_hours import CallWindow
@@ -303,3 +307,175 @@ def test_a_fixed_rejects_file_goes_back_in_as_a_list(tmp_path):
     again = prepare(fixed, tmp_path / "again", variables_map=VARIABLES_MAP)
     assert read_csv(tmp_path / "again" / "fixed.clean.csv")[1][:2] == ["+919876543210", "=Asha"]
     assert again.exit_code() == 0
+
+
+# --- streaming: a batch at a time, the same bytes as the whole file ------------------------------
+
+_STREAMED = sorted(
+    p.name
+    for p in FIXTURES.iterdir()
+    if p.suffix in (".csv", ".tsv", ".txt", ".xlsx")
+    and p.name not in ("do_not_call.txt", "suppression_list.csv")
+)
+
+
+def _outputs(run, out: Path) -> dict[str, bytes] | str:
+    """Every file a run wrote into ``out`` (or the error that stopped it)."""
+    try:
+        result = run(out)
+    except csvprep.CsvprepError as e:
+        return f"{type(e).__name__}: {e}"
+    if getattr(result, "problems", None):
+        return repr(result.problems)
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+
+
+def _batched(monkeypatch, size: int) -> None:
+    """Read files ``size`` bytes at a time (both commands' batches)."""
+    monkeypatch.setattr("csvprep.pipeline.validation.BATCH_BYTES", size)
+    monkeypatch.setattr("csvprep.outputs.splitting.BATCH_BYTES", size)
+
+
+_OPTIONS = {
+    "plain": {},
+    "parts": {"max_rows": 2},
+    "keep_duplicates": {"keep_duplicates": True, "max_rows": 3},
+    "everything": {
+        "variables_map": VARIABLES_MAP,
+        "exclude": FIXTURES / "do_not_call.txt",
+        "call_window": CallWindow.parse("10:00-18:00", "Asia/Kolkata", date=dt.date(2026, 11, 22)),
+        "mobile_only": True,
+        "rules": {"columns": {"Name": {"unique": True}, "Policy ID": {"max_length": 5}}},
+        "max_problems": 3,
+    },
+}
+
+
+@pytest.mark.parametrize("options", _OPTIONS)
+@pytest.mark.parametrize("name", _STREAMED)
+def test_prepare_in_batches_writes_the_bytes_of_the_whole(tmp_path, monkeypatch, name, options):
+    def run(out: Path) -> object:
+        return prepare(FIXTURES / name, out, **_OPTIONS[options])
+
+    whole = _outputs(run, tmp_path / "whole")
+    _batched(monkeypatch, 60)  # a batch of a line or two
+    assert _outputs(run, tmp_path / "batched") == whole
+
+
+@pytest.mark.parametrize("name", _STREAMED)
+def test_split_in_batches_writes_the_bytes_of_the_whole(tmp_path, monkeypatch, name):
+    def run(out: Path) -> object:
+        return split(FIXTURES / name, out, max_rows=3)
+
+    whole = _outputs(run, tmp_path / "whole")
+    _batched(monkeypatch, 60)
+    assert _outputs(run, tmp_path / "batched") == whole
+
+
+def _generated(path: Path, rows: int, seed: int) -> Path:
+    """A messy list: numbers repeated near and far (within and across batches), invalid ones,
+    values a spreadsheet would run, quoted line breaks, a blank-header column that gets a
+    value only late in the file."""
+    rng = random.Random(seed)
+    numbers = [f"98{rng.randrange(10**8):08d}" for _ in range(rows // 3)]
+    lines = [["Mobile Number", "Name", "Policy ID", ""]]
+    end = "\r\n" if seed % 3 == 0 else "\n"
+    for i in range(rows):
+        kind = rng.random()
+        phone = (
+            rng.choice(numbers)
+            if kind < 0.5
+            else rng.choice(["12345", "", "abc", "9.19877E+11", "+91 98765 43210"])
+            if kind < 0.6
+            else f"+91 97{rng.randrange(10**8):08d}"
+        )
+        name = rng.choice(["Asha", "=cmd", "", "a,b", 'say "hi"', f"two{end}lines", "-1"])
+        late = "x" if i == rows - 3 and seed % 2 else ""
+        lines.append([phone, name, f"POL-{rng.randrange(rows)}", late])
+    text = io.StringIO()
+    csv.writer(text, lineterminator=end).writerows(lines)
+    path.write_text(text.getvalue(), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_generated_lists_over_many_batches_give_the_bytes_of_the_whole(tmp_path, monkeypatch, seed):
+    source = _generated(tmp_path / "list.csv", 600, seed)
+    rules = {"columns": {"Policy ID": {"unique": True, "severity": ["error", "warning"][seed % 2]}}}
+    runs = [
+        lambda out: prepare(source, out, max_rows=7),
+        lambda out: prepare(source, out, keep_duplicates=True, rules=rules, max_rows=50),
+        lambda out: prepare(source, out, variables_map=VARIABLES_MAP, max_problems=5),
+        lambda out: split(source, out, max_rows=9),
+    ]
+    for i, run in enumerate(runs):
+        whole = _outputs(run, tmp_path / f"whole{i}")
+        assert isinstance(whole, dict) and len(whole) >= 2
+        with monkeypatch.context() as patched:
+            _batched(patched, 700)  # some twenty rows a batch: dozens of batches
+            assert len(list(csvprep.io.reading.read_batches(source, batch_bytes=700))) > 20
+            assert _outputs(run, tmp_path / f"batched{i}") == whole, i
+
+
+def test_a_list_found_not_streamable_after_some_batches_is_written_whole(tmp_path, monkeypatch):
+    source = _generated(tmp_path / "list.csv", 300, 1)
+    source.write_bytes(source.read_bytes() + "+919876543210,Ren\u00e9e,POL-1,\n".encode("cp1252"))
+    whole = _outputs(lambda out: prepare(source, out, max_rows=8), tmp_path / "whole")
+    _batched(monkeypatch, 700)
+    batches = csvprep.io.reading.read_batches(source, batch_bytes=700)
+    assert next(batches).rows  # a first batch, before the bytes that are not UTF-8
+    assert _outputs(lambda out: prepare(source, out, max_rows=8), tmp_path / "batched") == whole
+    assert b"Ren\xc3\xa9e" in (tmp_path / "batched" / "list.part-001.csv").read_bytes() or any(
+        b"Ren\xc3\xa9e" in f.read_bytes() for f in (tmp_path / "batched").iterdir()
+    )
+
+
+def test_streamed_prepare_keeps_repeats_across_batches_out_and_parts_whole(tmp_path, monkeypatch):
+    # what the byte comparisons would miss if both paths went wrong alike
+    numbers = [f"+9198{i:08d}" for i in range(30)]
+    rows = [*numbers, numbers[2], numbers[29], "12345", *[f"+9197{i:08d}" for i in range(10)]]
+    source = tmp_path / "list.csv"
+    pl.DataFrame({"Mobile Number": rows, "Name": [f"n{i}" for i in range(len(rows))]}).write_csv(
+        source
+    )
+    _batched(monkeypatch, 60)  # three rows a batch: parts end inside batches
+    assert len(list(csvprep.io.reading.read_batches(source, batch_bytes=60))) > 10
+    result = prepare(source, tmp_path / "out", max_rows=4)
+    clean = [r for f in result.files for r in read_csv(f.path)[1:]]
+    assert [r[0] for r in clean] == [*numbers, *[f"+9197{i:08d}" for i in range(10)]]
+    assert [f.rows for f in result.files] == [4] * 10
+    rejects = read_csv(result.rejected.path)[1:]
+    assert [(r[0], r[1]) for r in rejects] == [
+        ("32", "duplicate_number"),
+        ("33", "duplicate_number"),
+        ("34", "phone_invalid"),
+    ]
+    assert rejects[0][2] == f"'{numbers[2]} is already on line 4"
+    assert result.manifest["rows"] == {
+        "input": 43,
+        "clean": 40,
+        "rejected": 1,
+        "duplicates": 2,
+        "excluded": 0,
+    }
+
+
+def test_streamed_prepare_and_split_that_fail_leave_no_output(tmp_path, monkeypatch):
+    source = _generated(tmp_path / "list.csv", 300, 0)
+    _batched(monkeypatch, 700)
+    real = csvprep.outputs.preparing._Writer.take
+    taken = iter(range(10**6))
+
+    def take(self, batch):  # the disk fills while the fifth batch is written
+        if next(taken) == 4:
+            raise csvprep.OutputError("disk full")
+        return real(self, batch)
+
+    monkeypatch.setattr(csvprep.outputs.preparing._Writer, "take", take)
+    with pytest.raises(csvprep.OutputError):
+        prepare(source, tmp_path / "out", max_rows=5)
+    assert list((tmp_path / "out").iterdir()) == []
+    broken = tmp_path / "broken.csv"
+    broken.write_text(source.read_text(encoding="utf-8") + "1,2,3,4,5,6\n", encoding="utf-8")
+    assert split(broken, tmp_path / "parts", max_rows=5).problems
+    assert not (tmp_path / "parts").exists()

@@ -177,10 +177,12 @@ def test_prepare_stopped_while_writing_leaves_no_manifest_of_the_last_run(tmp_pa
     def stopped(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("csvprep.outputs.preparing.write_parts", stopped)
+    # the parts are written as the batches come
+    monkeypatch.setattr("csvprep.outputs.splitting.PartWriter.add", stopped)
     with pytest.raises(KeyboardInterrupt):
         csvprep.prepare(FIXTURES / "duplicate_numbers.csv", out, force=True)
     assert not (out / "manifest.json").exists()
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary file left
 
 
 _PACKAGE = {

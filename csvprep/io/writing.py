@@ -15,6 +15,7 @@ import re
 import secrets
 import stat
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,21 +54,40 @@ def csv_bytes(frame: pl.DataFrame, headers: Sequence[str], *, quote_all: bool = 
     >>> csv_bytes(pl.DataFrame({"a": ["1;=2"]}), ["a"], quote_all=True)
     b'"a"\\n"1;=2"\\n'
     """
+    return csv_header(headers, quote_all=quote_all) + csv_body(frame, quote_all=quote_all)
+
+
+def csv_header(headers: Sequence[str], *, quote_all: bool = False) -> bytes:
+    """The header line of :func:`csv_bytes`, for a file written in pieces.
+
+    >>> csv_header(["a", "b c"], quote_all=True)
+    b'"a","b c"\\n'
+    """
     head = io.StringIO()
     writer = csv.writer(
         head, lineterminator="\n", quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL
     )
     writer.writerow(headers)
-    body = (
-        frame.write_csv(
-            include_header=False,
-            line_terminator="\n",
-            quote_style="always" if quote_all else "necessary",
-        )
-        if frame.height
-        else ""
+    return head.getvalue().encode("utf-8")
+
+
+def csv_body(frame: pl.DataFrame, *, quote_all: bool = False) -> bytes:
+    """The rows of :func:`csv_bytes`: the bodies of consecutive slices of a frame, joined, are
+    the body of the whole (so a file can be written a batch at a time).
+
+    >>> csv_body(pl.DataFrame({"a": ["1", "x,y"]}))
+    b'1\\n"x,y"\\n'
+    """
+    if not frame.height:
+        return b""
+    body = io.BytesIO()
+    frame.write_csv(
+        body,
+        include_header=False,
+        line_terminator="\n",
+        quote_style="always" if quote_all else "necessary",
     )
-    return (head.getvalue() + body).encode("utf-8")
+    return body.getvalue()
 
 
 def neutralise_formulas(value: pl.Expr) -> pl.Expr:
@@ -104,9 +124,7 @@ def atomic_write(path: Path, data: bytes) -> None:
     The file gets the permissions the umask gives (0644 under the usual 022), like any file a
     command creates; ``OSError`` passes through (callers say what it means for them).
     """
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(8)}{_TEMP_SUFFIX}")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    _WRITING.add(temp)
+    temp, fd = _create_temp(path)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -118,6 +136,81 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
     finally:
         _WRITING.discard(temp)
+
+
+def _create_temp(path: Path) -> tuple[Path, int]:
+    """A new temporary file for ``path``, in its folder (a rename is atomic only within one),
+    registered for :func:`abandon_writes`; its name and open descriptor."""
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(8)}{_TEMP_SUFFIX}")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    _WRITING.add(temp)
+    return temp, fd
+
+
+class PendingFile:
+    """A file written in pieces (a batch at a time) to a temporary file, hashed as it goes,
+    and renamed into place only when the whole run has succeeded
+    (:meth:`OutputFolder.publish`): until then no reader sees any of it, and a run that stops
+    leaves only a temporary file, which the next run into the folder removes.
+
+    Made by :meth:`OutputFolder.create`; ``OSError`` passes through, as from
+    :func:`atomic_write`.
+    """
+
+    def __init__(self, path: Path, syncer: ThreadPoolExecutor | None = None) -> None:
+        self.path = path
+        self.temp, fd = _create_temp(path)
+        self._file = os.fdopen(fd, "wb")
+        self._digest = hashlib.sha256()
+        self._syncer = syncer
+        self._synced: Future[None] | None = None
+        self.rows = 0
+
+    @property
+    def finished(self) -> bool:
+        return self._synced is not None or self._file.closed
+
+    def write(self, data: bytes, rows: int = 0) -> None:
+        """Append ``data``, which holds ``rows`` data rows."""
+        self._file.write(data)
+        self._digest.update(data)
+        self.rows += rows
+
+    def finish(self) -> WrittenFile:
+        """Make the temporary file whole and durable (with a ``syncer``, in its thread, while
+        the run goes on: :meth:`publish` waits for it); what it will be once published."""
+        if not self.finished:
+            self._file.flush()
+            if self._syncer is None:
+                _sync_and_close(self._file)
+            else:
+                self._synced = self._syncer.submit(_sync_and_close, self._file)
+        return WrittenFile(self.path, self.rows, self._digest.hexdigest())
+
+    def publish(self) -> None:
+        """Rename the finished temporary file into place, once it is durable."""
+        if self._synced is not None:
+            self._synced.result()
+        os.replace(self.temp, self.path)
+        _WRITING.discard(self.temp)
+
+    def discard(self) -> None:
+        """Close and remove the temporary file (the run did not succeed)."""
+        if self._synced is not None:
+            with contextlib.suppress(OSError):
+                self._synced.result()
+        with contextlib.suppress(OSError):
+            self._file.close()
+        with contextlib.suppress(OSError):
+            os.unlink(self.temp)
+        _WRITING.discard(self.temp)
+
+
+def _sync_and_close(file: io.BufferedWriter) -> None:
+    try:
+        os.fsync(file.fileno())
+    finally:
+        file.close()
 
 
 def abandon_writes() -> None:
@@ -195,6 +288,11 @@ class OutputFolder:
 
     path: Path
     protected: frozenset[tuple[int, int]] = field(default_factory=frozenset)
+    _pending: list[PendingFile] = field(default_factory=list, init=False, repr=False)
+    # finished files are made durable in this thread while the run goes on (a part's fsync
+    # would otherwise hold up the batches behind it)
+    _syncer: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
+    _claimed: bool = field(default=False, init=False, repr=False)
 
     @classmethod
     def open(
@@ -203,9 +301,14 @@ class OutputFolder:
         force: bool,
         protected: Iterable[object] = (),
         planned: Iterable[str] = (),
+        *,
+        claim: bool = True,
     ) -> OutputFolder:
         """Make ``path`` ready for a new set of files named ``planned`` (those known before
-        writing), or refuse, before anything in it changes."""
+        writing), or refuse, before anything in it changes. Without ``claim`` the old manifest
+        and files stay until :meth:`claim` (or :meth:`publish`): a run that may still decide to
+        write nothing (``split`` of a broken file) leaves the folder as it was, but for the
+        temporary files of :meth:`create`, removed again by :meth:`discard`."""
         keep = frozenset(i for p in protected if (i := _identity(p)) is not None)
         with writing(path):
             if path.exists() and not path.is_dir():
@@ -221,12 +324,20 @@ class OutputFolder:
             if any(path.iterdir()) and not force:
                 raise UsageError(f"{path}: folder is not empty; use --force to write into it")
         folder = cls(path, keep)
-        stale = listed_names(path)
-        folder._remove(MANIFEST)  # first: from now on the folder claims nothing
-        sync_folder(path)
-        for name in stale:
-            folder._remove(name)
+        if claim:
+            folder.claim()
         return folder
+
+    def claim(self) -> None:
+        """Remove the old manifest, then the upload files it listed (once)."""
+        if self._claimed:
+            return
+        self._claimed = True
+        stale = listed_names(self.path)
+        self._remove(MANIFEST)  # first: from now on the folder claims nothing
+        sync_folder(self.path)
+        for name in stale:
+            self._remove(name)
 
     def _remove(self, name: str) -> None:
         """Remove the folder's entry ``name``: a regular file or a link (never what it leads
@@ -240,8 +351,8 @@ class OutputFolder:
             with writing(target):
                 target.unlink(missing_ok=True)
 
-    def write(self, name: str, data: bytes, rows: int) -> WrittenFile:
-        """Write ``data`` as the file ``name`` of the folder, atomically."""
+    def _target(self, name: str) -> Path:
+        """``name`` in the folder, never over an input."""
         if safe_name(name) is None:
             raise UsageError(f"{name!r}: not a file name")
         target = self.path / name
@@ -249,9 +360,68 @@ class OutputFolder:
             raise UsageError(
                 f"{target}: is one of this run's inputs; write the outputs to another folder"
             )
+        return target
+
+    def write(self, name: str, data: bytes, rows: int) -> WrittenFile:
+        """Write ``data`` as the file ``name`` of the folder, atomically."""
+        self.claim()
+        target = self._target(name)
         with writing(target):
             atomic_write(target, data)
         return WrittenFile(target, rows, sha256_of(data))
+
+    def create(self, name: str) -> PendingFile:
+        """Start the file ``name``, to be written in pieces and put in place by
+        :meth:`publish`.
+
+        >>> import tempfile
+        >>> folder = OutputFolder.open(Path(tempfile.mkdtemp()) / "out", force=False)
+        >>> part = folder.create("a.clean.csv")
+        >>> part.write(b"h\\n1\\n", rows=1)
+        >>> [f.rows for f in folder.publish()], part.path.read_bytes()
+        ([1], b'h\\n1\\n')
+        """
+        target = self._target(name)
+        if self._syncer is None:
+            self._syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csvprep-sync")
+        with writing(target):
+            pending = PendingFile(target, self._syncer)
+        self._pending.append(pending)
+        return pending
+
+    def append(self, pending: PendingFile, data: bytes, rows: int) -> None:
+        """Append ``data`` (holding ``rows`` data rows) to ``pending``."""
+        with writing(pending.path):
+            pending.write(data, rows)
+
+    def finish(self, pending: PendingFile) -> WrittenFile:
+        """Finish writing ``pending`` (its temporary file whole and durable)."""
+        with writing(pending.path):
+            return pending.finish()
+
+    def publish(self) -> list[WrittenFile]:
+        """Put every file of :meth:`create` in place, in the order they were created (the
+        old manifest is gone first); what each is."""
+        self.claim()
+        written = [self.finish(p) for p in self._pending]
+        for pending in self._pending:
+            with writing(pending.path):
+                pending.publish()
+        self._pending.clear()
+        self._stop_syncer()
+        return written
+
+    def _stop_syncer(self) -> None:
+        if self._syncer is not None:
+            self._syncer.shutdown()
+            self._syncer = None
+
+    def discard(self) -> None:
+        """Remove the temporary files of :meth:`create` not yet published."""
+        for pending in self._pending:
+            pending.discard()
+        self._pending.clear()
+        self._stop_syncer()
 
     def commit(self, manifest: dict[str, Any]) -> WrittenFile:
         """Write the manifest, last: from now on the folder claims a complete set of files."""

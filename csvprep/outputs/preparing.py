@@ -7,6 +7,7 @@ reasons).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Unpack
@@ -14,16 +15,25 @@ from typing import Any, Unpack
 import polars as pl
 
 from .. import phones
-from ..checks.headers import PHONE_VARIABLE
+from ..checks.headers import PHONE_VARIABLE, ColumnPlan
 from ..errors import UsageError
+from ..io.reading import Table
 from ..io.records import LINE, RAW, ROW, column_name
-from ..io.writing import OutputFolder, WrittenFile, csv_bytes, neutralise_formulas, neutralise_text
-from ..pipeline.validation import STATUS, Checked, CheckOptions, check
+from ..io.writing import (
+    OutputFolder,
+    PendingFile,
+    WrittenFile,
+    csv_body,
+    csv_header,
+    neutralise_formulas,
+    neutralise_text,
+)
+from ..pipeline.validation import STATUS, CheckOptions, DecidedBatch, stream
 from ..problems import CODE_INFO, CODES
 from ..report import Report, render_json
 from ..report.html import render_html
 from ..settings import DEFAULTS
-from .splitting import file_entries, source_entry, upload_names, write_parts
+from .splitting import PartWriter, file_entries, possible_names, source_entry
 
 # File-level problems that prepare itself repairs in the clean file.
 _FIXED_BY_PREPARE = frozenset({"header_whitespace", "empty_column"})
@@ -57,27 +67,25 @@ class PrepareResult:
         return 0
 
 
-def _reasons(checked: Checked) -> pl.DataFrame:
-    """Per rejected row: its error codes and messages (and file-level ones, where its row has
-    none of its own, as when the phone column is missing)."""
-    rejecting = [c for c, info in CODES.items() if info.severity == "error"] + ["excluded_number"]
+_REJECTING = [c for c, info in CODES.items() if info.severity == "error"] + ["excluded_number"]
+
+
+def _reasons(
+    problems: pl.DataFrame, frame: pl.DataFrame, fallback_codes: str, fallback: str
+) -> pl.DataFrame:
+    """Per rejected row of ``frame``: its error codes and messages (of ``problems``), or the
+    file-level ones (``fallback``...) where its row has none of its own, as when the phone
+    column is missing."""
     per_row = (
-        checked.problems.filter(pl.col("code").is_in(rejecting))
+        problems.filter(pl.col("code").is_in(_REJECTING))
         .group_by(ROW, maintain_order=True)
         .agg(
             pl.col("code").unique(maintain_order=True).str.join("; ").alias("reason_codes"),
             pl.col("message").str.join("; ").alias("reasons"),
         )
     )
-    file_errors = [
-        p
-        for p in checked.plan.problems
-        if p.severity == "error" and p.code not in _FIXED_BY_PREPARE
-    ]
-    fallback_codes = "; ".join(dict.fromkeys(p.code for p in file_errors)) or "invalid"
-    fallback = "; ".join(p.message for p in file_errors) or "row is invalid"
     return (
-        checked.frame.filter(pl.col(STATUS) != "valid")
+        frame.filter(pl.col(STATUS) != "valid")
         .select(ROW)
         .join(per_row, on=ROW, how="left", maintain_order="left")
         .with_columns(
@@ -85,6 +93,120 @@ def _reasons(checked: Checked) -> pl.DataFrame:
             pl.col("reasons").fill_null(fallback),
         )
     )
+
+
+class _Writer:
+    """Writes each batch as :func:`~csvprep.validation.stream` decides it: the rows kept to
+    the clean file or parts, the others to the rejects file, all published together once the
+    whole file is read (:meth:`finish`).
+
+    Which columns the clean file drops (neither header nor values) is known only at the end:
+    it is taken from the first batch, and should a later batch fill one of those columns the
+    run is ``spoiled`` (it writes no more) and is made again knowing them (``empty``).
+    """
+
+    def __init__(
+        self,
+        out: Path,
+        force: bool,
+        inputs: Sequence[object],
+        stem: str,
+        max_rows: int | None,
+        keep_duplicates: bool,
+    ) -> None:
+        self.out, self.force, self.inputs, self.stem = out, force, inputs, stem
+        self.max_rows = max_rows
+        self.keep_status = ["valid", "duplicate"] if keep_duplicates else ["valid"]
+        self.folder: OutputFolder | None = None
+        self.empty: list[int] | None = None  # known from a spoiled run, else None
+        self.spoiled = False
+
+    def begin(
+        self, first: Table, plan: ColumnPlan, replan: Callable[[list[int]], ColumnPlan]
+    ) -> None:
+        if self.folder is None:
+            planned = [
+                *possible_names(self.out, self.stem, self.max_rows),
+                f"{self.stem}.rejected.csv",
+                f"{self.stem}.report.json",
+                f"{self.stem}.report.html",
+            ]
+            self.folder = OutputFolder.open(
+                self.out, self.force, protected=self.inputs, planned=planned
+            )
+        self.folder.discard()  # what an earlier start wrote
+        self.spoiled = False
+        self.first, self.plan, self.replan = first, plan, replan
+        self.parts: PartWriter | None = None
+        self.rejects: PendingFile | None = None
+        self.dropped: set[int] | None = None  # the empty columns this run writes without
+
+    def _start(self, filled: set[int]) -> PartWriter:
+        """The files, once the first batch tells which columns have values."""
+        assert self.folder is not None
+        headers = self.first.headers
+        blank = [i for i, h in enumerate(headers) if not h.strip()]
+        dropped = self.empty if self.empty is not None else [i for i in blank if i not in filled]
+        self.dropped = set(dropped)
+        plan = self.replan(dropped) if blank else self.plan
+        self.kept = [i for i in range(len(headers)) if i not in self.dropped]
+        phone_col = column_name(plan.phone_index) if plan.phone_index is not None else None
+        self.clean = [
+            (pl.col(phones.E164) if column_name(i) == phone_col else pl.col(column_name(i))).alias(
+                column_name(i)
+            )
+            for i in self.kept
+        ]
+        file_errors = [
+            p for p in plan.problems if p.severity == "error" and p.code not in _FIXED_BY_PREPARE
+        ]
+        self.fallback_codes = "; ".join(dict.fromkeys(p.code for p in file_errors)) or "invalid"
+        self.fallback = "; ".join(p.message for p in file_errors) or "row is invalid"
+        parts = PartWriter(
+            self.folder, self.stem, [headers[i].strip() for i in self.kept], self.max_rows
+        )
+        self.rejects = self.folder.create(f"{self.stem}.rejected.csv")
+        reject_headers = [*REJECT_COLUMNS, *map(neutralise_text, headers), "raw_record"]
+        self.folder.append(self.rejects, csv_header(reject_headers, quote_all=True), 0)
+        return parts
+
+    def take(self, batch: DecidedBatch) -> None:
+        if self.spoiled:
+            return
+        if self.parts is None:
+            self.parts = self._start(batch.filled)
+        assert self.folder is not None and self.rejects is not None and self.dropped is not None
+        if batch.filled & self.dropped:  # a column taken for empty has a value after all
+            self.spoiled = True
+            self.folder.discard()
+            return
+        frame = batch.frame
+        kept = pl.col(STATUS).is_in(self.keep_status)
+        self.parts.add(frame.lazy().filter(kept).select(self.clean).collect())
+        rejected_rows = frame.filter(~kept)
+        if not rejected_rows.height:
+            return
+        reasons = _reasons(batch.problems, frame, self.fallback_codes, self.fallback)
+        # the rejects file is for people, in a spreadsheet: no cell of it may run as a formula
+        rejects = rejected_rows.join(reasons, on=ROW, how="left", maintain_order="left").select(
+            pl.col(LINE).cast(pl.String).alias("line"),
+            neutralise_formulas(pl.col("reason_codes")).alias("reason_codes"),
+            neutralise_formulas(pl.col("reasons")).alias("reasons"),
+            *(
+                neutralise_formulas(pl.col(column_name(i))).alias(column_name(i))
+                for i in range(len(self.first.headers))
+            ),
+            neutralise_formulas(pl.col(RAW).fill_null("")).alias("raw_record"),
+        )
+        self.folder.append(self.rejects, csv_body(rejects, quote_all=True), rejects.height)
+
+    def finish(self) -> tuple[list[WrittenFile], WrittenFile]:
+        """Finish and publish the files: the clean file or parts, and the rejects file."""
+        assert self.folder is not None and self.parts is not None and self.rejects is not None
+        files = self.parts.close()
+        rejected = self.folder.finish(self.rejects)
+        self.folder.publish()
+        return files, rejected
 
 
 def prepare(
@@ -114,53 +236,27 @@ def prepare(
     {'input': 4, 'clean': 2, 'rejected': 0, 'duplicates': 2, 'excluded': 0}
     """
     out = Path(out_dir)
-    checked = check(source, **options)
     if max_rows is not None and max_rows < 1:
         raise UsageError("--max-rows must be at least 1")
-    table, plan, frame = checked.table, checked.plan, checked.frame
-    report = checked.report if name is None else replace(checked.report, file=name)
     named = name if name is not None else source
     stem = Path(named).stem if isinstance(named, (str, Path)) else "contacts"
-
-    # a column with neither header nor values is a spreadsheet's trailing delimiter: dropped
-    kept = [i for i in range(len(table.headers)) if i not in plan.empty_columns]
-    keep_status = ["valid", "duplicate"] if keep_duplicates else ["valid"]
-    clean_rows = frame.filter(pl.col(STATUS).is_in(keep_status))
-    phone_col = column_name(plan.phone_index) if plan.phone_index is not None else None
-    clean = clean_rows.select(
-        (pl.col(phones.E164) if column_name(i) == phone_col else pl.col(column_name(i))).alias(
-            column_name(i)
-        )
-        for i in kept
-    )
     # every file the run reads, so that no output (or clearing of old ones) can touch them
     inputs = [source, *(options.get(k) for k in ("exclude", "rules", "variables_map", "prompt"))]
-    planned = [
-        *upload_names(stem, clean.height, max_rows),
-        f"{stem}.rejected.csv",
-        f"{stem}.report.json",
-        f"{stem}.report.html",
-    ]
-    folder = OutputFolder.open(out, force, protected=inputs, planned=planned)
-    files = write_parts(clean, [table.headers[i].strip() for i in kept], folder, stem, max_rows)
-
-    rejected_rows = frame.filter(~pl.col(STATUS).is_in(keep_status))
-    reasons = _reasons(checked)
-    # the rejects file is for people, in a spreadsheet: no cell of it may run as a formula
-    rejects = rejected_rows.join(reasons, on=ROW, how="left", maintain_order="left").select(
-        pl.col(LINE).cast(pl.String).alias("line"),
-        neutralise_formulas(pl.col("reason_codes")).alias("reason_codes"),
-        neutralise_formulas(pl.col("reasons")).alias("reasons"),
-        *(
-            neutralise_formulas(pl.col(column_name(i))).alias(column_name(i))
-            for i in range(len(table.headers))
-        ),
-        neutralise_formulas(pl.col(RAW).fill_null("")).alias("raw_record"),
-    )
-    reject_headers = [*REJECT_COLUMNS, *map(neutralise_text, table.headers), "raw_record"]
-    rejected = folder.write(
-        f"{stem}.rejected.csv", csv_bytes(rejects, reject_headers, quote_all=True), rejects.height
-    )
+    writer = _Writer(out, force, inputs, stem, max_rows, keep_duplicates)
+    try:
+        checked = stream(source, writer, **options)
+        if writer.spoiled:  # written again, knowing which columns are empty
+            writer.empty = list(checked.plan.empty_columns)
+            checked = stream(source, writer, **options)
+        files, rejected = writer.finish()
+    except BaseException:
+        if writer.folder is not None:
+            writer.folder.discard()
+        raise
+    folder = writer.folder
+    assert folder is not None  # opened by the first batch
+    table, plan = checked.table, checked.plan
+    report = checked.report if name is None else replace(checked.report, file=name)
     report_file = folder.write(f"{stem}.report.json", render_json([report]).encode("utf-8"), 0)
     folder.write(f"{stem}.report.html", render_html([report]).encode("utf-8"), 0)
 
@@ -176,7 +272,7 @@ def prepare(
         "source": source_entry(source) | ({"path": name} if name is not None else {}),
         "rows": {
             "input": rows.total,
-            "clean": clean.height,
+            "clean": sum(f.rows for f in files),
             "rejected": rows.invalid,
             "duplicates": duplicates_removed,
             "excluded": rows.excluded,

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,9 +15,9 @@ import polars as pl
 
 from ..errors import UsageError
 from ..io.manifest import file_sha256
-from ..io.reading import read_table
+from ..io.reading import BATCH_BYTES, NotStreamable, Table, read_batches
 from ..io.records import DEFECT, LINE, NOTE, RAW, ROW, column_name
-from ..io.writing import OutputFolder, WrittenFile, csv_bytes
+from ..io.writing import OutputFolder, PendingFile, WrittenFile, csv_body, csv_bytes, csv_header
 from ..problems import Problem
 from ..routing import route_for
 
@@ -51,6 +55,76 @@ def upload_names(stem: str, rows: int, max_rows: int | None) -> list[str]:
     if max_rows is None:
         return [f"{stem}.clean.csv"]
     return [part_name(stem, i) for i in range(1, max(-(-rows // max_rows), 1) + 1)]
+
+
+def possible_names(folder: Path, stem: str, max_rows: int | None) -> list[str]:
+    """The upload files a run may write into ``folder`` before it knows how many rows it
+    keeps: the clean file, or every part of ``stem`` the folder already holds (only an
+    existing file can be an input an output must not replace).
+
+    >>> possible_names(Path("nowhere"), "list", 10), possible_names(Path("nowhere"), "list", None)
+    ([], ['list.clean.csv'])
+    """
+    if max_rows is None:
+        return [f"{stem}.clean.csv"]
+    if not folder.is_dir():
+        return []
+    part = re.compile(re.escape(stem) + r"\.part-[0-9]{3,}\.csv")
+    return sorted(p.name for p in folder.iterdir() if part.fullmatch(p.name))
+
+
+class PartWriter:
+    """Rows written a batch at a time into one clean file or numbered parts of at most
+    ``max_rows`` rows, the same bytes as :func:`write_parts` writes for all the rows at once;
+    each file is published with the rest of the run's (:meth:`OutputFolder.publish`).
+
+    >>> import tempfile
+    >>> folder = OutputFolder.open(Path(tempfile.mkdtemp()) / "out", force=False)
+    >>> parts = PartWriter(folder, "list", ["n"], max_rows=2)
+    >>> for batch in (["1"], ["2", "3", "4"], ["5"]):
+    ...     parts.add(pl.DataFrame({"c0": batch}))
+    >>> [(f.path.name, f.rows) for f in parts.close()]
+    [('list.part-001.csv', 2), ('list.part-002.csv', 2), ('list.part-003.csv', 1)]
+    """
+
+    def __init__(
+        self, folder: OutputFolder, stem: str, headers: Sequence[str], max_rows: int | None
+    ) -> None:
+        if max_rows is not None and max_rows < 1:
+            raise UsageError("--max-rows must be at least 1")
+        self.folder, self.stem, self.max_rows = folder, stem, max_rows
+        self.header = csv_header(headers)
+        self.files: list[PendingFile] = []
+        self.room = 0  # rows the current part still takes
+
+    def _start(self) -> None:
+        if self.files:
+            self.folder.finish(self.files[-1])  # full: closed now, published with the rest
+        index = len(self.files) + 1
+        name = f"{self.stem}.clean.csv" if self.max_rows is None else part_name(self.stem, index)
+        pending = self.folder.create(name)
+        self.folder.append(pending, self.header, 0)
+        self.files.append(pending)
+        self.room = self.max_rows if self.max_rows is not None else -1
+
+    def add(self, frame: pl.DataFrame) -> None:
+        """Append ``frame``'s rows (its columns in header order), starting parts as they fill."""
+        offset = 0
+        while offset < frame.height:
+            if not self.files or self.room == 0:
+                self._start()
+            take = frame.height - offset if self.room < 0 else min(self.room, frame.height - offset)
+            piece = frame.slice(offset, take)
+            self.folder.append(self.files[-1], csv_body(piece), take)
+            offset += take
+            if self.room > 0:
+                self.room -= take
+
+    def close(self) -> list[WrittenFile]:
+        """Finish the files (one with the header alone when no row came); what each is."""
+        if not self.files:
+            self._start()
+        return [self.folder.finish(f) for f in self.files]
 
 
 def write_parts(
@@ -113,7 +187,7 @@ def split(
 
     No validation: only the file's structure is checked, and a file with broken records is
     refused whole (nothing would say where their cells belong). ``encoding`` and
-    ``skip_rows`` are :func:`csvprep.reading.read_table`'s.
+    ``skip_rows`` are :func:`csvprep.io.reading.read_table`'s.
 
     >>> import tempfile
     >>> out = Path(tempfile.mkdtemp()) / "parts"
@@ -121,25 +195,81 @@ def split(
     [4, 4, 2]
     """
     out = Path(out_dir)
-    table = read_table(source, encoding=encoding, skip_rows=skip_rows)
-    broken = table.frame.filter(pl.col(DEFECT).is_not_null())
-    if broken.height:
-        problems = tuple(
+    if max_rows < 1:
+        raise UsageError("--max-rows must be at least 1")
+    stem = Path(source).stem
+    created = not os.path.lexists(out)
+    batch_bytes: int | None = BATCH_BYTES
+    folder: OutputFolder | None = None
+    try:
+        while True:
+            tables = read_batches(
+                source, batch_bytes=batch_bytes, encoding=encoding, skip_rows=skip_rows
+            )
+            try:
+                first = next(tables)
+                if folder is None:
+                    planned = possible_names(out, stem, max_rows)
+                    # the old manifest and parts stay until every new part is written: a file
+                    # with a broken record anywhere leaves the folder as it was
+                    folder = OutputFolder.open(
+                        out, force, protected=[source], planned=planned, claim=False
+                    )
+                result = _split(source, itertools.chain([first], tables), folder, stem, max_rows)
+                break
+            except NotStreamable:
+                if folder is not None:
+                    folder.discard()
+                batch_bytes = None  # read it whole after all
+    except BaseException:
+        if folder is not None:
+            folder.discard()
+            if created:
+                _remove_if_empty(out)
+        raise
+    if result.problems and created:
+        _remove_if_empty(out)
+    return result
+
+
+def _remove_if_empty(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        folder.rmdir()
+
+
+def _split(
+    source: str | Path,
+    tables: Iterator[Table],
+    folder: OutputFolder,
+    stem: str,
+    max_rows: int,
+) -> SplitResult:
+    """:func:`split` of the batches ``tables`` into ``folder``."""
+    problems: list[Problem] = []
+    rows = 0
+    parts: PartWriter | None = None
+    for table in tables:
+        rows += table.rows
+        broken = table.frame.filter(pl.col(DEFECT).is_not_null())
+        problems += (
             Problem(code=r[DEFECT], message=r[NOTE], line=r[LINE], row=r[ROW], value=r[RAW])
             for r in broken.iter_rows(named=True)
         )
-        return SplitResult((), problems, {})
-    list(chunks(table.frame, max_rows))  # validates max_rows before anything is written
-    stem = Path(source).stem
-    planned = upload_names(stem, table.frame.height, max_rows)
-    folder = OutputFolder.open(out, force, protected=[source], planned=planned)
-    body = table.frame.select(column_name(i) for i in range(len(table.headers)))
-    files = write_parts(body, table.headers, folder, stem, max_rows)
+        if problems:  # nothing is written, but every broken record is named
+            folder.discard()
+            continue
+        if parts is None:
+            parts = PartWriter(folder, stem, table.headers, max_rows)
+        parts.add(table.frame.select(column_name(i) for i in range(len(table.headers))))
+    if problems or parts is None:
+        return SplitResult((), tuple(problems), {})
+    files = parts.close()
+    folder.publish()
     manifest = {
         "version": 1,
         "kind": "split",
         "source": source_entry(source),
-        "rows": {"input": table.rows},
+        "rows": {"input": rows},
         "files": file_entries(files),
     }
     folder.commit(manifest)

@@ -6,13 +6,14 @@ returns the annotated rows with the report; :func:`validate` returns just the re
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import Counter, deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal, TypedDict, Unpack
+from typing import Any, Literal, Protocol, TypedDict, Unpack
 
 import polars as pl
 
@@ -142,10 +143,13 @@ class _Context:
     ruleset: RuleSet | None
 
 
-def _check(source: Any, keep_rows: bool, **options: Unpack[CheckOptions]) -> Checked:
+def _check(
+    source: Any, keep_rows: bool, sink: BatchSink | None = None, **options: Unpack[CheckOptions]
+) -> Checked:
     """:func:`check`, batch by batch for big files. Without ``keep_rows`` (what
     :func:`validate` needs) only the counts, the duplicate keys and the first problems outlive
-    a batch, so memory stays bounded whatever the file's size."""
+    a batch, so memory stays bounded whatever the file's size; a ``sink`` is handed each batch
+    as it is decided (:func:`stream`)."""
     max_problems = options.get("max_problems", DEFAULTS.max_problems)
     if max_problems < 0:
         raise UsageError("max_problems must be 0 or more")
@@ -186,7 +190,13 @@ def _check(source: Any, keep_rows: bool, **options: Unpack[CheckOptions]) -> Che
                 call_window=options.get("call_window"),
                 ruleset=ruleset,
             )
-            return _run(first, tables, context, keep_rows, max_problems, vmap, prompt_text)
+            resolver = None
+            if sink is not None:  # told again from the start when the file is read whole after all
+                sink.begin(first, plan, functools.partial(_replan, first, vmap, prompt_text))
+                resolver = _Resolver(context, sink, max_problems)
+            return _run(
+                first, tables, context, keep_rows, max_problems, vmap, prompt_text, resolver
+            )
         except NotStreamable:
             batch_bytes = None  # read it whole after all
 
@@ -199,6 +209,7 @@ def _run(
     max_problems: int,
     vmap: Mapping[str, str] | None,
     prompt_text: str | Prompt | None,
+    resolver: _Resolver | None = None,
 ) -> Checked:
     blank = [i for i, h in enumerate(first.headers) if not h.strip()]
     filled: set[int] = set()  # blank-header columns with a value somewhere
@@ -220,7 +231,10 @@ def _run(
         max_problems if not keep_rows and all(rule.severity != "error" for rule in unique) else None
     )
     batches = itertools.chain([first], rest)
-    for batch in _checked(batches, context, blank, unique, keep_rows, keep_repeats):
+    keep_frames = keep_rows or resolver is not None
+    for batch in _checked(batches, context, blank, unique, keep_frames, keep_repeats):
+        if resolver is not None:  # repeats decided here, across batches: no candidates kept
+            batch = resolver.take(batch)
         order = batch.checks  # the unique rules' problems come after every check of a batch
         filled |= batch.filled
         counts.update(batch.counts)
@@ -294,7 +308,9 @@ def _run(
     if later:  # a later repeat is no valid number: out of the breakdown (the batches' own
         # repeats never came in)
         kinds.subtract(_kinds(everyone.filter(~pl.col(_KEY_NAME).is_first_distinct())))
-    if repeated:  # repeats within batches, where only the first were kept: their first lines
+    if repeated and resolver is not None:  # every repeat, with its first line, decided
+        repeats = pl.concat(early_repeats).sort(ROW).head(max_problems)
+    elif repeated:  # repeats within batches, where only the first were kept: their first lines
         repeats = pl.concat([repeats, _first_lines(pl.concat(early_repeats), everyone)])
         repeats = repeats.sort(ROW).head(max_problems)
     duplicates = later + repeated
@@ -315,10 +331,16 @@ def _run(
         counts["duplicate_number"] += duplicates
         by_column[context.headers[plan.phone_index]] += duplicates
         kept.append(found)
-    problems = pl.concat(kept).sort(ROW, "order") if kept else pl.DataFrame(schema=_PROBLEM_SCHEMA)
+    # stable: a row's problems of one check (rules on several columns) keep the order they
+    # were found in, whatever the batches (the rows' reasons in the rejects file show it)
+    problems = (
+        pl.concat(kept).sort(ROW, "order", maintain_order=True)
+        if kept
+        else pl.DataFrame(schema=_PROBLEM_SCHEMA)
+    )
     counted = RowCounts(
         total=rows,
-        valid=everyone.height + repeated - duplicates,
+        valid=everyone.height + repeated - duplicates if resolver is None else resolver.valid,
         invalid=invalid,
         duplicate=duplicates,
         excluded=excluded,
@@ -371,6 +393,192 @@ def _run(
     return Checked(table=table, plan=plan, frame=frame, problems=problems, report=report)
 
 
+# --- streaming: each batch decided as it comes (what prepare writes as it reads) -----------
+
+
+@dataclass(frozen=True)
+class DecidedBatch:
+    """A batch's rows as :func:`check` gives them for the whole file: ``frame`` holds them with
+    ``__status``, ``problems`` all their problems in row order (duplicates and ``unique`` rules
+    judged against every earlier row); ``filled``, its blank-header columns with a value."""
+
+    frame: pl.DataFrame
+    problems: pl.DataFrame
+    filled: set[int]
+
+
+class BatchSink(Protocol):
+    """What :func:`stream` hands the batches to, in file order."""
+
+    def begin(
+        self, first: Table, plan: ColumnPlan, replan: Callable[[list[int]], ColumnPlan]
+    ) -> None:
+        """The file starts (again, dropping what was taken, when it has to be read whole after
+        all): its first batch and column plan; ``replan`` gives the plan once the columns with
+        neither header nor values are known."""
+
+    def take(self, batch: DecidedBatch) -> None:
+        """The next batch, decided."""
+
+
+def stream(source: Any, sink: BatchSink, **options: Unpack[CheckOptions]) -> Checked:
+    """:func:`validate`, handing every batch with its rows decided to ``sink`` as it goes, so
+    memory stays bounded: the result holds the report and plan, not the rows.
+
+    >>> import polars as pl
+    >>> class Statuses:
+    ...     def begin(self, first, plan, replan): self.seen = []
+    ...     def take(self, batch): self.seen += batch.frame["__status"].to_list()
+    >>> sink = Statuses()
+    >>> stream(pl.DataFrame({"Mobile Number": ["9876543210"] * 2}), sink).report.rows.duplicate
+    1
+    >>> sink.seen
+    ['valid', 'duplicate']
+    """
+    return _check(source, False, sink, **options)
+
+
+def _replan(
+    first: Table, vmap: Mapping[str, str] | None, prompt: str | Prompt | None, empty: list[int]
+) -> ColumnPlan:
+    """The plan of :func:`_run`'s end, once the columns ``empty`` are known."""
+    return plan_columns(
+        first.headers, vmap, prompt, header_line=first.header_line, empty_columns=empty
+    )
+
+
+class _Resolver:
+    """Decides each batch, in file order, as :func:`_run` decides the whole file after reading
+    it: a row repeating a ``unique`` rule's value or a number of an earlier row, in this batch
+    or any before, is invalid or a duplicate."""
+
+    def __init__(self, context: _Context, sink: BatchSink, max_problems: int) -> None:
+        self.context, self.sink, self.max_problems = context, sink, max_problems
+        self.unique = _unique_targets(context)
+        self.values: dict[Rule, pl.DataFrame] = {}  # each value's first row, per unique rule
+        self.numbers = _SeenNumbers()
+        self.valid = 0  # rows found valid so far
+
+    def take(self, batch: _BatchResult) -> _BatchResult:
+        """Decide ``batch``, hand it to the sink, and return what :func:`_run` then adds up:
+        its repeats all counted (the first ``max_problems`` with their first line), the
+        breakdown of its valid rows, and no candidates (the repeats are decided)."""
+        order, frame = batch.checks, batch.frame
+        found = [batch.problems]
+        broken: list[pl.DataFrame] = []
+        for rule, column in self.unique.items():
+            parts = [batch.values[rule]]
+            if rule in self.values:
+                parts.insert(0, self.values[rule])
+            problems, failed = _unique_problems(rule, column, parts, self.context, order - 1)
+            found.append(problems)
+            if rule.severity == "error":
+                broken.append(failed)
+            values = pl.concat(parts)
+            self.values[rule] = values.filter(values["__value"].is_first_distinct())
+        newly = pl.concat(broken).filter(~pl.col("__error"))[ROW] if broken else None
+        error = pl.col("__error")
+        if newly is not None and newly.len():
+            error = error | pl.col(ROW).is_in(newly.implode())
+        frame = frame.with_columns(error.alias("__error"))
+        still = ~pl.col("__error") & ~pl.col("__excluded") & pl.col(phones.E164).is_not_null()
+        present = frame.collect_schema().names()
+        if phones.E164 in present:
+            rows = frame.lazy().filter(still).select(ROW, LINE, _KEY).collect()
+            repeats = self.numbers.repeats(rows)
+        else:
+            repeats = pl.DataFrame(schema={ROW: pl.UInt32})
+        phone_index = self.context.plan.phone_index
+        if phone_index is not None and repeats.height:
+            found.append(
+                repeats.select(
+                    ROW,
+                    LINE,
+                    pl.lit(self.context.headers[phone_index], dtype=pl.String).alias("column"),
+                    pl.lit("duplicate_number").alias("code"),
+                    _NUMBER.alias("value"),
+                    _formatted("{} is already on line {}", _NUMBER, pl.col("__first_line")).alias(
+                        "message"
+                    ),
+                    pl.lit(None, dtype=pl.String).alias("level"),
+                    pl.lit(order, dtype=pl.UInt16).alias("order"),
+                )
+            )
+        status = (
+            pl.when(pl.col("__error"))
+            .then(pl.lit("invalid"))
+            .when(pl.col("__excluded"))
+            .then(pl.lit("excluded"))
+            .when(pl.col(ROW).is_in(repeats[ROW].implode()))
+            .then(pl.lit("duplicate"))
+            .otherwise(pl.lit("valid"))
+        )
+        decided = frame.with_columns(status.alias(STATUS)).drop("__error", "__excluded")
+        problems = pl.concat(found).sort(ROW, "order", maintain_order=True)
+        self.sink.take(DecidedBatch(decided, problems, batch.filled))
+        valid = decided[STATUS] == "valid"
+        self.valid += int(valid.sum())
+        out = pl.concat([repeats[ROW], newly]) if newly is not None else repeats[ROW]
+        still_in = batch.candidates.filter(~pl.col(ROW).is_in(out.implode()))
+        return replace(
+            batch,
+            frame=pl.DataFrame(),
+            kinds=_kinds(still_in),
+            candidates=batch.candidates.clear(),
+            repeated=repeats.height,
+            repeats=repeats.sort(ROW).head(self.max_problems),
+        )
+
+
+class _SeenNumbers:
+    """The number (``__key``) of every row still in so far, with its first row's line, as
+    runs sorted by number: a batch's numbers, sorted too, are looked up with one merge join
+    per run, and four runs of about one size are merged into one, so that there are few runs
+    and each number is merged a few times (a hash set rebuilt for every batch would cost the
+    file's size each time; a binary search per number, a cache miss per step)."""
+
+    def __init__(self) -> None:
+        self.runs: list[pl.DataFrame] = []
+
+    def repeats(self, rows: pl.DataFrame) -> pl.DataFrame:
+        """Of ``rows`` (ROW, LINE, ``__key``, in file order, after every row already seen),
+        those whose number an earlier row has, with that row's line (``__first_line``), in
+        number order; the others' numbers are seen from now on.
+
+        >>> seen = _SeenNumbers()
+        >>> seen.repeats(pl.DataFrame({"__row": [1, 2], "__line": [2, 3], "__key": [7, 7]})).rows()
+        [(2, 3, 7, 2)]
+        >>> seen.repeats(pl.DataFrame({"__row": [3], "__line": [4], "__key": [7]})).rows()
+        [(3, 4, 7, 2)]
+        """
+        # in number order (stable: a number's rows stay in file order), where a repeat within
+        # the batch is a row whose number is the one before's, and no hashing is needed
+        rows = rows.sort(_KEY_NAME, maintain_order=True)
+        keys = rows[_KEY_NAME]
+        first_here = (keys != keys.shift(1)).fill_null(True)
+        probe = rows.select(_KEY_NAME)
+        hits = [probe.join(run, on=_KEY_NAME, how="inner") for run in self.runs]
+        earlier = (
+            pl.concat(hits).unique(_KEY_NAME).rename({LINE: "__earlier"})
+            if hits
+            else pl.DataFrame(schema={_KEY_NAME: pl.UInt64, "__earlier": pl.UInt32})
+        )
+        marked = rows.join(earlier, on=_KEY_NAME, how="left", maintain_order="left").with_columns(
+            pl.coalesce(
+                "__earlier", pl.col(LINE).filter(first_here).gather(first_here.cum_sum() - 1)
+            ).alias("__first_line"),
+            (pl.col("__earlier").is_not_null() | ~first_here).alias("__repeat"),
+        )
+        new = marked.filter(~pl.col("__repeat")).select(_KEY_NAME, LINE)
+        if new.height:
+            self.runs.append(new.set_sorted(_KEY_NAME))
+            while len(self.runs) >= 4 and self.runs[-4].height <= 2 * self.runs[-1].height:
+                merged = pl.concat(self.runs[-4:]).sort(_KEY_NAME)
+                del self.runs[-4:]
+                self.runs.append(merged)
+        return marked.filter("__repeat").select(ROW, LINE, _KEY_NAME, "__first_line")
+
+
 @dataclass(frozen=True)
 class _BatchResult:
     """What outlives a checked batch: its rows (``frame``, for :func:`check` only), its
@@ -416,7 +624,7 @@ def _checked(
         checked = _batch(frame, context, blank)
         frame, checks = checked.frame, checked.checks
         problems = (
-            pl.concat(checks).sort(ROW, "order").collect()
+            pl.concat(checks).sort(ROW, "order", maintain_order=True).collect()
             if checks
             else pl.DataFrame(schema=_PROBLEM_SCHEMA)
         )
