@@ -626,7 +626,11 @@ def scatter(whole: pl.DataFrame, at: pl.Series, part: pl.DataFrame) -> pl.DataFr
 
 
 def decide(
-    values: pl.Series, default_region: str, *, numeric_from: int | None = None
+    values: pl.Series,
+    default_region: str,
+    *,
+    numeric_from: int | None = None,
+    foreign_from: int | None = None,
 ) -> pl.DataFrame:
     """libphonenumber's answer for every value it can decide exactly, in input order.
 
@@ -652,7 +656,9 @@ def decide(
 
         if phones_numeric.applies(home):
             _NUMERIC.add(home.code)
-            found, others = phones_numeric.decide(values, home)
+            if foreign_from is None:
+                foreign_from = phones_numeric.FOREIGN_FROM
+            found, others = phones_numeric.decide(values, home, foreign_from=foreign_from)
             if others.len() == 0:
                 return found
             rest = _decide(values.gather(others), home)
