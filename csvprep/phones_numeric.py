@@ -40,6 +40,7 @@ from .phones_fast import (
     MAX_LENGTH_FOR_NSN,
     MESSAGE,
     MIN_LENGTH_FOR_NSN,
+    SHAPE,
     SHAPED_DIGITS,
     SHAPED_PLUS,
     TYPE,
@@ -87,7 +88,8 @@ _N, _W = "__n", "__w"
 _NN, _NW = "__nn", "__nw"  # the same of the national number
 _PLUS = "__plus"
 _POWERS = pl.Series([10**i for i in range(_MAX_DIGITS + 1)], dtype=pl.UInt64)
-_SEPARATED = r"^\+?[0-9]+(?:[ .\-][0-9]+)*$"
+# What a value of phones_fast.SHAPE holds besides its digits.
+_PUNCTUATION = ["+", " ", ".", "-", "/", "(", ")"]
 _OWN = "__own"
 _FCC, _FN, _FW = "__fcc", "__fn", "__fw"  # another calling code and its national number
 _LANE = "__lane"  # answered here
@@ -300,15 +302,18 @@ def _shared_table(codes: tuple[str, ...]) -> Table | None:
     runs = {n: _runs(langs, n) for n in range(MAX_LENGTH_FOR_NSN + 1)}
     found = sorted({(n, s) for n, cuts in runs.items() for _, s in cuts})
     # each region's type of every run, by the one rule (phones_fast.type_of)
+    # each region's type of every run, by the one rule (phones_fast.type_of), worked out once
+    # per set of that region's own patterns
+    masks = [(1 << len(r.descriptions)) - 1 for r in regions]
     kinds = [
-        _labels(r, [(n, s >> first) for n, s in found])
-        for r, (first, _) in zip(regions, offsets, strict=True)
+        _labels(r, sorted({(n, s >> first & mask) for n, s in found}))
+        for r, (first, _), mask in zip(regions, offsets, masks, strict=True)
     ]
     labels: dict[tuple[int, int], int] = {}
     for n, s in found:
         kind = 0  # unknown: no region's
-        for (first, leading), of_region in zip(offsets, kinds, strict=True):
-            label = of_region[n, s >> first]
+        for (first, leading), mask, of_region in zip(offsets, masks, kinds, strict=True):
+            label = of_region[n, s >> first & mask]
             belongs = bool(s >> leading & 1) if leading is not None else label >> 1 != 0
             if belongs:
                 kind = label >> 1
@@ -521,16 +526,17 @@ def _digits(values: pl.Series) -> pl.DataFrame:
         )
 
     def separated(rows: pl.DataFrame) -> pl.DataFrame:
-        # digit groups split by single spaces, dots or hyphens ("09876 543210"), the other
-        # shape of a real list: every step of shapes() but the last leaves them as they are
-        digits = clean.str.replace_many(["+", " ", ".", "-"], [""] * 4)
+        # digit groups split by spaces, dots, hyphens, slashes or parentheses ("09876 543210",
+        # "(011) 2345-6789"), the other shapes of a real list: every step of shapes() but the
+        # last leaves them as they are, so they skip those steps
+        digits = clean.str.replace_many(_PUNCTUATION, [""] * len(_PUNCTUATION))
         rows = rows.select(
             CLEAN,
             digits.cast(pl.UInt64, strict=False).alias(_W),
-            clean.str.starts_with("+").alias(_PLUS),
+            (clean.str.starts_with("+") | clean.str.starts_with("(+")).alias(_PLUS),
             digits.str.len_bytes().cast(pl.Int64).alias(_N),
             pl.lit(False).alias(EXTENSION),
-            clean.str.contains(_SEPARATED).alias("__separated"),
+            clean.str.contains(SHAPE).alias("__separated"),
         )
         return _rows(rows, ~pl.col("__separated"), [CLEAN], shaped).drop(CLEAN, "__separated")
 
@@ -613,10 +619,10 @@ def _own_code(frame: pl.DataFrame, home: Region, t: Table) -> pl.DataFrame:
     return _rows(frame, pl.col(_OWN), [_NN, _NW], settle)
 
 
-#: From this many rows of another calling code (times the regions that share it) in a
-#: column, its table is derived if no run has kept it on disk: deriving costs about as much
-#: as the string path takes for that many rows (2 s for +1, the 25 regions of North America).
-FOREIGN_FROM = 50_000
+#: From this many rows of another calling code in a column, its table is derived if no run
+#: has kept it on disk (deriving takes 50-300 ms, a second for +1, North America's 25
+#: regions: about what the string path takes for that many rows, paid once a machine).
+FOREIGN_FROM = 10_000
 # Fewer rows of a calling code than this are left to the string path even when its table is
 # at hand: reading the table and a query cost more than they save.
 _FEW = 100
@@ -649,8 +655,7 @@ def decide(
     for cc, count in codes.drop_nulls().value_counts().iter_rows():
         if count < min(_FEW, foreign_from) or not foreign_applies(cc):
             continue
-        shared_by = len(country_codes()[cc])
-        found = code_table(cc, derive=count >= foreign_from * shared_by)
+        found = code_table(cc, derive=count >= foreign_from)
         if found is None:
             continue
         at = (codes == cc).arg_true()

@@ -28,7 +28,7 @@ from csvprep.phones import TYPE_NAMES, lookup
 SCALE = int(os.environ.get("CSVPREP_CORPUS_SCALE", "1"))
 REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
 TYPES = [t for t in TYPE_NAMES if t not in (PhoneNumberType.UNKNOWN,)]
-SEPARATORS = [" ", "-", ".", "", "  ", " - ", "(", ")"]
+SEPARATORS = [" ", "-", ".", "", "  ", " - ", "(", ")", "/", " / ", ")-"]
 LABELS = ["tel:", "Mob: ", "Ph-", "phone ", "TEL:", "Tel.", "x", "ext"]
 EXTENSIONS = [" ext. 12", " x123", "ext9", " extn 5", " EXT 7", " x 1234567890", ";ext=5", " #12"]
 UNICODE = [0x0966, 0x0660, 0xFF10, 0x06F0]
@@ -222,7 +222,7 @@ def test_zero_disagreements_on_dense_corpora_of_key_regions(region, path):
     assert disagreements(region, values, numeric_from=PATHS[path]) == []
 
 
-_char = st.sampled_from([*"0123456789+-() .x", "ext", "tel:", "०", "٣", "Ｏ"])
+_char = st.sampled_from([*"0123456789+-() .x/", "ext", "tel:", "०", "٣", "Ｏ"])
 
 
 @settings(max_examples=200 * SCALE, deadline=None)
