@@ -652,6 +652,8 @@ def decide(
     codes = frame[_FCC]
     if codes.null_count() == codes.len():
         return answers, others.arg_true()
+    places: list[pl.Series] = []
+    parts: list[pl.DataFrame] = []
     for cc, count in codes.drop_nulls().value_counts().iter_rows():
         if count < min(_FEW, foreign_from) or not foreign_applies(cc):
             continue
@@ -666,9 +668,13 @@ def decide(
             pl.col(_FW).alias(_NW),
             pl.lit(True).alias(_LANE),
         )
-        answers = scatter(answers, at, _national(rows, cc, region(country_codes()[cc][0]), found))
-        others = others.scatter(at, False)
-    return answers, others.arg_true()
+        places.append(at)
+        parts.append(_national(rows, cc, region(country_codes()[cc][0]), found))
+    if not parts:
+        return answers, others.arg_true()
+    # put back once: each scatter copies every answer column whole
+    at = pl.concat(places)
+    return scatter(answers, at, pl.concat(parts)), others.scatter(at, False).arg_true()
 
 
 def foreign_applies(cc: int) -> bool:
