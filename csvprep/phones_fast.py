@@ -445,20 +445,34 @@ def region_of(e164: pl.Expr, country: pl.Expr, codes: list[int]) -> pl.Expr:
     >>> df.select(region_of(pl.col("n"), pl.col("c"), [91, 1]).alias("r"))["r"].to_list()
     ['IN', 'CA', 'US']
     """
+    from . import phones_numeric
+
     table = country_codes()
+    # a code of one region: that region, by one gather on the code (codes are under 1000)
+    main: list[str | None] = [None] * 1000
+    for cc in codes:
+        if len(table.get(cc, ())) == 1:
+            main[cc] = table[cc][0]
+    found = [pl.lit(pl.Series(main, dtype=pl.String)).gather(country)]
     cases: list[tuple[pl.Expr, str]] = []
     for cc in sorted(set(codes)):
         regions = table.get(cc, ())
-        if len(regions) == 1:
-            cases.append((country == cc, regions[0]))
+        if len(regions) <= 1:
             continue
-        # only this code's rows reach the patterns: the others are null, and cost no regex work
+        # only this code's rows reach the patterns: the others are null, and cost no work
         national = pl.when(country == cc).then(e164.str.slice(1 + len(str(cc))))
+        # a table at hand (a long list of this code made it): one search for every region
+        owners = phones_numeric.region_table(cc)
+        if owners is not None:
+            names = pl.lit(pl.Series([None, *regions], dtype=pl.String))
+            found.append(names.gather(phones_numeric.region_index(national, owners)))
+            continue
         for code in regions:
-            found = _belongs(national, region(code)).fill_null(False)
-            cases.append(((country == cc) & found, code))
-    region_code = _first(cases, UNKNOWN_REGION) if cases else pl.lit(UNKNOWN_REGION)
-    return pl.when(e164.is_not_null()).then(region_code)
+            belongs = _belongs(national, region(code)).fill_null(False)
+            cases.append(((country == cc) & belongs, code))
+    if cases:
+        found.append(_first(cases, None))
+    return pl.when(e164.is_not_null()).then(pl.coalesce(found).fill_null(UNKNOWN_REGION))
 
 
 def shapes(frame: Frame, plain: str) -> Frame:

@@ -168,14 +168,42 @@ def code_table(cc: int, *, derive: bool = True) -> Table | None:
     elif len(regions) == 1:
         made = _kept(f"table-{regions[0]}-", None)
     else:
-        made = _kept(f"table-cc{cc}-", (lambda: _shared_table(regions)) if derive else None)
+        made = _kept(f"table-cc{cc}-", (lambda: _shared_tables(regions)[0]) if derive else None)
+        if made is not None and derive:
+            region_table(cc, derive=True)  # made in the same pass: kept for region_of
     if made is not None or derive:
         _CODE_TABLES[cc] = made
     return made
 
 
-# Calling code -> its table (None: it cannot be made), as built or read in this process.
+def region_table(cc: int, *, derive: bool = False) -> Table | None:
+    """For a calling code several regions share, which region each national number is
+    (``region_code_for_number``): labels are 1 + the region's index in ``country_codes()[cc]``,
+    0 for none. Made beside :func:`code_table`; None unless built, kept on disk, or ``derive``.
+
+    >>> region_table(1, derive=True).labels.max() == len(country_codes()[1])
+    True
+    """
+    if cc in _REGION_TABLES:
+        return _REGION_TABLES[cc]
+    regions = country_codes()[cc]
+    assert len(regions) > 1, cc
+    made = _kept(f"regions-cc{cc}-", (lambda: _shared_tables(regions)[1]) if derive else None)
+    if made is not None or derive:
+        _REGION_TABLES[cc] = made
+    return made
+
+
+def region_index(national: pl.Expr, t: Table) -> pl.Expr:
+    """The label of each national number (digits, at most 17) in a :func:`region_table`."""
+    n = national.str.len_bytes().cast(pl.Int64)
+    digits = national.cast(pl.UInt64, strict=False)
+    return _label_of(n, digits * _p10(_MAX_DIGITS - n.clip(0, _MAX_DIGITS)), t)
+
+
+# Calling code -> its tables (None: they cannot be made), as built or read in this process.
 _CODE_TABLES: dict[int, Table | None] = {}
+_REGION_TABLES: dict[int, Table | None] = {}
 
 
 def _kept(family: str, derive: Callable[[], Table | None] | None) -> Table | None:
@@ -277,28 +305,33 @@ class _Prefixes:
         return merged
 
 
-def _shared_table(codes: tuple[str, ...]) -> Table | None:
-    """:func:`code_table` of a calling code several regions share, derived: every region's
-    descriptions and leading digits at once, so each run of numbers knows which patterns of
-    which region it matches."""
+@cache
+def _shared_tables(codes: tuple[str, ...]) -> tuple[Table | None, Table | None]:
+    """:func:`code_table` and :func:`region_table` of a calling code several regions share,
+    derived: every region's descriptions and leading digits at once, so each run of numbers
+    knows which patterns of which region it matches."""
+    try:
+        return _shared_derived(codes)
+    except Unsupported:
+        return None, None
+
+
+def _shared_derived(codes: tuple[str, ...]) -> tuple[Table | None, Table | None]:
     regions = [region(code) for code in codes]
     langs: list[Language | _Prefixes | None] = []
     # per region: where its descriptions' bits start, and its leading digits' bit (or None)
     offsets: list[tuple[int, int | None]] = []
-    try:
-        for r in regions:
-            own = _languages(r)
-            if own is None:
-                return None
-            first = len(langs)
-            langs += own
-            leading = None
-            if r.leading_digits:
-                leading = len(langs)
-                langs.append(_Prefixes(language(r.leading_digits)))
-            offsets.append((first, leading))
-    except Unsupported:
-        return None
+    for r in regions:
+        own = _languages(r)
+        if own is None:
+            return None, None
+        first = len(langs)
+        langs += own
+        leading = None
+        if r.leading_digits:
+            leading = len(langs)
+            langs.append(_Prefixes(language(r.leading_digits)))
+        offsets.append((first, leading))
     runs = {n: _runs(langs, n) for n in range(MAX_LENGTH_FOR_NSN + 1)}
     found = sorted({(n, s) for n, cuts in runs.items() for _, s in cuts})
     # each region's type of every run, by the one rule (phones_fast.type_of)
@@ -310,17 +343,21 @@ def _shared_table(codes: tuple[str, ...]) -> Table | None:
         for r, (first, _), mask in zip(regions, offsets, masks, strict=True)
     ]
     labels: dict[tuple[int, int], int] = {}
+    owners: dict[tuple[int, int], int] = {}
     for n, s in found:
-        kind = 0  # unknown: no region's
-        for (first, leading), mask, of_region in zip(offsets, masks, kinds, strict=True):
+        kind = owner = 0  # unknown, no region's
+        for i, ((first, leading), mask, of_region) in enumerate(
+            zip(offsets, masks, kinds, strict=True)
+        ):
             label = of_region[n, s >> first & mask]
             belongs = bool(s >> leading & 1) if leading is not None else label >> 1 != 0
             if belongs:
-                kind = label >> 1
+                kind, owner = label >> 1, i + 1
                 break
         # the general pattern is the main region's (bit 0), as parsing reads it
         labels[n, s] = kind << 1 | s & 1
-    return _packed(runs, labels)
+        owners[n, s] = owner
+    return _packed(runs, labels), _packed(runs, owners)
 
 
 def _runs(langs: Sequence[Language | _Prefixes | None], n: int) -> list[tuple[int, int]]:
