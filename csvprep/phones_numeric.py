@@ -11,9 +11,13 @@ code written without '+', messages) run on those rows only.
 
 It follows the steps of ``phones_fast`` exactly, for a region whose calling code is its alone,
 whose international and national prefixes are plain digits and which has no national-prefix
-transform rule (India and most others). Every row it does not answer (another calling code,
-more than 19 digits, anything unusual) is left to ``phones_fast``; a differential test holds
-both paths to libphonenumber.
+transform rule (India and most others). Numbers of other calling codes written with '+' (or
+the international prefix) are answered the same way, by a table per calling code
+(:func:`code_table`): where several regions share the code, the table also holds which region
+each number belongs to, by leading digits or patterns, so that a number is still one search.
+Every row it does not answer (more than 19 digits, a national-prefix rule it cannot read,
+anything unusual) is left to ``phones_fast``; a differential test holds both paths to
+libphonenumber.
 """
 
 from __future__ import annotations
