@@ -445,8 +445,6 @@ def region_of(e164: pl.Expr, country: pl.Expr, codes: list[int]) -> pl.Expr:
     >>> df.select(region_of(pl.col("n"), pl.col("c"), [91, 1]).alias("r"))["r"].to_list()
     ['IN', 'CA', 'US']
     """
-    from . import phones_numeric
-
     table = country_codes()
     # a code of one region: that region, by one gather on the code (codes are under 1000)
     main: list[str | None] = [None] * 1000
@@ -461,7 +459,10 @@ def region_of(e164: pl.Expr, country: pl.Expr, codes: list[int]) -> pl.Expr:
             continue
         # only this code's rows reach the patterns: the others are null, and cost no work
         national = pl.when(country == cc).then(e164.str.slice(1 + len(str(cc))))
-        # a table at hand (a long list of this code made it): one search for every region
+        # a table at hand (a long list of this code made it): one search for every region.
+        # Imported here: a list with no shared code (a pre-commit hook's) need not load it
+        from . import phones_numeric
+
         owners = phones_numeric.region_table(cc)
         if owners is not None:
             names = pl.lit(pl.Series([None, *regions], dtype=pl.String))
