@@ -661,9 +661,10 @@ def _own_code(frame: pl.DataFrame, home: Region, t: Table) -> pl.DataFrame:
 
 
 #: From this many rows of another calling code in a column, its table is derived if no run
-#: has kept it on disk (deriving takes 50-300 ms, a second for +1, North America's 25
-#: regions: about what the string path takes for that many rows, paid once a machine).
-FOREIGN_FROM = 10_000
+#: has kept it on disk. Deriving takes 50-300 ms (0.4-1 s for +1, North America's 25
+#: regions), more than the string path takes for these rows, but once a machine and release:
+#: the table is kept, and every later list with that code is answered by it.
+FOREIGN_FROM = 2_000
 # Fewer rows of a calling code than this are left to the string path even when its table is
 # at hand: reading the table and a query cost more than they save.
 _FEW = 100
