@@ -28,7 +28,7 @@ from csvprep.phones import numeric as phones_numeric
 SCALE = int(os.environ.get("CSVPREP_CORPUS_SCALE", "1"))
 REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
 TYPES = [t for t in TYPE_NAMES if t not in (PhoneNumberType.UNKNOWN,)]
-SEPARATORS = [" ", "-", ".", "", "  ", " - ", "(", ")"]
+SEPARATORS = [" ", "-", ".", "", "  ", " - ", "(", ")", "/", " / ", ")-"]
 LABELS = ["tel:", "Mob: ", "Ph-", "phone ", "TEL:", "Tel.", "x", "ext"]
 EXTENSIONS = [" ext. 12", " x123", "ext9", " extn 5", " EXT 7", " x 1234567890", ";ext=5", " #12"]
 UNICODE = [0x0966, 0x0660, 0xFF10, 0x06F0]
@@ -140,8 +140,9 @@ def corpus(region: str, rng: random.Random, size: int) -> list[str]:
     return sorted(values)
 
 
-# decide() answers the home region's numbers with integer kernels (phones_numeric) from
-# NUMERIC_FROM values on: every differential test runs both ways
+# decide() answers the home region's numbers with integer kernels (phones.numeric) from
+# NUMERIC_FROM values on: every differential test runs both ways. On the integer path every
+# other calling code of any count takes its own table too (foreign_from=0).
 PATHS = {"strings": 10**12, "integers": 0}
 
 
@@ -149,7 +150,9 @@ def disagreements(
     region: str, values: list[str], seen: list[int] | None = None, numeric_from: int = 10**12
 ) -> list[tuple[str, object, object]]:
     series = pl.Series(values, dtype=pl.String)
-    decided = dispatch.decide(series, region, numeric_from=numeric_from)
+    decided = dispatch.decide(
+        series, region, numeric_from=numeric_from, foreign_from=min(numeric_from, 10**12)
+    )
     assert decided[metadata.CLEAN].to_list() == values  # in input order, one row each
     decided = decided.filter(pl.col(metadata.DECIDED))
     if seen is not None:
@@ -219,7 +222,7 @@ def test_zero_disagreements_on_dense_corpora_of_key_regions(region, path):
     assert disagreements(region, values, numeric_from=PATHS[path]) == []
 
 
-_char = st.sampled_from([*"0123456789+-() .x", "ext", "tel:", "०", "٣", "Ｏ"])
+_char = st.sampled_from([*"0123456789+-() .x/", "ext", "tel:", "०", "٣", "Ｏ"])
 
 
 @settings(max_examples=200 * SCALE, deadline=None)

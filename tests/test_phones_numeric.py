@@ -6,11 +6,16 @@ import io
 import itertools
 import random
 
+import phonenumbers
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from phonenumbers import PhoneNumberFormat, PhoneNumberType
+from test_phones_fast import disagreements
 
 from csvprep.phones import dispatch, metadata
+from csvprep.phones import fast as phones_fast
 from csvprep.phones import numeric as phones_numeric
 
 
@@ -110,3 +115,78 @@ def test_without_a_usable_cache_folder_tables_are_derived_each_run(tmp_path, mon
         assert _fresh_table("DE").labels.equals(derived.labels)
     assert list(tmp_path.iterdir()) == [blocked]
     phones_numeric.table.cache_clear()
+
+
+def _foreign_corpus() -> list[str]:
+    """Numbers of every region as a list of another country holds them: with '+' or 00 and
+    the calling code, in the library's formats and grouped by hand, and mutated."""
+    rng = random.Random(17)
+    values = []
+    for code in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE, PhoneNumberType.TOLL_FREE):
+            ex = phonenumbers.example_number_for_type(code, kind)
+            if ex is None:
+                continue
+            nsn = phonenumbers.national_significant_number(ex)
+            cc = str(ex.country_code)
+            for _ in range(3):
+                i = rng.randrange(len(nsn))
+                mutated = nsn[:i] + rng.choice("0123456789") + nsn[i + 1 :]
+                values += [f"+{cc}{mutated}", f"+{cc} ({mutated[:3]}) {mutated[3:]}"]
+                values += [f"00{cc}/{mutated}", f"+{cc} 0{mutated}", f"+{cc}-{mutated[:-1]}"]
+            values.append(phonenumbers.format_number(ex, PhoneNumberFormat.INTERNATIONAL))
+    return values
+
+
+@pytest.mark.parametrize("home", ["IN", "AE", "DE"])
+def test_numbers_of_every_other_calling_code_by_tables_agree_with_libphonenumber(home):
+    # foreign_from=0: every calling code takes its own table, whatever its count
+    values = _foreign_corpus()
+    _, others = phones_numeric.decide(pl.Series(values), metadata.region(home), foreign_from=0)
+    assert others.len() < len(values) * 0.1  # the tables answer nearly all of them
+    assert disagreements(home, values, numeric_from=0) == []
+
+
+def test_without_tables_for_other_calling_codes_they_go_to_the_string_path():
+    values = pl.Series(["+1 650 253 0000", "+44 7400 123456", "+971 50 123 4567"] * 40)
+    home = metadata.region("IN")
+    _, without = phones_numeric.decide(values, home, foreign_from=10**9)
+    found, others = phones_numeric.decide(values, home, foreign_from=0)
+    assert without.len() == values.len() and others.len() == 0
+    assert found[metadata.E164].to_list()[:3] == [
+        "+16502530000",
+        "+447400123456",
+        "+971501234567",
+    ]
+
+
+def test_region_of_by_tables_is_region_code_for_number():
+    values = [v for v in _foreign_corpus() if v.startswith("+")]
+    numbers = []
+    for v in values:
+        n = phonenumbers.parse(v, "IN")
+        if phonenumbers.is_valid_number(n):
+            numbers.append(n)
+    e164 = [phonenumbers.format_number(n, PhoneNumberFormat.E164) for n in numbers]
+    frame = pl.DataFrame({"e": e164, "c": [n.country_code for n in numbers]})
+    codes = sorted(set(frame["c"].to_list()))
+    # the string engine alone: each region's leading digits or patterns, no table
+    by_regex = frame.select(phones_fast.region_of(pl.col("e"), pl.col("c"), codes))
+    for cc in codes:  # every shared code's table made: region_of takes them now
+        if len(metadata.country_codes()[cc]) > 1:
+            assert phones_numeric.region_table(cc, derive=True) is not None
+    by_table = frame.select(dispatch.region_of(pl.col("e"), pl.col("c"), codes))
+    want = [phonenumbers.region_code_for_number(n) for n in numbers]
+    assert by_regex.to_series().to_list() == want
+    assert by_table.to_series().to_list() == want
+
+
+@pytest.mark.parametrize(
+    "value", ["98765/43210", "(011) 2345-6789", "+91 (98765) 43210", "0987.654.3210"]
+)
+def test_grouped_digits_of_any_punctuation_are_decided_on_both_paths(value):
+    for numeric_from in (0, 10**12):
+        decided = dispatch.decide(pl.Series([value]), "IN", numeric_from=numeric_from)
+        assert decided[metadata.DECIDED].item()
+    assert disagreements("IN", [value], numeric_from=0) == []
+    assert disagreements("IN", [value]) == []

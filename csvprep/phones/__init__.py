@@ -17,10 +17,10 @@ from phonenumbers import NumberParseException, PhoneNumberType, ValidationResult
 from ..errors import UsageError
 from ..problems import SHOWN_CHARS, shown
 from . import dispatch
+from .dispatch import region_of as region_of
 
 # Output columns added by :func:`normalise` (named once, where the vectorised path makes them).
 from .fast import UNKNOWN_REGION
-from .fast import region_of as region_of
 from .metadata import CLEAN as CLEAN
 from .metadata import CODE as CODE
 from .metadata import COUNTRY as COUNTRY
@@ -232,6 +232,7 @@ _SLICE = 250_000
 # takes 20-30 ms.
 _ASKED_ONE_BY_ONE = 256
 
+_VALUE = "__phone_value"
 _ANSWER_SCHEMA = {
     E164: pl.String,
     TYPE: pl.String,
@@ -282,18 +283,26 @@ def answers_for(values: pl.Series, region: str) -> pl.DataFrame:
         answers = fast.select(list(_ANSWER_SCHEMA))
         undecided = (~fast[DECIDED] & (values != "")).arg_true()
     rest = values[undecided]
-    distinct = rest.unique().to_list()
-    found = {v: lookup(v, region) if len(v) <= _MAX_ASKED else _too_long(v) for v in distinct}
-    slow = pl.DataFrame(
+    distinct = rest.unique()
+    found = [lookup(v, region) if len(v) <= _MAX_ASKED else _too_long(v) for v in distinct]
+    # one row per distinct value, joined back onto every row: building the rows in Python
+    # cost more than asking the library when a value repeats (junk such as 'N/A' does)
+    known = pl.DataFrame(
         {
-            E164: [found[v].e164 for v in rest],
-            TYPE: [found[v].type for v in rest],
-            CODE: [found[v].code for v in rest],
-            MESSAGE: [found[v].message for v in rest],
-            EXTENSION: [found[v].extension for v in rest],
-            COUNTRY: [found[v].country_code for v in rest],
+            _VALUE: distinct,
+            E164: [f.e164 for f in found],
+            TYPE: [f.type for f in found],
+            CODE: [f.code for f in found],
+            MESSAGE: [f.message for f in found],
+            EXTENSION: [f.extension for f in found],
+            COUNTRY: [f.country_code for f in found],
         },
-        schema=_ANSWER_SCHEMA,
+        schema={_VALUE: pl.String, **_ANSWER_SCHEMA},
+    )
+    slow = (
+        rest.to_frame(_VALUE)
+        .join(known, on=_VALUE, how="left", maintain_order="left", nulls_equal=True)
+        .drop(_VALUE)
     )
     return scatter(answers, undecided, slow)
 

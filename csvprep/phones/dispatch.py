@@ -11,14 +11,18 @@ import polars as pl
 
 from . import fast as phones_fast
 from . import numeric as phones_numeric
-from .metadata import DECIDED, region, scatter
+from .metadata import DECIDED, country_codes, region, scatter
 
 #: From this many values on, :func:`decide` answers the home region's numbers as integers.
 NUMERIC_FROM = 50_000
 
 
 def decide(
-    values: pl.Series, default_region: str, *, numeric_from: int | None = None
+    values: pl.Series,
+    default_region: str,
+    *,
+    numeric_from: int | None = None,
+    foreign_from: int | None = None,
 ) -> pl.DataFrame:
     """libphonenumber's answer for every value it can decide exactly, in input order.
 
@@ -29,7 +33,10 @@ def decide(
     From ``numeric_from`` values on, the home region's numbers are answered as integers by
     :mod:`csvprep.phones.numeric` where it applies; the same answers either way. By default
     from :data:`NUMERIC_FROM` values (building its tables takes a moment, which only a long
-    column repays), and for any length once they are built.
+    column repays), and for any length once they are built. On that path, numbers of other
+    calling codes written with '+' are answered as integers too, by a table per calling code,
+    from ``foreign_from`` rows of a code (:data:`csvprep.phones.numeric.FOREIGN_FROM` by
+    default) or at once where its table is at hand.
 
     >>> decide(pl.Series(["098765 43210", "+1 650 253 0000 x12", "abc"]), "IN").rows()
     [('098765 43210', '+919876543210', 'mobile', None, None, False, 91, True), \
@@ -41,7 +48,9 @@ def decide(
         numeric_from = 0 if home.code in _NUMERIC else NUMERIC_FROM
     if values.len() >= numeric_from and phones_numeric.applies(home):
         _NUMERIC.add(home.code)
-        found, others = phones_numeric.decide(values, home)
+        if foreign_from is None:
+            foreign_from = phones_numeric.FOREIGN_FROM
+        found, others = phones_numeric.decide(values, home, foreign_from=foreign_from)
         if others.len() == 0:
             return found
         rest = phones_fast.decide(values.gather(others), home)
@@ -54,3 +63,29 @@ def decide(
 # Regions whose integer tables have been built in this process: from then on a column of any
 # length takes the integer engine.
 _NUMERIC: set[str] = set()
+
+
+def region_of(e164: pl.Expr, country: pl.Expr, codes: list[int]) -> pl.Expr:
+    """``region_code_for_number`` of valid numbers in E.164 (``e164``, with their calling code
+    in ``country``), for the calling codes ``codes`` that occur, as
+    :func:`csvprep.phones.fast.region_of` tells it: a code of one region by one lookup, a shared
+    code (1, 7, 44...) by the integer engine's table of which region each number is where one
+    is at hand (a long list of the code made it, or a run kept it on disk), else by each
+    region's leading digits or patterns. Null where ``e164`` is null.
+
+    >>> df = pl.DataFrame({"n": ["+919876543210", "+14165550123", "+12015550123"],
+    ...                    "c": [91, 1, 1]})
+    >>> df.select(region_of(pl.col("n"), pl.col("c"), [91, 1]).alias("r"))["r"].to_list()
+    ['IN', 'CA', 'US']
+    """
+    return phones_fast.region_of(e164, country, codes, owners=_owners)
+
+
+def _owners(cc: int, national: pl.Expr) -> pl.Expr | None:
+    """The region of each national number of shared calling code ``cc`` by its table, if one
+    is at hand (:data:`csvprep.phones.fast.Owners`)."""
+    t = phones_numeric.region_table(cc)
+    if t is None:
+        return None
+    names = pl.lit(pl.Series([None, *country_codes()[cc]], dtype=pl.String))
+    return names.gather(phones_numeric.region_index(national, t))

@@ -245,11 +245,21 @@ def _belongs(national: pl.Expr, r: Region) -> pl.Expr:
 UNKNOWN_REGION = "ZZ"
 
 
-def region_of(e164: pl.Expr, country: pl.Expr, codes: list[int]) -> pl.Expr:
+#: For a calling code several regions share and its national numbers (null for other rows),
+#: the region of each number (null: none of them) by a table, or None where no table is at hand.
+#: :func:`csvprep.phones.dispatch.region_of` passes the integer engine's tables; this engine
+#: knows nothing of them.
+Owners = Callable[[int, pl.Expr], pl.Expr | None]
+
+
+def region_of(
+    e164: pl.Expr, country: pl.Expr, codes: list[int], *, owners: Owners | None = None
+) -> pl.Expr:
     """``region_code_for_number`` of valid numbers in E.164 (``e164``, with their calling code
     in ``country``), for the calling codes ``codes`` that occur: a code with one region is that
-    region ("001" for a non-geographic one); a shared code (1, 7, 44...) is told apart by each
-    region's leading digits or patterns, as ``_shared`` does. Null where ``e164`` is null.
+    region ("001" for a non-geographic one); a shared code (1, 7, 44...) is told apart by
+    ``owners`` where it has a table for the code, else by each region's leading digits or
+    patterns, as ``_shared`` does. Null where ``e164`` is null.
 
     >>> df = pl.DataFrame({"n": ["+919876543210", "+14165550123", "+12015550123"],
     ...                    "c": [91, 1, 1]})
@@ -257,19 +267,30 @@ def region_of(e164: pl.Expr, country: pl.Expr, codes: list[int]) -> pl.Expr:
     ['IN', 'CA', 'US']
     """
     table = country_codes()
+    # a code of one region: that region, by one gather on the code (codes are under 1000)
+    main: list[str | None] = [None] * 1000
+    for cc in codes:
+        if len(table.get(cc, ())) == 1:
+            main[cc] = table[cc][0]
+    found = [pl.lit(pl.Series(main, dtype=pl.String)).gather(country)]
     cases: list[tuple[pl.Expr, str]] = []
     for cc in sorted(set(codes)):
         regions = table.get(cc, ())
-        if len(regions) == 1:
-            cases.append((country == cc, regions[0]))
+        if len(regions) <= 1:
             continue
-        # only this code's rows reach the patterns: the others are null, and cost no regex work
+        # only this code's rows reach the patterns: the others are null, and cost no work
         national = pl.when(country == cc).then(e164.str.slice(1 + len(str(cc))))
+        # a table at hand (a long list of this code made it): one search for every region
+        told = owners(cc, national) if owners is not None else None
+        if told is not None:
+            found.append(told)
+            continue
         for code in regions:
-            found = _belongs(national, region(code)).fill_null(False)
-            cases.append(((country == cc) & found, code))
-    region_code = first_case(cases, UNKNOWN_REGION) if cases else pl.lit(UNKNOWN_REGION)
-    return pl.when(e164.is_not_null()).then(region_code)
+            belongs = _belongs(national, region(code)).fill_null(False)
+            cases.append(((country == cc) & belongs, code))
+    if cases:
+        found.append(first_case(cases, None))
+    return pl.when(e164.is_not_null()).then(pl.coalesce(found).fill_null(UNKNOWN_REGION))
 
 
 def _parse(values: pl.Series, home: Region) -> pl.LazyFrame:

@@ -47,9 +47,10 @@ _OTHER_DIGITS = {
 # A label before the number ("tel:", "Mob: ", "Ph-"): libphonenumber skips everything before
 # the first '+' or digit.
 _LABEL = r"^[A-Za-z][A-Za-z .:\-]*"
-# The number itself: optional '(' and '+', digits separated by single spaces, hyphens, dots or
-# parentheses, ending in a digit.
-_SHAPE = r"^\(?\+?[0-9](?:[0-9]|[ .\-()]{1,2}[0-9])*$"
+#: The number itself: optional '(' and '+', digits separated by one or two spaces, hyphens,
+#: dots, slashes or parentheses, ending in a digit. All are libphonenumber's punctuation, which
+#: it drops (a slash ends the number only before an 'x').
+SHAPE = r"^\(?\+?[0-9](?:[0-9]|[ .\-/()]{1,2}[0-9])*$"
 # An extension libphonenumber's extension pattern takes as such (its 'ext'/'x' forms).
 _EXTENSION = r"^(.*[0-9])[ ]*(?:ext|extn|x)\.?[ ]*[0-9]{1,9}$"
 
@@ -254,7 +255,7 @@ def shapes(frame: Frame, plain: str) -> Frame:
         pl.when(extension).then(text.str.extract(_EXTENSION, 1)).otherwise(text).alias("__text"),
         extension.fill_null(False).alias(EXTENSION),
     )
-    shaped = text.str.contains(_SHAPE) & ~pl.when(other).then(clean).str.contains(";", literal=True)
+    shaped = text.str.contains(SHAPE) & ~pl.when(other).then(clean).str.contains(";", literal=True)
     return frame.with_columns(
         pl.when(shaped).then(text.str.replace_all(r"[^0-9]", "")).alias(SHAPED_DIGITS),
         text.str.contains(r"^\(?\+").fill_null(False).alias(SHAPED_PLUS),

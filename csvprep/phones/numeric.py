@@ -11,9 +11,13 @@ code written without '+', messages) run on those rows only.
 
 It follows the steps of ``fast`` exactly, for a region whose calling code is its alone,
 whose international and national prefixes are plain digits and which has no national-prefix
-transform rule (India and most others). Every row it does not answer (another calling code,
-more than 19 digits, anything unusual) is left to ``fast``; a differential test holds
-both paths to libphonenumber.
+transform rule (India and most others). Numbers of other calling codes written with '+' (or
+the international prefix) are answered the same way, by a table per calling code
+(:func:`code_table`): where several regions share the code, the table also holds which region
+each number belongs to, by leading digits or patterns, so that a number is still one search.
+Every row it does not answer (more than 19 digits, a national-prefix rule it cannot read,
+anything unusual) is left to ``fast``; a differential test holds both paths to
+libphonenumber.
 """
 
 from __future__ import annotations
@@ -21,12 +25,13 @@ from __future__ import annotations
 import contextlib
 import io
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 
 import phonenumbers
 import polars as pl
+from polars.expr.whenthen import ChainedThen, Then
 
 from . import cache as on_disk
 from . import metadata, ranges
@@ -41,6 +46,7 @@ from .metadata import (
     MAX_LENGTH_FOR_NSN,
     MESSAGE,
     MIN_LENGTH_FOR_NSN,
+    SHAPE,
     SHAPED_DIGITS,
     SHAPED_PLUS,
     TYPE,
@@ -88,8 +94,10 @@ _N, _W = "__n", "__w"
 _NN, _NW = "__nn", "__nw"  # the same of the national number
 _PLUS = "__plus"
 _POWERS = pl.Series([10**i for i in range(_MAX_DIGITS + 1)], dtype=pl.UInt64)
-_SEPARATED = r"^\+?[0-9]+(?:[ .\-][0-9]+)*$"
+# What a value of metadata.SHAPE holds besides its digits.
+_PUNCTUATION = ["+", " ", ".", "-", "/", "(", ")"]
 _OWN = "__own"
+_FCC, _FN, _FW = "__fcc", "__fn", "__fw"  # another calling code and its national number
 _LANE = "__lane"  # answered here
 _NONE = "__none"  # answered by neither path
 
@@ -145,7 +153,68 @@ def table(code: str) -> Table | None:
     >>> t = table("IN"); t.starts.len() == t.labels.len() > 1000
     True
     """
-    family = f"table-{code}-"
+    return _kept(f"table-{code}-", lambda: _table(code))
+
+
+def code_table(cc: int, *, derive: bool = True) -> Table | None:
+    """The label table of calling code ``cc`` as a number written with it is parsed (after
+    '+' or an international prefix): the main region's national prefix and general pattern,
+    then the type by the region the number belongs to (``fast._shared``); a code of one
+    region has that region's table. None where a pattern cannot be read as ranges, or where
+    the table is neither built nor kept on disk and ``derive`` is False.
+
+    >>> code_table(91).labels.equals(table("IN").labels), code_table(1) is not None
+    (True, True)
+    """
+    if cc in _CODE_TABLES:
+        return _CODE_TABLES[cc]
+    regions = country_codes()[cc]
+    if len(regions) == 1 and derive:
+        made = table(regions[0])
+    elif len(regions) == 1:
+        made = _kept(f"table-{regions[0]}-", None)
+    else:
+        made = _kept(f"table-cc{cc}-", (lambda: _shared_tables(regions)[0]) if derive else None)
+        if made is not None and derive:
+            region_table(cc, derive=True)  # made in the same pass: kept for region_of
+    if made is not None or derive:
+        _CODE_TABLES[cc] = made
+    return made
+
+
+def region_table(cc: int, *, derive: bool = False) -> Table | None:
+    """For a calling code several regions share, which region each national number is
+    (``region_code_for_number``): labels are 1 + the region's index in ``country_codes()[cc]``,
+    0 for none. Made beside :func:`code_table`; None unless built, kept on disk, or ``derive``.
+
+    >>> region_table(1, derive=True).labels.max() == len(country_codes()[1])
+    True
+    """
+    if cc in _REGION_TABLES:
+        return _REGION_TABLES[cc]
+    regions = country_codes()[cc]
+    assert len(regions) > 1, cc
+    made = _kept(f"regions-cc{cc}-", (lambda: _shared_tables(regions)[1]) if derive else None)
+    if made is not None or derive:
+        _REGION_TABLES[cc] = made
+    return made
+
+
+def region_index(national: pl.Expr, t: Table) -> pl.Expr:
+    """The label of each national number (digits, at most 17) in a :func:`region_table`."""
+    n = national.str.len_bytes().cast(pl.Int64)
+    digits = national.cast(pl.UInt64, strict=False)
+    return _label_of(n, digits * _p10(_MAX_DIGITS - n.clip(0, _MAX_DIGITS)), t)
+
+
+# Calling code -> its tables (None: they cannot be made), as built or read in this process.
+_CODE_TABLES: dict[int, Table | None] = {}
+_REGION_TABLES: dict[int, Table | None] = {}
+
+
+def _kept(family: str, derive: Callable[[], Table | None] | None) -> Table | None:
+    """The table ``derive`` makes, kept on disk under a name that starts with ``family``
+    (None: the one on disk, if any)."""
     name = f"{family}{_table_key()}.arrow"
     kept = on_disk.load(name)
     if kept is not None:
@@ -154,7 +223,9 @@ def table(code: str) -> Table | None:
             if found.schema == _TABLE_SCHEMA and found["starts"].is_sorted():
                 return Table(found["starts"], found["labels"])
         # not an entry this code wrote whole: derive it again
-    made = _table(code)
+    if derive is None:
+        return None
+    made = derive()
     if made is not None:
         out = io.BytesIO()
         pl.DataFrame({"starts": made.starts, "labels": made.labels}).write_ipc(out)
@@ -178,15 +249,28 @@ def _table(code: str) -> Table | None:
     """:func:`table`, derived."""
     r = region(code)
     try:
-        langs = [
-            language(d.pattern) if d is not None and d.pattern else None for d in r.descriptions
-        ]
+        langs = _languages(r)
     except Unsupported:
         return None
-    if any(lang is not None and lang.longest() > MAX_LENGTH_FOR_NSN for lang in langs):
-        return None  # keys hold lengths up to 17 only
+    if langs is None:
+        return None
     runs = {n: _runs(langs, n) for n in range(MAX_LENGTH_FOR_NSN + 1)}
     labels = _labels(r, sorted({(n, found) for n, cuts in runs.items() for _, found in cuts}))
+    return _packed(runs, labels)
+
+
+def _languages(r: Region) -> list[Language | None] | None:
+    """The languages of ``r.descriptions``; None where one holds numbers of over 17 digits
+    (keys hold lengths up to 17 only)."""
+    langs = [language(d.pattern) if d is not None and d.pattern else None for d in r.descriptions]
+    if any(lang is not None and lang.longest() > MAX_LENGTH_FOR_NSN for lang in langs):
+        return None
+    return langs
+
+
+def _packed(runs: dict[int, list[tuple[int, int]]], labels: dict[tuple[int, int], int]) -> Table:
+    """The table of ``runs`` (per length, where the set of patterns matched changes) labelled
+    by ``labels``: a start only where the label changes."""
     starts: list[int] = []
     kept: list[int] = []
     for n, cuts in runs.items():
@@ -198,7 +282,88 @@ def _table(code: str) -> Table | None:
     return Table(pl.Series(starts, dtype=pl.UInt64), pl.Series(kept, dtype=pl.UInt8))
 
 
-def _runs(langs: list[Language | None], n: int) -> list[tuple[int, int]]:
+class _Prefixes:
+    """The digit strings that *start* with a string of a language (``leading_digits``, which
+    ``region_code_for_number`` matches at the start of a national number), by length, as
+    ranges like :meth:`Language.ranges`.
+
+    >>> _Prefixes(language("8[024]9")).ranges(4)
+    [(8090, 8100), (8290, 8300), (8490, 8500)]
+    """
+
+    def __init__(self, lang: Language) -> None:
+        self._lang = lang
+
+    def ranges(self, length: int) -> list[tuple[int, int]]:
+        spans = sorted(
+            (start * 10 ** (length - k), end * 10 ** (length - k))
+            for k in range(length + 1)
+            for start, end in self._lang.ranges(k)
+        )
+        merged: list[tuple[int, int]] = []
+        for start, end in spans:  # a shorter prefix's span may hold a longer one's
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+            else:
+                merged.append((start, end))
+        return merged
+
+
+@cache
+def _shared_tables(codes: tuple[str, ...]) -> tuple[Table | None, Table | None]:
+    """:func:`code_table` and :func:`region_table` of a calling code several regions share,
+    derived: every region's descriptions and leading digits at once, so each run of numbers
+    knows which patterns of which region it matches."""
+    try:
+        return _shared_derived(codes)
+    except Unsupported:
+        return None, None
+
+
+def _shared_derived(codes: tuple[str, ...]) -> tuple[Table | None, Table | None]:
+    regions = [region(code) for code in codes]
+    langs: list[Language | _Prefixes | None] = []
+    # per region: where its descriptions' bits start, and its leading digits' bit (or None)
+    offsets: list[tuple[int, int | None]] = []
+    for r in regions:
+        own = _languages(r)
+        if own is None:
+            return None, None
+        first = len(langs)
+        langs += own
+        leading = None
+        if r.leading_digits:
+            leading = len(langs)
+            langs.append(_Prefixes(language(r.leading_digits)))
+        offsets.append((first, leading))
+    runs = {n: _runs(langs, n) for n in range(MAX_LENGTH_FOR_NSN + 1)}
+    found = sorted({(n, s) for n, cuts in runs.items() for _, s in cuts})
+    # each region's type of every run, by the one rule (metadata.type_of), worked out once
+    # per set of that region's own patterns
+    masks = [(1 << len(r.descriptions)) - 1 for r in regions]
+    kinds = [
+        _labels(r, sorted({(n, s >> first & mask) for n, s in found}))
+        for r, (first, _), mask in zip(regions, offsets, masks, strict=True)
+    ]
+    labels: dict[tuple[int, int], int] = {}
+    owners: dict[tuple[int, int], int] = {}
+    for n, s in found:
+        kind = owner = 0  # unknown, no region's
+        for i, ((first, leading), mask, of_region) in enumerate(
+            zip(offsets, masks, kinds, strict=True)
+        ):
+            label = of_region[n, s >> first & mask]
+            belongs = bool(s >> leading & 1) if leading is not None else label >> 1 != 0
+            if belongs:
+                kind, owner = label >> 1, i + 1
+                break
+        # the general pattern is the main region's (bit 0), as parsing reads it
+        labels[n, s] = kind << 1 | s & 1
+        owners[n, s] = owner
+    return _packed(runs, labels), _packed(runs, owners)
+
+
+def _runs(langs: Sequence[Language | _Prefixes | None], n: int) -> list[tuple[int, int]]:
     """Where the national numbers of ``n`` digits change which patterns they match: (start,
     the set of patterns matched from there, bit i for ``langs[i]``), from 0 up."""
     # where each description's ranges start and end, as bits toggled (ranges of one
@@ -288,18 +453,55 @@ def _rows(
     return scatter(frame, at, step(frame.select(columns)[at]))
 
 
+@cache
+def prefixes(pattern: str | None) -> tuple[str, ...] | None:
+    """The digit strings a national-prefix pattern matches at the start of a number, when it
+    matches only a few fixed strings none of which starts another (so at most one matches:
+    the regex's order of alternatives cannot matter); None otherwise.
+
+    >>> prefixes("0"), prefixes("0|180020"), prefixes("(183[12])|0"), prefixes("0?")
+    (('0',), ('0', '180020'), ('0', '1831', '1832'), None)
+    """
+    if pattern is None:
+        return ()
+    if pattern.isdigit():
+        return (pattern,)
+    try:
+        lang = language(pattern)
+    except Unsupported:
+        return None
+    longest = lang.longest()
+    if not 0 < longest <= 8 or lang.ranges(0):
+        return None
+    found = [
+        f"{value:0{n}d}"
+        for n in range(1, longest + 1)
+        for start, end in lang.ranges(n)
+        if end - start <= 64
+        for value in range(start, end)
+    ]
+    total = sum(end - start for n in range(1, longest + 1) for start, end in lang.ranges(n))
+    if total != len(found) or len(found) > 64:
+        return None
+    if any(a != b and b.startswith(a) for a in found for b in found):
+        return None
+    return tuple(found)
+
+
 def _strip(
     frame: pl.DataFrame, n: str, w: str, r: Region, t: Table, *, national: bool = False
 ) -> pl.DataFrame:
     """``fast._strip_national_prefix`` of the numbers in columns ``n``/``w``, in
     place (null rows stay null). With ``national``, as ``fast._national_prefix``: the
-    prefix stays on where what would remain has no possible length."""
-    if r.npfp is None:
+    prefix stays on where what would remain has no possible length. ``r``'s national prefix
+    must be one of :func:`prefixes`."""
+    literals = prefixes(r.npfp)
+    assert literals is not None, r.code
+    if not literals:
         return frame
-    k = len(r.npfp)
     fails = [_LENGTH_RESULTS.index(x) for x in ("too_short", "local_only", "invalid_length")]
 
-    def strip(rows: pl.DataFrame) -> pl.DataFrame:
+    def strip(rows: pl.DataFrame, k: int) -> pl.DataFrame:
         length, digits = pl.col(n), pl.col(w)
         rest_n, rest_w = length - k, _drop(digits, k)
         rows = rows.select(
@@ -316,7 +518,26 @@ def _strip(
             pl.when(keep).then(digits).otherwise(rest_w).alias(w),
         )
 
-    return _rows(frame, _starts(pl.col(n), pl.col(w), r.npfp), [n, w], strip)
+    if len(literals) == 1:
+        (literal,) = literals
+        mask = _starts(pl.col(n), pl.col(w), literal)
+        return _rows(frame, mask, [n, w], lambda rows: strip(rows, len(literal)))
+    # which prefix each row starts with, all before any is stripped: a stripped number may
+    # start with another prefix, which parsing does not strip again
+    which = _first_of([(_starts(pl.col(n), pl.col(w), x), i) for i, x in enumerate(literals)])
+    frame = frame.with_columns(which.alias("__prefix"))
+    for i, literal in enumerate(literals):
+        frame = _rows(frame, pl.col("__prefix") == i, [n, w], partial(strip, k=len(literal)))
+    return frame.drop("__prefix")
+
+
+def _first_of(cases: list[tuple[pl.Expr, int]]) -> pl.Expr:
+    """The value of the first case whose condition holds, else null."""
+    (cond, value), *rest = cases
+    chain: Then | ChainedThen = pl.when(cond).then(pl.lit(value))
+    for cond, value in rest:
+        chain = chain.when(cond).then(pl.lit(value))
+    return chain.otherwise(None)
 
 
 def _digits(values: pl.Series) -> pl.DataFrame:
@@ -345,16 +566,17 @@ def _digits(values: pl.Series) -> pl.DataFrame:
         )
 
     def separated(rows: pl.DataFrame) -> pl.DataFrame:
-        # digit groups split by single spaces, dots or hyphens ("09876 543210"), the other
-        # shape of a real list: every step of shapes() but the last leaves them as they are
-        digits = clean.str.replace_many(["+", " ", ".", "-"], [""] * 4)
+        # digit groups split by spaces, dots, hyphens, slashes or parentheses ("09876 543210",
+        # "(011) 2345-6789"), the other shapes of a real list: every step of shapes() but the
+        # last leaves them as they are, so they skip those steps
+        digits = clean.str.replace_many(_PUNCTUATION, [""] * len(_PUNCTUATION))
         rows = rows.select(
             CLEAN,
             digits.cast(pl.UInt64, strict=False).alias(_W),
-            clean.str.starts_with("+").alias(_PLUS),
+            (clean.str.starts_with("+") | clean.str.starts_with("(+")).alias(_PLUS),
             digits.str.len_bytes().cast(pl.Int64).alias(_N),
             pl.lit(False).alias(EXTENSION),
-            clean.str.contains(_SEPARATED).alias("__separated"),
+            clean.str.contains(SHAPE).alias("__separated"),
         )
         return _rows(rows, ~pl.col("__separated"), [CLEAN], shaped).drop(CLEAN, "__separated")
 
@@ -395,11 +617,17 @@ def _country_code(frame: pl.DataFrame, home: Region) -> pl.DataFrame:
         intl_w.alias("__iw"),
     )
     ours = pl.col("__ours")
+    # another calling code after '+' or the prefix: its national number, for code_table
+    foreign = (intl_n > MIN_LENGTH_FOR_NSN) & (cc != 0) & ~ours
+    size = pl.when(cc < 10).then(1).when(cc < 100).then(2).otherwise(3)
     return frame.with_columns(
         (lane & (idd.is_null() | ours)).fill_null(False).alias(_LANE),
         (lane & idd.is_null() & _starts(n, w, home_cc)).alias(_OWN),
         pl.when(ours).then(intl_n - c).otherwise(n).alias(_NN),
         pl.when(ours).then(_drop(pl.col("__iw"), c)).otherwise(w).alias(_NW),
+        pl.when(foreign).then(cc).alias(_FCC),
+        pl.when(foreign).then(intl_n - size).alias(_FN),
+        pl.when(foreign).then(pl.col("__iw") % _p10(_MAX_DIGITS - size) * _p10(size)).alias(_FW),
     ).drop("__idd", "__ours", "__iw", _PLUS)
 
 
@@ -431,10 +659,26 @@ def _own_code(frame: pl.DataFrame, home: Region, t: Table) -> pl.DataFrame:
     return _rows(frame, pl.col(_OWN), [_NN, _NW], settle)
 
 
-def decide(values: pl.Series, home: Region) -> tuple[pl.DataFrame, pl.Series]:
+#: From this many rows of another calling code in a column, its table is derived if no run
+#: has kept it on disk. Deriving takes 50-300 ms (0.4-1 s for +1, North America's 25
+#: regions), more than the string path takes for these rows, but once a machine and release:
+#: the table is kept, and every later list with that code is answered by it.
+FOREIGN_FROM = 2_000
+# Fewer rows of a calling code than this are left to the string path even when its table is
+# at hand: reading the table and a query cost more than they save.
+_FEW = 100
+
+
+def decide(
+    values: pl.Series, home: Region, *, foreign_from: int = FOREIGN_FROM
+) -> tuple[pl.DataFrame, pl.Series]:
     """The answers (as ``fast.decide`` gives them) for the values this module
     answers, and the indices of the rows to ask the string path about (their answer rows are
     placeholders; rows neither path can decide are left out, their placeholder is the answer).
+
+    Numbers of other calling codes written with '+' or the international prefix are answered
+    here too, by :func:`code_table`, where their rows are many (``foreign_from``, see
+    :data:`FOREIGN_FROM`) or the table is at hand.
 
     >>> found, others = decide(pl.Series(["+919876543210", "+1 650 253 0000"]), region("IN"))
     >>> found[E164].to_list(), others.to_list()
@@ -444,29 +688,76 @@ def decide(values: pl.Series, home: Region) -> tuple[pl.DataFrame, pl.Series]:
     assert t is not None and applies(home), home.code
     frame = _country_code(_digits(values), home).drop(_N, _W)
     frame = _own_code(frame, home, t)
+    answers = _national(frame.drop(_FCC, _FN, _FW), home.country_code, home, t)
+    others = frame.select(~pl.col(_LANE) & ~pl.col(_NONE)).to_series()
+    codes = frame[_FCC]
+    if codes.null_count() == codes.len():
+        return answers, others.arg_true()
+    places: list[pl.Series] = []
+    parts: list[pl.DataFrame] = []
+    for cc, count in codes.drop_nulls().value_counts().iter_rows():
+        if count < min(_FEW, foreign_from) or not foreign_applies(cc):
+            continue
+        found = code_table(cc, derive=count >= foreign_from)
+        if found is None:
+            continue
+        at = (codes == cc).arg_true()
+        rows = frame[at].select(
+            CLEAN,
+            EXTENSION,
+            pl.col(_FN).alias(_NN),
+            pl.col(_FW).alias(_NW),
+            pl.lit(True).alias(_LANE),
+        )
+        places.append(at)
+        parts.append(_national(rows, cc, region(country_codes()[cc][0]), found))
+    if not parts:
+        return answers, others.arg_true()
+    # put back once: each scatter copies every answer column whole
+    at = pl.concat(places)
+    return scatter(answers, at, pl.concat(parts)), others.scatter(at, False).arg_true()
 
-    # -- the national prefix, then type and length (fast._one_region) --
+
+def foreign_applies(cc: int) -> bool:
+    """Numbers of calling code ``cc`` written with '+' can be answered here: the code's
+    regions are geographic, and its main region (whose national prefix parsing strips) has
+    no transform rule and a national prefix of :func:`prefixes`.
+
+    >>> foreign_applies(1), foreign_applies(44), foreign_applies(800), foreign_applies(54)
+    (True, True, False, False)
+    """
+    regions = country_codes().get(cc, ())
+    if not regions or "001" in regions:
+        return False
+    main = region(regions[0])
+    return not main.transform and prefixes(main.npfp) is not None
+
+
+def _national(frame: pl.DataFrame, cc: int, r: Region, t: Table) -> pl.DataFrame:
+    """The answers for the ``_LANE`` rows, whose national numbers (``_NN``/``_NW``) are of
+    calling code ``cc`` and main region ``r`` with table ``t``: the national prefix, then
+    type and length (``fast._one_region`` and ``_shared``)."""
     lane, nn, nw = pl.col(_LANE), pl.col(_NN), pl.col(_NW)
-    frame = _strip(frame, _NN, _NW, home, t, national=True)
-    lengths = _lengths(home)
+    frame = _strip(frame, _NN, _NW, r, t, national=True)
+    lengths = _lengths(r)
     in_range = nn.is_between(MIN_LENGTH_FOR_NSN, MAX_LENGTH_FOR_NSN)
     frame = frame.with_columns((lane & in_range).fill_null(False).alias(_LANE))
     frame = frame.with_columns(
         (_label_of(pl.when(lane).then(nn), nw, t) // 2).alias("__type"),
         lengths.gather(nn.clip(0, _MAX_DIGITS)).alias("__length"),
     )
-    others = frame.select(~lane & ~pl.col(_NONE)).to_series().arg_true()
-    return _answers(frame, home), others
+    return _answers(frame, cc, r.code)
 
 
-def _answers(frame: pl.DataFrame, home: Region) -> pl.DataFrame:
-    """The answer columns, as ``fast._answers`` makes them."""
+def _answers(frame: pl.DataFrame, cc: int, main: str) -> pl.DataFrame:
+    """The answer columns, as ``fast._answers`` makes them, for numbers of calling
+    code ``cc`` whose main region is ``main``."""
     lane = pl.col(_LANE)
     kind = pl.col("__type")
     valid = lane & (kind != 0)
     invalid = lane & (kind == 0)
     national_n = pl.when(valid).then(pl.col(_NN))
-    digits = home.country_code * _p10(national_n) + pl.col(_NW) // _p10(_MAX_DIGITS - national_n)
+    digits = cc * _p10(national_n) + pl.col(_NW) // _p10(_MAX_DIGITS - national_n)
     answers = frame.select(
         pl.col(CLEAN),
         e164_text(digits).alias(E164),
@@ -474,7 +765,7 @@ def _answers(frame: pl.DataFrame, home: Region) -> pl.DataFrame:
         pl.when(invalid).then(pl.lit("phone_invalid")).alias(CODE),
         pl.lit(None, dtype=pl.String).alias(MESSAGE),
         pl.when(lane).then(valid & pl.col(EXTENSION)).alias(EXTENSION),
-        pl.when(valid).then(pl.lit(home.country_code, dtype=pl.UInt16)).alias(COUNTRY),
+        pl.when(valid).then(pl.lit(cc, dtype=pl.UInt16)).alias(COUNTRY),
         lane.alias(DECIDED),
         "__length",
     )
@@ -485,8 +776,8 @@ def _answers(frame: pl.DataFrame, home: Region) -> pl.DataFrame:
             message(
                 pl.lit(True),
                 lambda result: length == _LENGTH_RESULTS.index(result),
-                pl.lit(home.country_code),
-                home.code,
+                pl.lit(cc),
+                main,
             ).alias(MESSAGE)
         )
 
