@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "csvprep"
 # package as "__init__".
 LAYERS: list[set[str]] = [
     {"errors", "problems", "routing", "suggest", "resources", "settings"},
-    {"io", "io.records", "io.manifest"},
+    {"io", "io.columns", "io.records", "io.manifest"},
     {"io.decoding", "io.reading", "io.writing", "io.workbook"},
     {
         "phones.metadata",

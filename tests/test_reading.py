@@ -9,12 +9,10 @@ from hypothesis import strategies as st
 
 import csvprep
 from csvprep import InputError, UsageError
+from csvprep.io.columns import DEFECT, LINE, ROW
 from csvprep.io.reading import NotStreamable, read_batches, read_table, sniff_delimiter
 from csvprep.io.records import (
     _EXACT_WIDTH,
-    DEFECT,
-    LINE,
-    ROW,
     _split_exact,
     _split_fast,
     split_records,

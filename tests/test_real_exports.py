@@ -15,8 +15,8 @@ import pytest
 
 import csvprep
 from csvprep.errors import InputError, UsageError
+from csvprep.io.columns import LINE
 from csvprep.io.reading import read_batches, read_table
-from csvprep.io.records import LINE
 
 GREEK_MAP = {"mobile_number": "Κινητό", "name": "Όνομα", "city": "Πόλη"}
 CYRILLIC_MAP = {"mobile_number": "Мобильный", "name": "Имя", "city": "Город"}

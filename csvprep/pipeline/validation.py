@@ -18,38 +18,50 @@ from typing import Any, Literal, Protocol, TypedDict, Unpack
 import polars as pl
 
 from .. import phones
-from ..checks.calling_hours import LOCAL_WINDOW, CallWindow, local_windows, time_zones
+from ..checks.calling_hours import CallWindow, local_windows, time_zones
 from ..checks.headers import PHONE_VARIABLE, ColumnPlan, Prompt, load_variables_map, plan_columns
 from ..checks.rules import Rule, RuleSet, checks, failures, helpers, load_rules, pandera_schema
 from ..checks.suppression import Suppression, load_suppression
 from ..errors import ConfigError, UsageError
+from ..io.columns import (
+    AT,
+    CELL,
+    DEFECT,
+    DEFECT_ROW,
+    EARLIER,
+    EMPTY_ROW,
+    ERROR,
+    EXCLUDED,
+    FIRST_LINE,
+    KEY,
+    LINE,
+    LIVE,
+    LOCAL_WINDOW,
+    NOTE,
+    NUMBER_TYPE,
+    PROBLEM_SCHEMA,
+    RAW,
+    REGION,
+    REPEAT,
+    ROW,
+    STATUS,
+    UNIQUE_VALUE,
+)
 from ..io.reading import BATCH_BYTES, NotStreamable, Progress, Table, read_batches
-from ..io.records import DEFECT, LINE, NOTE, RAW, ROW, column_name
+from ..io.records import column_name
 from ..phones.metadata import e164_text
 from ..problems import CODES, SEVERITY_ORDER, SHOWN_CHARS, Problem, shown
 from ..report import Breakdown, Report, RowCounts
 from ..routing import route_for
 from ..settings import DEFAULTS
 
-STATUS = "__status"
 Status = Literal["valid", "invalid", "duplicate", "excluded"]
 
-_PROBLEM_SCHEMA: dict[str, pl.DataType] = {
-    ROW: pl.UInt32(),
-    LINE: pl.UInt32(),
-    "column": pl.String(),
-    "code": pl.String(),
-    "value": pl.String(),
-    "message": pl.String(),
-    "level": pl.String(),
-    "order": pl.UInt16(),
-}
 _SHOWN_VALUE_CHARS = SHOWN_CHARS
 # A valid number's region and type ride along with its duplicate key as enums (one byte each):
 # the breakdown takes out the repeats found after every batch was read.
 _REGION_ENUM = pl.Enum(sorted(phones.REGION_CODES))
 _TYPE_ENUM = pl.Enum(sorted(set(phones.TYPE_NAMES.values())))
-_REGION, _TYPE = "__region", "__type"
 
 
 def _formatted(template: str, *values: pl.Expr) -> pl.Expr:
@@ -97,7 +109,7 @@ class Checked:
     report.
 
     ``frame`` is the table's frame plus the phone columns of :mod:`csvprep.phones` and
-    ``__status`` (``valid``, ``invalid``, ``duplicate`` or ``excluded``); ``problems`` has one
+    ``STATUS`` (``valid``, ``invalid``, ``duplicate`` or ``excluded``); ``problems`` has one
     row per row problem, all of them, in row order.
     """
 
@@ -124,7 +136,7 @@ def check(source: Any, **options: Unpack[CheckOptions]) -> Checked:
 
     >>> import polars as pl
     >>> c = check(pl.DataFrame({"Mobile Number": ["9876543210", "9876543210"]}))
-    >>> c.frame["__status"].to_list()
+    >>> c.frame[STATUS].to_list()
     ['valid', 'duplicate']
     """
     return _check(source, True, **options)
@@ -296,9 +308,9 @@ def _run(
         if rule.severity == "error":
             broken.append(failed)
     newly = pl.concat(broken).unique(ROW) if broken else pl.DataFrame(schema=_FLAGS)
-    newly = newly.filter(~pl.col("__error"))
+    newly = newly.filter(~pl.col(ERROR))
     invalid += newly.height
-    excluded -= int(newly["__excluded"].sum())
+    excluded -= int(newly[EXCLUDED].sum())
     everyone = pl.concat(candidates)
     if newly.height:  # a filter copies every key: only when there is something to take out
         taken = pl.col(ROW).is_in(newly[ROW].implode())
@@ -307,7 +319,7 @@ def _run(
     later, repeats = _repeats(everyone, None if keep_rows else max_problems)
     if later:  # a later repeat is no valid number: out of the breakdown (the batches' own
         # repeats never came in)
-        kinds.subtract(_kinds(everyone.filter(~pl.col(_KEY_NAME).is_first_distinct())))
+        kinds.subtract(_kinds(everyone.filter(~pl.col(KEY).is_first_distinct())))
     if repeated and resolver is not None:  # every repeat, with its first line, decided
         repeats = pl.concat(early_repeats).sort(ROW).head(max_problems)
     elif repeated:  # repeats within batches, where only the first were kept: their first lines
@@ -322,9 +334,7 @@ def _run(
             pl.lit(context.headers[plan.phone_index], dtype=pl.String).alias("column"),
             pl.lit("duplicate_number").alias("code"),
             _NUMBER.alias("value"),
-            _formatted("{} is already on line {}", _NUMBER, pl.col("__first_line")).alias(
-                "message"
-            ),
+            _formatted("{} is already on line {}", _NUMBER, pl.col(FIRST_LINE)).alias("message"),
             pl.lit(None, dtype=pl.String).alias("level"),
             pl.lit(order, dtype=pl.UInt16).alias("order"),
         )
@@ -336,7 +346,7 @@ def _run(
     problems = (
         pl.concat(kept).sort(ROW, "order", maintain_order=True)
         if kept
-        else pl.DataFrame(schema=_PROBLEM_SCHEMA)
+        else pl.DataFrame(schema=PROBLEM_SCHEMA)
     )
     counted = RowCounts(
         total=rows,
@@ -349,18 +359,18 @@ def _run(
     if keep_rows:
         frame = (
             pl.concat(frames)
-            .with_columns(pl.col("__error") | pl.col(ROW).is_in(newly[ROW].implode()))
+            .with_columns(pl.col(ERROR) | pl.col(ROW).is_in(newly[ROW].implode()))
             .with_columns(
-                pl.when(pl.col("__error"))
+                pl.when(pl.col(ERROR))
                 .then(pl.lit("invalid"))
-                .when(pl.col("__excluded"))
+                .when(pl.col(EXCLUDED))
                 .then(pl.lit("excluded"))
                 .when(pl.col(ROW).is_in(repeats[ROW].implode()))
                 .then(pl.lit("duplicate"))
                 .otherwise(pl.lit("valid"))
                 .alias(STATUS)
             )
-            .drop("__error", "__excluded")
+            .drop(ERROR, EXCLUDED)
         )
         # the whole file's table: its columns are the checked rows' first ones (no copy)
         table = replace(first, frame=frame.select(first.frame.columns))
@@ -399,7 +409,7 @@ def _run(
 @dataclass(frozen=True)
 class DecidedBatch:
     """A batch's rows as :func:`check` gives them for the whole file: ``frame`` holds them with
-    ``__status``, ``problems`` all their problems in row order (duplicates and ``unique`` rules
+    ``STATUS``, ``problems`` all their problems in row order (duplicates and ``unique`` rules
     judged against every earlier row); ``filled``, its blank-header columns with a value."""
 
     frame: pl.DataFrame
@@ -428,7 +438,7 @@ def stream(source: Any, sink: BatchSink, **options: Unpack[CheckOptions]) -> Che
     >>> import polars as pl
     >>> class Statuses:
     ...     def begin(self, first, plan, replan): self.seen = []
-    ...     def take(self, batch): self.seen += batch.frame["__status"].to_list()
+    ...     def take(self, batch): self.seen += batch.frame[STATUS].to_list()
     >>> sink = Statuses()
     >>> stream(pl.DataFrame({"Mobile Number": ["9876543210"] * 2}), sink).report.rows.duplicate
     1
@@ -475,13 +485,13 @@ class _Resolver:
             if rule.severity == "error":
                 broken.append(failed)
             values = pl.concat(parts)
-            self.values[rule] = values.filter(values["__value"].is_first_distinct())
-        newly = pl.concat(broken).filter(~pl.col("__error"))[ROW] if broken else None
-        error = pl.col("__error")
+            self.values[rule] = values.filter(values[UNIQUE_VALUE].is_first_distinct())
+        newly = pl.concat(broken).filter(~pl.col(ERROR))[ROW] if broken else None
+        error = pl.col(ERROR)
         if newly is not None and newly.len():
             error = error | pl.col(ROW).is_in(newly.implode())
-        frame = frame.with_columns(error.alias("__error"))
-        still = ~pl.col("__error") & ~pl.col("__excluded") & pl.col(phones.E164).is_not_null()
+        frame = frame.with_columns(error.alias(ERROR))
+        still = ~pl.col(ERROR) & ~pl.col(EXCLUDED) & pl.col(phones.E164).is_not_null()
         present = frame.collect_schema().names()
         if phones.E164 in present:
             rows = frame.lazy().filter(still).select(ROW, LINE, _KEY).collect()
@@ -497,7 +507,7 @@ class _Resolver:
                     pl.lit(self.context.headers[phone_index], dtype=pl.String).alias("column"),
                     pl.lit("duplicate_number").alias("code"),
                     _NUMBER.alias("value"),
-                    _formatted("{} is already on line {}", _NUMBER, pl.col("__first_line")).alias(
+                    _formatted("{} is already on line {}", _NUMBER, pl.col(FIRST_LINE)).alias(
                         "message"
                     ),
                     pl.lit(None, dtype=pl.String).alias("level"),
@@ -505,15 +515,15 @@ class _Resolver:
                 )
             )
         status = (
-            pl.when(pl.col("__error"))
+            pl.when(pl.col(ERROR))
             .then(pl.lit("invalid"))
-            .when(pl.col("__excluded"))
+            .when(pl.col(EXCLUDED))
             .then(pl.lit("excluded"))
             .when(pl.col(ROW).is_in(repeats[ROW].implode()))
             .then(pl.lit("duplicate"))
             .otherwise(pl.lit("valid"))
         )
-        decided = frame.with_columns(status.alias(STATUS)).drop("__error", "__excluded")
+        decided = frame.with_columns(status.alias(STATUS)).drop(ERROR, EXCLUDED)
         problems = pl.concat(found).sort(ROW, "order", maintain_order=True)
         self.sink.take(DecidedBatch(decided, problems, batch.filled))
         valid = decided[STATUS] == "valid"
@@ -531,7 +541,7 @@ class _Resolver:
 
 
 class _SeenNumbers:
-    """The number (``__key``) of every row still in so far, with its first row's line, as
+    """The number (``KEY``) of every row still in so far, with its first row's line, as
     runs sorted by number: a batch's numbers, sorted too, are looked up with one merge join
     per run, and four runs of about one size are merged into one, so that there are few runs
     and each number is merged a few times (a hash set rebuilt for every batch would cost the
@@ -541,42 +551,42 @@ class _SeenNumbers:
         self.runs: list[pl.DataFrame] = []
 
     def repeats(self, rows: pl.DataFrame) -> pl.DataFrame:
-        """Of ``rows`` (ROW, LINE, ``__key``, in file order, after every row already seen),
-        those whose number an earlier row has, with that row's line (``__first_line``), in
+        """Of ``rows`` (ROW, LINE, ``KEY``, in file order, after every row already seen),
+        those whose number an earlier row has, with that row's line (``FIRST_LINE``), in
         number order; the others' numbers are seen from now on.
 
         >>> seen = _SeenNumbers()
-        >>> seen.repeats(pl.DataFrame({"__row": [1, 2], "__line": [2, 3], "__key": [7, 7]})).rows()
+        >>> seen.repeats(pl.DataFrame({ROW: [1, 2], LINE: [2, 3], KEY: [7, 7]})).rows()
         [(2, 3, 7, 2)]
-        >>> seen.repeats(pl.DataFrame({"__row": [3], "__line": [4], "__key": [7]})).rows()
+        >>> seen.repeats(pl.DataFrame({ROW: [3], LINE: [4], KEY: [7]})).rows()
         [(3, 4, 7, 2)]
         """
         # in number order (stable: a number's rows stay in file order), where a repeat within
         # the batch is a row whose number is the one before's, and no hashing is needed
-        rows = rows.sort(_KEY_NAME, maintain_order=True)
-        keys = rows[_KEY_NAME]
+        rows = rows.sort(KEY, maintain_order=True)
+        keys = rows[KEY]
         first_here = (keys != keys.shift(1)).fill_null(True)
-        probe = rows.select(_KEY_NAME)
-        hits = [probe.join(run, on=_KEY_NAME, how="inner") for run in self.runs]
+        probe = rows.select(KEY)
+        hits = [probe.join(run, on=KEY, how="inner") for run in self.runs]
         earlier = (
-            pl.concat(hits).unique(_KEY_NAME).rename({LINE: "__earlier"})
+            pl.concat(hits).unique(KEY).rename({LINE: EARLIER})
             if hits
-            else pl.DataFrame(schema={_KEY_NAME: pl.UInt64, "__earlier": pl.UInt32})
+            else pl.DataFrame(schema={KEY: pl.UInt64, EARLIER: pl.UInt32})
         )
-        marked = rows.join(earlier, on=_KEY_NAME, how="left", maintain_order="left").with_columns(
+        marked = rows.join(earlier, on=KEY, how="left", maintain_order="left").with_columns(
             pl.coalesce(
-                "__earlier", pl.col(LINE).filter(first_here).gather(first_here.cum_sum() - 1)
-            ).alias("__first_line"),
-            (pl.col("__earlier").is_not_null() | ~first_here).alias("__repeat"),
+                EARLIER, pl.col(LINE).filter(first_here).gather(first_here.cum_sum() - 1)
+            ).alias(FIRST_LINE),
+            (pl.col(EARLIER).is_not_null() | ~first_here).alias(REPEAT),
         )
-        new = marked.filter(~pl.col("__repeat")).select(_KEY_NAME, LINE)
+        new = marked.filter(~pl.col(REPEAT)).select(KEY, LINE)
         if new.height:
-            self.runs.append(new.set_sorted(_KEY_NAME))
+            self.runs.append(new.set_sorted(KEY))
             while len(self.runs) >= 4 and self.runs[-4].height <= 2 * self.runs[-1].height:
-                merged = pl.concat(self.runs[-4:]).sort(_KEY_NAME)
+                merged = pl.concat(self.runs[-4:]).sort(KEY)
                 del self.runs[-4:]
                 self.runs.append(merged)
-        return marked.filter("__repeat").select(ROW, LINE, _KEY_NAME, "__first_line")
+        return marked.filter(REPEAT).select(ROW, LINE, KEY, FIRST_LINE)
 
 
 @dataclass(frozen=True)
@@ -626,27 +636,27 @@ def _checked(
         problems = (
             pl.concat(checks).sort(ROW, "order", maintain_order=True).collect()
             if checks
-            else pl.DataFrame(schema=_PROBLEM_SCHEMA)
+            else pl.DataFrame(schema=PROBLEM_SCHEMA)
         )
         # filtered lazily: only the columns taken are copied, not a wide frame's every one
         rows = frame.lazy()
         values = {}
         for rule, column in unique.items():
-            filled_in = pl.col("__live") & (pl.col(column).str.strip_chars() != "")
+            filled_in = pl.col(LIVE) & (pl.col(column).str.strip_chars() != "")
             values[rule] = (
                 rows.filter(filled_in)
-                .select(ROW, LINE, pl.col(column).alias("__value"), "__error", "__excluded")
+                .select(ROW, LINE, pl.col(column).alias(UNIQUE_VALUE), ERROR, EXCLUDED)
                 .collect()
             )
-        still = ~pl.col("__error") & ~pl.col("__excluded") & pl.col(phones.E164).is_not_null()
+        still = ~pl.col(ERROR) & ~pl.col(EXCLUDED) & pl.col(phones.E164).is_not_null()
         candidates = _candidates(rows.filter(still))
         repeated, repeats = 0, candidates.clear()
         if keep_repeats is not None:
             repeated, repeats = _repeats(candidates, keep_repeats, first_lines=False)
             if repeated:
-                candidates = candidates.filter(candidates[_KEY_NAME].is_first_distinct())
+                candidates = candidates.filter(candidates[KEY].is_first_distinct())
         return _BatchResult(
-            frame=frame.drop("__live") if keep_rows else pl.DataFrame(),
+            frame=frame.drop(LIVE) if keep_rows else pl.DataFrame(),
             problems=problems,
             checks=checked.orders,
             filled=checked.filled,
@@ -655,8 +665,8 @@ def _checked(
             by_column=_value_counts(problems["column"].drop_nulls()),
             kinds=_kinds(candidates),
             rows=frame.height,
-            invalid=int(frame["__error"].sum()),
-            excluded=int((~frame["__error"] & frame["__excluded"]).sum()),
+            invalid=int(frame[ERROR].sum()),
+            excluded=int((~frame[ERROR] & frame[EXCLUDED]).sum()),
             candidates=candidates,
             repeated=repeated,
             repeats=repeats,
@@ -673,7 +683,7 @@ def _checked(
             yield pending.popleft().result()
 
 
-_FLAGS = {ROW: pl.UInt32, "__error": pl.Boolean, "__excluded": pl.Boolean}
+_FLAGS = {ROW: pl.UInt32, ERROR: pl.Boolean, EXCLUDED: pl.Boolean}
 
 
 def _unique_targets(context: _Context) -> dict[Rule, str]:
@@ -689,23 +699,23 @@ def _unique_problems(
     rule: Rule, column: str, parts: list[pl.DataFrame], context: _Context, order: int
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The problems of a ``unique`` rule over the filled values of every batch (``parts``),
-    and the rows that broke it with their flags before (``ROW``, ``__error``,
-    ``__excluded``)."""
+    and the rows that broke it with their flags before (``ROW``, ``ERROR``,
+    ``EXCLUDED``)."""
     words = next(w for code, w, _ in checks(rule, pl.col(column)) if code == "rule_unique")
     header = context.headers[int(column[1:])]
     values = pl.concat(parts)
-    repeats = values.filter(~pl.col("__value").is_first_distinct())
+    repeats = values.filter(~pl.col(UNIQUE_VALUE).is_first_distinct())
     found = repeats.select(
         ROW,
         LINE,
         pl.lit(header, dtype=pl.String).alias("column"),
         pl.lit("rule_unique").alias("code"),
-        pl.col("__value").str.slice(0, _SHOWN_VALUE_CHARS).alias("value"),
+        pl.col(UNIQUE_VALUE).str.slice(0, _SHOWN_VALUE_CHARS).alias("value"),
         pl.lit(f"{header} {words}").alias("message"),
         pl.lit(None if rule.severity == "error" else rule.severity, dtype=pl.String).alias("level"),
         pl.lit(order, dtype=pl.UInt16).alias("order"),
     )
-    return found, repeats.select(ROW, "__error", "__excluded")
+    return found, repeats.select(ROW, ERROR, EXCLUDED)
 
 
 def _candidates(still: pl.LazyFrame) -> pl.DataFrame:
@@ -725,17 +735,17 @@ def _candidates(still: pl.LazyFrame) -> pl.DataFrame:
         ROW,
         LINE,
         _KEY,
-        region.cast(_REGION_ENUM).alias(_REGION),
-        pl.col(phones.TYPE).cast(_TYPE_ENUM).alias(_TYPE),
+        region.cast(_REGION_ENUM).alias(REGION),
+        pl.col(phones.TYPE).cast(_TYPE_ENUM).alias(NUMBER_TYPE),
     )
 
 
 def _kinds(candidates: pl.DataFrame) -> dict[tuple[str, str], int]:
     """How many of ``candidates`` have each (region, number type)."""
-    counted = candidates.group_by(_REGION, _TYPE).len()
+    counted = candidates.group_by(REGION, NUMBER_TYPE).len()
     return {
         (str(region), str(kind)): n
-        for region, kind, n in counted.select(_REGION, _TYPE, "len").iter_rows()
+        for region, kind, n in counted.select(REGION, NUMBER_TYPE, "len").iter_rows()
     }
 
 
@@ -747,37 +757,36 @@ def _value_counts(codes: pl.Series) -> dict[str, int]:
 # A valid number in E.164 is '+' and at most 19 digits (a test holds the metadata to that),
 # never with a leading zero: as an integer it is the same key, in half the memory of the text
 # and hashed twice as fast. The cast is strict, so a longer one would stop with an error.
-_KEY_NAME = "__key"
 # Polars casts "+" and digits to an integer as it is (a property test holds it to that)
-_KEY = pl.col(phones.E164).cast(pl.UInt64, strict=True).alias(_KEY_NAME)
-_NUMBER = e164_text(pl.col(_KEY_NAME))
+_KEY = pl.col(phones.E164).cast(pl.UInt64, strict=True).alias(KEY)
+_NUMBER = e164_text(pl.col(KEY))
 
 
 def _repeats(
     candidates: pl.DataFrame, limit: int | None, *, first_lines: bool = True
 ) -> tuple[int, pl.DataFrame]:
-    """How many rows have a number (``__key``) an earlier row has, and those rows in order:
-    the first ``limit`` (all with None), with that earlier row's line (``__first_line``)
+    """How many rows have a number (``KEY``) an earlier row has, and those rows in order:
+    the first ``limit`` (all with None), with that earlier row's line (``FIRST_LINE``)
     unless ``first_lines`` is false.
 
-    >>> rows = pl.DataFrame({"__row": [1, 2, 3], "__line": [2, 3, 4], "__key": [7, 8, 7]})
+    >>> rows = pl.DataFrame({ROW: [1, 2, 3], LINE: [2, 3, 4], KEY: [7, 8, 7]})
     >>> count, repeats = _repeats(rows, 10)
     >>> count, repeats.rows()
     (1, [(3, 4, 7, 2)])
     """
     # the numbers that occur twice, found by sorting (parallel, and three times faster than
     # hashing every key in order); only their rows, few in a real list, are looked at in order
-    ordered = candidates[_KEY_NAME].sort()
+    ordered = candidates[KEY].sort()
     again = ordered == ordered.shift(1)
     count = int(again.sum())
     if count == 0:
         none = candidates.clear()
         if first_lines:
-            none = none.with_columns(pl.lit(None, dtype=pl.UInt32).alias("__first_line"))
+            none = none.with_columns(pl.lit(None, dtype=pl.UInt32).alias(FIRST_LINE))
         return 0, none
     repeated = ordered.filter(again).unique()
-    candidates = candidates.filter(pl.col(_KEY_NAME).is_in(repeated.implode()))
-    is_first = candidates[_KEY_NAME].is_first_distinct()
+    candidates = candidates.filter(pl.col(KEY).is_in(repeated.implode()))
+    is_first = candidates[KEY].is_first_distinct()
     # the rows taken by position: the repeats' own rows are copied only as far as kept
     at = (~is_first).arg_true()
     repeats = candidates[at if limit is None else at.head(limit)]
@@ -788,19 +797,19 @@ def _repeats(
 
 def _first_lines(repeats: pl.DataFrame, candidates: pl.DataFrame) -> pl.DataFrame:
     """``repeats`` with the line of the first of ``candidates`` that has each one's number
-    (``__first_line``)."""
-    keys = repeats[_KEY_NAME].unique().implode()
+    (``FIRST_LINE``)."""
+    keys = repeats[KEY].unique().implode()
     firsts = (
-        candidates.filter(pl.col(_KEY_NAME).is_in(keys))
-        .unique(_KEY_NAME, keep="first", maintain_order=True)
-        .select(_KEY_NAME, pl.col(LINE).alias("__first_line"))
+        candidates.filter(pl.col(KEY).is_in(keys))
+        .unique(KEY, keep="first", maintain_order=True)
+        .select(KEY, pl.col(LINE).alias(FIRST_LINE))
     )
-    return repeats.join(firsts, on=_KEY_NAME, how="left", maintain_order="left")
+    return repeats.join(firsts, on=KEY, how="left", maintain_order="left")
 
 
 @dataclass(frozen=True)
 class _Checks:
-    """A batch's rows with their phone answers, ``__error`` and ``__excluded``; the checks
+    """A batch's rows with their phone answers, ``ERROR`` and ``EXCLUDED``; the checks
     (lazy problem frames, numbered in ``order``) that concern single rows and how many numbers
     ``order`` took; the blank-header columns with a value."""
 
@@ -843,19 +852,19 @@ def _batch(frame: pl.DataFrame, context: _Context, blank_headers: list[int]) -> 
 
     blanks = _blank_cells(frame, cells)
     # a column is filled where fewer of its cells than the rows are blank
-    per_column = blanks.filter(pl.col("__cell").is_in(blank_headers)).group_by("__cell").len()
-    empty = set(per_column.filter(pl.col("len") == frame.height)["__cell"].to_list())
+    per_column = blanks.filter(pl.col(CELL).is_in(blank_headers)).group_by(CELL).len()
+    empty = set(per_column.filter(pl.col("len") == frame.height)[CELL].to_list())
     filled = {i for i in blank_headers if i not in empty} if frame.height else set()
     # computed once as columns: every check filters on them, and an expression would be
     # evaluated again by each
     frame = frame.with_columns(
-        pl.col(DEFECT).is_not_null().alias("__defect_row"),
-        _full_rows(blanks, width, frame.height).alias("__empty_row"),
+        pl.col(DEFECT).is_not_null().alias(DEFECT_ROW),
+        _full_rows(blanks, width, frame.height).alias(EMPTY_ROW),
     )
     frame = frame.with_columns(
-        (pl.col("__empty_row") & ~pl.col("__defect_row")).alias("__empty_row")
-    ).with_columns((~pl.col("__defect_row") & ~pl.col("__empty_row")).alias("__live"))
-    defect, empty_row, live = pl.col("__defect_row"), pl.col("__empty_row"), pl.col("__live")
+        (pl.col(EMPTY_ROW) & ~pl.col(DEFECT_ROW)).alias(EMPTY_ROW)
+    ).with_columns((~pl.col(DEFECT_ROW) & ~pl.col(EMPTY_ROW)).alias(LIVE))
+    defect, empty_row, live = pl.col(DEFECT_ROW), pl.col(EMPTY_ROW), pl.col(LIVE)
     add(defect, pl.col(DEFECT), None, pl.col(RAW), pl.col(NOTE))
     add(empty_row, "empty_row", None, pl.lit(""), pl.lit("every cell of the row is empty"))
     row_error = defect | empty_row
@@ -942,8 +951,8 @@ def _batch(frame: pl.DataFrame, context: _Context, blank_headers: list[int]) -> 
         rule_errors = found.filter(pl.col("level").is_null()).select(ROW).collect()[ROW]
         row_error = row_error | pl.col(ROW).is_in(rule_errors.implode())
 
-    frame = frame.with_columns(row_error.alias("__error"), excluded.alias("__excluded")).drop(
-        "__defect_row", "__empty_row"
+    frame = frame.with_columns(row_error.alias(ERROR), excluded.alias(EXCLUDED)).drop(
+        DEFECT_ROW, EMPTY_ROW
     )
     return _Checks(frame, checks, orders, filled)
 
@@ -964,28 +973,28 @@ def _blank(cell: pl.Expr) -> pl.Expr:
 
 
 def _blank_cells(frame: pl.DataFrame, cells: list[str]) -> pl.DataFrame:
-    """Every blank cell of ``cells``: its column's position in ``cells`` (``__cell``) and its
-    row's in ``frame`` (``__at``).
+    """Every blank cell of ``cells``: its column's position in ``cells`` (``CELL``) and its
+    row's in ``frame`` (``AT``).
 
     The cells are looked at as one column, column after column: one expression whatever the
     width (an expression per column cost more to plan than to run on a wide, short file).
     """
     height = frame.height
     if height == 0:
-        return pl.DataFrame(schema={"__cell": pl.UInt32, "__at": pl.UInt32})
+        return pl.DataFrame(schema={CELL: pl.UInt32, AT: pl.UInt32})
     # one part: a part per column would cost a kernel call per column
     values = pl.concat([frame.get_column(c) for c in cells], rechunk=True)
     at = values.to_frame("v").select(_blank(pl.col("v"))).to_series().arg_true()
     return pl.DataFrame(
-        {"__cell": at // height, "__at": at % height},
-        schema={"__cell": pl.UInt32, "__at": pl.UInt32},
+        {CELL: at // height, AT: at % height},
+        schema={CELL: pl.UInt32, AT: pl.UInt32},
     )
 
 
 def _full_rows(blanks: pl.DataFrame, width: int, height: int) -> pl.Series:
     """Whether each row has ``width`` blank cells, all of them."""
-    counted = blanks.group_by("__at").len()
-    full = counted.filter(pl.col("len") == width)["__at"]
+    counted = blanks.group_by(AT).len()
+    full = counted.filter(pl.col("len") == width)[AT]
     return pl.repeat(False, height, eager=True).scatter(full, True)
 
 
@@ -1001,24 +1010,24 @@ def _missing_values(
     plan's order."""
     meta = pl.DataFrame(
         {
-            "__cell": [i for _, i in variables],
+            CELL: [i for _, i in variables],
             "column": [header_of[i] for _, i in variables],
             "message": [f"{header_of[i]!r} is empty (variable {v!r})" for v, i in variables],
             "order": range(first_order, first_order + len(variables)),
         },
-        schema={"__cell": pl.UInt32, "column": pl.String, "message": pl.String, "order": pl.UInt16},
+        schema={CELL: pl.UInt32, "column": pl.String, "message": pl.String, "order": pl.UInt16},
     )
-    live = frame["__live"]
-    found = blanks.filter(live.gather(blanks["__at"])).join(meta, on="__cell")
+    live = frame[LIVE]
+    found = blanks.filter(live.gather(blanks[AT])).join(meta, on=CELL)
     # the blank cells' own text, from the cells as _blank_cells laid them out (parts that
     # are the frame's own columns: nothing is copied)
     cells = pl.concat([frame.get_column(column_name(i)) for i in range(len(header_of))])
-    at = found["__at"]
+    at = found[AT]
     return (
         found.with_columns(
             frame[ROW].gather(at),
             frame[LINE].gather(at),
-            cells.gather(found["__cell"].cast(pl.UInt64) * frame.height + at).alias("value"),
+            cells.gather(found[CELL].cast(pl.UInt64) * frame.height + at).alias("value"),
         )
         .lazy()
         .select(
