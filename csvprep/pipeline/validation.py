@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal, Protocol, TypedDict, Unpack
+from typing import Any, Literal, Protocol, TypedDict, TypeVar, Unpack
 
 import polars as pl
 
@@ -81,6 +81,55 @@ def _formatted(template: str, *values: pl.Expr) -> pl.Expr:
     for value, piece in zip(values, pieces[1:], strict=True):
         parts += [value.cast(pl.String), pl.lit(piece)]
     return pl.concat_str(parts)
+
+
+_Rows = TypeVar("_Rows", pl.DataFrame, pl.LazyFrame)
+
+
+def _problem_frame(
+    rows: _Rows,
+    *,
+    column: str | pl.Expr | None,
+    code: str | pl.Expr,
+    value: pl.Expr,
+    message: str | pl.Expr,
+    order: int | pl.Expr,
+    level: str | pl.Expr | None = None,
+) -> _Rows:
+    """The problem frame (:data:`~csvprep.io.columns.PROBLEM_SCHEMA`) of ``rows``, which have
+    ROW and LINE: one problem per row, each part a constant (a str, an int, None) or an
+    expression over ``rows``; the value cut to what a report shows.
+
+    Every check makes its problems here, so that the frames of every check concatenate.
+
+    >>> rows = pl.DataFrame({ROW: [3], LINE: [4], "v": ["12345"]})
+    >>> found = _problem_frame(
+    ...     rows, column="Phone", code="phone_invalid", value=pl.col("v"), message="bad", order=0
+    ... )
+    >>> found.row(0)
+    (3, 4, 'Phone', 'phone_invalid', '12345', 'bad', None, 0)
+    """
+
+    def part(given: str | int | pl.Expr | None, name: str) -> pl.Expr:
+        if isinstance(given, pl.Expr):
+            return given.alias(name)
+        return pl.lit(given, dtype=PROBLEM_SCHEMA[name]).alias(name)
+
+    return rows.select(
+        ROW,
+        LINE,
+        part(column, "column"),
+        part(code, "code"),
+        value.str.slice(0, _SHOWN_VALUE_CHARS).alias("value"),
+        part(message, "message"),
+        part(level, "level"),
+        part(order, "order"),
+    )
+
+
+def _no_problems() -> pl.DataFrame:
+    """An empty problem frame."""
+    return pl.DataFrame(schema=PROBLEM_SCHEMA)
 
 
 class CheckOptions(TypedDict, total=False):
@@ -328,26 +377,12 @@ def _run(
     duplicates = later + repeated
     if plan.phone_index is not None and duplicates:
         # only the repeats kept have a message: there may be millions
-        found = repeats.select(
-            ROW,
-            LINE,
-            pl.lit(context.headers[plan.phone_index], dtype=pl.String).alias("column"),
-            pl.lit("duplicate_number").alias("code"),
-            _NUMBER.alias("value"),
-            _formatted("{} is already on line {}", _NUMBER, pl.col(FIRST_LINE)).alias("message"),
-            pl.lit(None, dtype=pl.String).alias("level"),
-            pl.lit(order, dtype=pl.UInt16).alias("order"),
-        )
         counts["duplicate_number"] += duplicates
         by_column[context.headers[plan.phone_index]] += duplicates
-        kept.append(found)
+        kept.append(_duplicate_problems(repeats, context.headers[plan.phone_index], order))
     # stable: a row's problems of one check (rules on several columns) keep the order they
     # were found in, whatever the batches (the rows' reasons in the rejects file show it)
-    problems = (
-        pl.concat(kept).sort(ROW, "order", maintain_order=True)
-        if kept
-        else pl.DataFrame(schema=PROBLEM_SCHEMA)
-    )
+    problems = pl.concat(kept).sort(ROW, "order", maintain_order=True) if kept else _no_problems()
     counted = RowCounts(
         total=rows,
         valid=everyone.height + repeated - duplicates if resolver is None else resolver.valid,
@@ -500,20 +535,7 @@ class _Resolver:
             repeats = pl.DataFrame(schema={ROW: pl.UInt32})
         phone_index = self.context.plan.phone_index
         if phone_index is not None and repeats.height:
-            found.append(
-                repeats.select(
-                    ROW,
-                    LINE,
-                    pl.lit(self.context.headers[phone_index], dtype=pl.String).alias("column"),
-                    pl.lit("duplicate_number").alias("code"),
-                    _NUMBER.alias("value"),
-                    _formatted("{} is already on line {}", _NUMBER, pl.col(FIRST_LINE)).alias(
-                        "message"
-                    ),
-                    pl.lit(None, dtype=pl.String).alias("level"),
-                    pl.lit(order, dtype=pl.UInt16).alias("order"),
-                )
-            )
+            found.append(_duplicate_problems(repeats, self.context.headers[phone_index], order))
         status = (
             pl.when(pl.col(ERROR))
             .then(pl.lit("invalid"))
@@ -636,7 +658,7 @@ def _checked(
         problems = (
             pl.concat(checks).sort(ROW, "order", maintain_order=True).collect()
             if checks
-            else pl.DataFrame(schema=PROBLEM_SCHEMA)
+            else _no_problems()
         )
         # filtered lazily: only the columns taken are copied, not a wide frame's every one
         rows = frame.lazy()
@@ -705,15 +727,14 @@ def _unique_problems(
     header = context.headers[int(column[1:])]
     values = pl.concat(parts)
     repeats = values.filter(~pl.col(UNIQUE_VALUE).is_first_distinct())
-    found = repeats.select(
-        ROW,
-        LINE,
-        pl.lit(header, dtype=pl.String).alias("column"),
-        pl.lit("rule_unique").alias("code"),
-        pl.col(UNIQUE_VALUE).str.slice(0, _SHOWN_VALUE_CHARS).alias("value"),
-        pl.lit(f"{header} {words}").alias("message"),
-        pl.lit(None if rule.severity == "error" else rule.severity, dtype=pl.String).alias("level"),
-        pl.lit(order, dtype=pl.UInt16).alias("order"),
+    found = _problem_frame(
+        repeats,
+        column=header,
+        code="rule_unique",
+        value=pl.col(UNIQUE_VALUE),
+        message=f"{header} {words}",
+        level=None if rule.severity == "error" else rule.severity,
+        order=order,
     )
     return found, repeats.select(ROW, ERROR, EXCLUDED)
 
@@ -807,6 +828,19 @@ def _first_lines(repeats: pl.DataFrame, candidates: pl.DataFrame) -> pl.DataFram
     return repeats.join(firsts, on=KEY, how="left", maintain_order="left")
 
 
+def _duplicate_problems(repeats: pl.DataFrame, header: str, order: int) -> pl.DataFrame:
+    """The ``duplicate_number`` problems of ``repeats`` (ROW, LINE, KEY and FIRST_LINE), in the
+    phone column ``header``."""
+    return _problem_frame(
+        repeats,
+        column=header,
+        code="duplicate_number",
+        value=_NUMBER,
+        message=_formatted("{} is already on line {}", _NUMBER, pl.col(FIRST_LINE)),
+        order=order,
+    )
+
+
 @dataclass(frozen=True)
 class _Checks:
     """A batch's rows with their phone answers, ``ERROR`` and ``EXCLUDED``; the checks
@@ -834,18 +868,10 @@ def _batch(frame: pl.DataFrame, context: _Context, blank_headers: list[int]) -> 
         mask: pl.Expr, code: str | pl.Expr, column: str | None, value: pl.Expr, message: pl.Expr
     ) -> None:
         nonlocal orders
+        found = frame.lazy().filter(mask)
         checks.append(
-            frame.lazy()
-            .filter(mask)
-            .select(
-                ROW,
-                LINE,
-                pl.lit(column, dtype=pl.String).alias("column"),
-                (pl.lit(code) if isinstance(code, str) else code).alias("code"),
-                value.str.slice(0, _SHOWN_VALUE_CHARS).alias("value"),
-                message.alias("message"),
-                pl.lit(None, dtype=pl.String).alias("level"),
-                pl.lit(orders, dtype=pl.UInt16).alias("order"),
+            _problem_frame(
+                found, column=column, code=code, value=value, message=message, order=orders
             )
         )
         orders += 1
@@ -944,9 +970,9 @@ def _batch(frame: pl.DataFrame, context: _Context, blank_headers: list[int]) -> 
         targets = sorted(set(_rule_targets(ruleset, plan, header_of).values()))
         # only the rules' columns are filtered (a wide frame would be copied whole)
         rows = frame.lazy().filter(live).select(ROW, LINE, *targets).collect()
-        found = _rule_problems(rows, ruleset, plan, header_of)
         # the last check of a batch: unique rules, checked across batches, take its order
-        checks.append(found.with_columns(pl.lit(orders, dtype=pl.UInt16).alias("order")))
+        found = _rule_problems(rows, ruleset, plan, header_of, orders)
+        checks.append(found)
         orders += 1
         rule_errors = found.filter(pl.col("level").is_null()).select(ROW).collect()[ROW]
         row_error = row_error | pl.col(ROW).is_in(rule_errors.implode())
@@ -1030,15 +1056,13 @@ def _missing_values(
             cells.gather(found[CELL].cast(pl.UInt64) * frame.height + at).alias("value"),
         )
         .lazy()
-        .select(
-            ROW,
-            LINE,
-            "column",
-            pl.lit("value_missing").alias("code"),
-            pl.col("value").str.slice(0, _SHOWN_VALUE_CHARS),
-            "message",
-            pl.lit(None, dtype=pl.String).alias("level"),
-            "order",
+        .pipe(
+            _problem_frame,
+            column=pl.col("column"),
+            code="value_missing",
+            value=pl.col("value"),
+            message=pl.col("message"),
+            order=pl.col("order"),
         )
     )
 
@@ -1060,10 +1084,10 @@ def _rule_targets(ruleset: RuleSet, plan: ColumnPlan, header_of: dict[int, str])
 
 
 def _rule_problems(
-    rows: pl.DataFrame, ruleset: RuleSet, plan: ColumnPlan, header_of: dict[int, str]
+    rows: pl.DataFrame, ruleset: RuleSet, plan: ColumnPlan, header_of: dict[int, str], order: int
 ) -> pl.LazyFrame:
     """Problems of the column rules over ``rows`` (rules whose column is missing check
-    nothing)."""
+    nothing), all numbered ``order``."""
     targets = _rule_targets(ruleset, plan, header_of)
     schema, info = pandera_schema(targets, shared=True, per_row=True)
     checked = rows.select(sorted(set(targets.values()))).with_columns(**helpers(targets))
@@ -1099,14 +1123,14 @@ def _rule_problems(
             on="index",
             how="left",
         )
-        .select(
-            ROW,
-            LINE,
-            pl.col("header").alias("column"),
-            "code",
-            pl.col("failure_case").cast(pl.String).str.slice(0, _SHOWN_VALUE_CHARS).alias("value"),
-            _formatted("{} {}", pl.col("header"), pl.col("words")).alias("message"),
-            "level",
+        .pipe(
+            _problem_frame,
+            column=pl.col("header"),
+            code=pl.col("code"),
+            value=pl.col("failure_case").cast(pl.String),
+            message=_formatted("{} {}", pl.col("header"), pl.col("words")),
+            level=pl.col("level"),
+            order=order,
         )
     )
     return found.lazy()
