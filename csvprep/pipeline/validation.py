@@ -11,7 +11,7 @@ import itertools
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol, TypedDict, TypeVar, Unpack
 
@@ -262,6 +262,71 @@ def _check(
             batch_bytes = None  # read it whole after all
 
 
+@dataclass
+class _Totals:
+    """What :func:`_run` adds up over the batches (:meth:`add`): the counts, and what is compared
+    across batches once every batch is read (the candidates for repeats, the unique rules'
+    values)."""
+
+    unique: dict[Rule, str]  # the unique rules checked, and their columns
+    filled: set[int] = field(default_factory=set)  # blank-header columns with a value somewhere
+    counts: Counter[str] = field(default_factory=Counter)  # problems by code
+    warnings: Counter[str] = field(default_factory=Counter)  # of those, warnings
+    by_column: Counter[str] = field(default_factory=Counter)  # problems by header
+    kinds: Counter[tuple[str, str]] = field(default_factory=Counter)  # (region, number type)
+    rows: int = 0
+    invalid: int = 0
+    excluded: int = 0
+    repeated: int = 0  # repeats found within a batch (see _BatchResult.repeated)
+    checks: int = 0  # how many checks a batch runs: the unique rules' problems come after
+    candidates: list[pl.DataFrame] = field(default_factory=list)
+    early_repeats: list[pl.DataFrame] = field(default_factory=list)  # each batch's first repeats
+    values: dict[Rule, list[pl.DataFrame]] = field(init=False)  # each unique rule's, per batch
+
+    def __post_init__(self) -> None:
+        self.values = {rule: [] for rule in self.unique}
+
+    def add(self, batch: _BatchResult) -> None:
+        """Add ``batch``'s counts and keep what is compared across batches."""
+        self.checks = batch.checks
+        self.filled |= batch.filled
+        self.counts.update(batch.counts)
+        self.warnings.update(batch.warnings)
+        self.by_column.update(batch.by_column)
+        self.kinds.update(batch.kinds)
+        self.rows += batch.rows
+        self.invalid += batch.invalid
+        self.excluded += batch.excluded
+        self.candidates.append(batch.candidates)
+        self.repeated += batch.repeated
+        self.early_repeats.append(batch.repeats)
+        for rule in self.unique:
+            self.values[rule].append(batch.values[rule])
+
+    def add_problems(self, code: str, header: str, found: int, *, warning: bool = False) -> None:
+        """Count ``found`` problems ``code`` in the column ``header`` (found across batches)."""
+        self.counts[code] += found
+        self.by_column[header] += found
+        if warning:
+            self.warnings[code] += found
+
+    def breakdown(self, file_problems: list[Problem]) -> Breakdown:
+        """The report's breakdown: the rows still in by country and number type, and the
+        problems by column (``file_problems`` too)."""
+        by_column = Counter(self.by_column)
+        for p in file_problems:
+            if p.column is not None:
+                by_column[p.column] += 1
+        countries: Counter[str] = Counter()
+        number_types: Counter[str] = Counter()
+        for (region, kind), n in self.kinds.items():
+            countries[region] += n
+            number_types[kind] += n
+        return Breakdown(
+            countries=dict(+countries), number_types=dict(+number_types), columns=dict(+by_column)
+        )
+
+
 def _run(
     first: Table,
     rest: Iterator[Table],
@@ -272,20 +337,13 @@ def _run(
     prompt_text: str | Prompt | None,
     resolver: _Resolver | None = None,
 ) -> Checked:
+    """Check every batch, then what only the whole file tells (unique rules, repeats across
+    batches, the columns with neither header nor values), and make the report."""
     blank = [i for i, h in enumerate(first.headers) if not h.strip()]
-    filled: set[int] = set()  # blank-header columns with a value somewhere
     frames: list[pl.DataFrame] = []
     kept: list[pl.DataFrame] = []
-    candidates: list[pl.DataFrame] = []
-    early_repeats: list[pl.DataFrame] = []  # the first repeats within each batch
-    counts: Counter[str] = Counter()
-    warnings: Counter[str] = Counter()
-    by_column: Counter[str] = Counter()
-    kinds: Counter[tuple[str, str]] = Counter()
-    rows = invalid = excluded = repeated = 0
-    order = 0
     unique = _unique_targets(context)
-    values: dict[Rule, list[pl.DataFrame]] = {rule: [] for rule in unique}
+    totals = _Totals(unique)
     # validate keeps of a batch's repeats only the count and the first (their details), but
     # not where a unique rule may yet make a row invalid: a later repeat would take its place
     keep_repeats = (
@@ -296,20 +354,7 @@ def _run(
     for batch in _checked(batches, context, blank, unique, keep_frames, keep_repeats):
         if resolver is not None:  # repeats decided here, across batches: no candidates kept
             batch = resolver.take(batch)
-        order = batch.checks  # the unique rules' problems come after every check of a batch
-        filled |= batch.filled
-        counts.update(batch.counts)
-        warnings.update(batch.warnings)
-        by_column.update(batch.by_column)
-        kinds.update(batch.kinds)
-        rows += batch.rows
-        invalid += batch.invalid
-        excluded += batch.excluded
-        candidates.append(batch.candidates)
-        repeated += batch.repeated
-        early_repeats.append(batch.repeats)
-        for rule in unique:
-            values[rule].append(batch.values[rule])
+        totals.add(batch)
         if keep_rows:
             frames.append(batch.frame)
             kept.append(batch.problems)
@@ -319,13 +364,85 @@ def _run(
 
     plan = context.plan
     if blank:
-        plan = plan_columns(
-            first.headers,
-            vmap,
-            prompt_text,
-            header_line=first.header_line,
-            empty_columns=[i for i in blank if i not in filled],
+        plan = _replan(first, vmap, prompt_text, [i for i in blank if i not in totals.filled])
+    file_problems, notes = _file_problems(first, plan, context)
+
+    # unique rules, across every batch: a repeat breaking an error rule makes its row invalid
+    order = totals.checks
+    broken: list[pl.DataFrame] = []
+    for rule, column in unique.items():
+        found, failed = _unique_problems(rule, column, totals.values.pop(rule), context, order - 1)
+        header = context.headers[int(column[1:])]
+        totals.add_problems("rule_unique", header, found.height, warning=rule.severity == "warning")
+        kept.append(found if keep_rows else found.head(max_problems))
+        if rule.severity == "error":
+            broken.append(failed)
+    newly = pl.concat(broken).unique(ROW) if broken else pl.DataFrame(schema=_FLAGS)
+    newly = newly.filter(~pl.col(ERROR))
+    totals.invalid += newly.height
+    totals.excluded -= int(newly[EXCLUDED].sum())
+    everyone = pl.concat(totals.candidates)
+    if newly.height:  # a filter copies every key: only when there is something to take out
+        taken = pl.col(ROW).is_in(newly[ROW].implode())
+        totals.kinds.subtract(_kinds(everyone.filter(taken)))
+        everyone = everyone.filter(~taken)
+    later, repeats = _repeats(everyone, None if keep_rows else max_problems)
+    if later:  # a later repeat is no valid number: out of the breakdown (the batches' own
+        # repeats never came in)
+        totals.kinds.subtract(_kinds(everyone.filter(~pl.col(KEY).is_first_distinct())))
+    repeated = totals.repeated
+    if repeated and resolver is not None:  # every repeat, with its first line, decided
+        repeats = pl.concat(totals.early_repeats).sort(ROW).head(max_problems)
+    elif repeated:  # repeats within batches, where only the first were kept: their first lines
+        repeats = pl.concat([repeats, _first_lines(pl.concat(totals.early_repeats), everyone)])
+        repeats = repeats.sort(ROW).head(max_problems)
+    duplicates = later + repeated
+    if plan.phone_index is not None and duplicates:
+        # only the repeats kept have a message: there may be millions
+        header = context.headers[plan.phone_index]
+        totals.add_problems("duplicate_number", header, duplicates)
+        kept.append(_duplicate_problems(repeats, header, order))
+    # stable: a row's problems of one check (rules on several columns) keep the order they
+    # were found in, whatever the batches (the rows' reasons in the rejects file show it)
+    problems = pl.concat(kept).sort(ROW, "order", maintain_order=True) if kept else _no_problems()
+    counted = RowCounts(
+        total=totals.rows,
+        valid=everyone.height + repeated - duplicates if resolver is None else resolver.valid,
+        invalid=totals.invalid,
+        duplicate=duplicates,
+        excluded=totals.excluded,
+    )
+    table = first
+    if keep_rows:
+        frame = pl.concat(frames).with_columns(
+            pl.col(ERROR) | pl.col(ROW).is_in(newly[ROW].implode())
         )
+        frame = _with_status(frame, repeats[ROW])
+        # the whole file's table: its columns are the checked rows' first ones (no copy)
+        table = replace(first, frame=frame.select(first.frame.columns))
+    else:
+        frame = pl.DataFrame()  # validate keeps no rows
+    report = _report(
+        first,
+        plan,
+        file_problems,
+        counted,
+        totals.counts,
+        totals.warnings,
+        problems,
+        context.region,
+        max_problems,
+        notes,
+        totals.breakdown(file_problems),
+    )
+    return Checked(table=table, plan=plan, frame=frame, problems=problems, report=report)
+
+
+def _file_problems(
+    first: Table, plan: ColumnPlan, context: _Context
+) -> tuple[list[Problem], list[str]]:
+    """The problems and notes of the file as a whole: the reader's, the plan's, the rules'
+    missing columns; a note on a suppression list's values that are no numbers."""
     file_problems = [*first.problems, *plan.problems]
     notes = list(first.notes)
     ruleset, suppression = context.ruleset, context.suppression
@@ -344,98 +461,22 @@ def _run(
             f"{suppression.unusable:,} values of the suppression list "
             f"{suppression.source} are not valid numbers and suppress nothing"
         )
+    return file_problems, notes
 
-    # unique rules, across every batch: a repeat breaking an error rule makes its row invalid
-    broken: list[pl.DataFrame] = []
-    for rule, column in unique.items():
-        found, failed = _unique_problems(rule, column, values.pop(rule), context, order - 1)
-        counts["rule_unique"] += found.height
-        by_column[context.headers[int(column[1:])]] += found.height
-        if rule.severity == "warning":
-            warnings["rule_unique"] += found.height
-        kept.append(found if keep_rows else found.head(max_problems))
-        if rule.severity == "error":
-            broken.append(failed)
-    newly = pl.concat(broken).unique(ROW) if broken else pl.DataFrame(schema=_FLAGS)
-    newly = newly.filter(~pl.col(ERROR))
-    invalid += newly.height
-    excluded -= int(newly[EXCLUDED].sum())
-    everyone = pl.concat(candidates)
-    if newly.height:  # a filter copies every key: only when there is something to take out
-        taken = pl.col(ROW).is_in(newly[ROW].implode())
-        kinds.subtract(_kinds(everyone.filter(taken)))
-        everyone = everyone.filter(~taken)
-    later, repeats = _repeats(everyone, None if keep_rows else max_problems)
-    if later:  # a later repeat is no valid number: out of the breakdown (the batches' own
-        # repeats never came in)
-        kinds.subtract(_kinds(everyone.filter(~pl.col(KEY).is_first_distinct())))
-    if repeated and resolver is not None:  # every repeat, with its first line, decided
-        repeats = pl.concat(early_repeats).sort(ROW).head(max_problems)
-    elif repeated:  # repeats within batches, where only the first were kept: their first lines
-        repeats = pl.concat([repeats, _first_lines(pl.concat(early_repeats), everyone)])
-        repeats = repeats.sort(ROW).head(max_problems)
-    duplicates = later + repeated
-    if plan.phone_index is not None and duplicates:
-        # only the repeats kept have a message: there may be millions
-        counts["duplicate_number"] += duplicates
-        by_column[context.headers[plan.phone_index]] += duplicates
-        kept.append(_duplicate_problems(repeats, context.headers[plan.phone_index], order))
-    # stable: a row's problems of one check (rules on several columns) keep the order they
-    # were found in, whatever the batches (the rows' reasons in the rejects file show it)
-    problems = pl.concat(kept).sort(ROW, "order", maintain_order=True) if kept else _no_problems()
-    counted = RowCounts(
-        total=rows,
-        valid=everyone.height + repeated - duplicates if resolver is None else resolver.valid,
-        invalid=invalid,
-        duplicate=duplicates,
-        excluded=excluded,
+
+def _with_status(frame: pl.DataFrame, repeat_rows: pl.Series) -> pl.DataFrame:
+    """``frame`` with STATUS instead of ERROR and EXCLUDED: ``invalid``, ``excluded``,
+    ``duplicate`` (its ROW in ``repeat_rows``) or ``valid``, the first that applies."""
+    status = (
+        pl.when(pl.col(ERROR))
+        .then(pl.lit("invalid"))
+        .when(pl.col(EXCLUDED))
+        .then(pl.lit("excluded"))
+        .when(pl.col(ROW).is_in(repeat_rows.implode()))
+        .then(pl.lit("duplicate"))
+        .otherwise(pl.lit("valid"))
     )
-    table = first
-    if keep_rows:
-        frame = (
-            pl.concat(frames)
-            .with_columns(pl.col(ERROR) | pl.col(ROW).is_in(newly[ROW].implode()))
-            .with_columns(
-                pl.when(pl.col(ERROR))
-                .then(pl.lit("invalid"))
-                .when(pl.col(EXCLUDED))
-                .then(pl.lit("excluded"))
-                .when(pl.col(ROW).is_in(repeats[ROW].implode()))
-                .then(pl.lit("duplicate"))
-                .otherwise(pl.lit("valid"))
-                .alias(STATUS)
-            )
-            .drop(ERROR, EXCLUDED)
-        )
-        # the whole file's table: its columns are the checked rows' first ones (no copy)
-        table = replace(first, frame=frame.select(first.frame.columns))
-    else:
-        frame = pl.DataFrame()  # validate keeps no rows
-    for p in file_problems:
-        if p.column is not None:
-            by_column[p.column] += 1
-    countries: Counter[str] = Counter()
-    number_types: Counter[str] = Counter()
-    for (region, kind), n in kinds.items():
-        countries[region] += n
-        number_types[kind] += n
-    breakdown = Breakdown(
-        countries=dict(+countries), number_types=dict(+number_types), columns=dict(+by_column)
-    )
-    report = _report(
-        first,
-        plan,
-        file_problems,
-        counted,
-        counts,
-        warnings,
-        problems,
-        context.region,
-        max_problems,
-        notes,
-        breakdown,
-    )
-    return Checked(table=table, plan=plan, frame=frame, problems=problems, report=report)
+    return frame.with_columns(status.alias(STATUS)).drop(ERROR, EXCLUDED)
 
 
 # --- streaming: each batch decided as it comes (what prepare writes as it reads) -----------
@@ -536,16 +577,7 @@ class _Resolver:
         phone_index = self.context.plan.phone_index
         if phone_index is not None and repeats.height:
             found.append(_duplicate_problems(repeats, self.context.headers[phone_index], order))
-        status = (
-            pl.when(pl.col(ERROR))
-            .then(pl.lit("invalid"))
-            .when(pl.col(EXCLUDED))
-            .then(pl.lit("excluded"))
-            .when(pl.col(ROW).is_in(repeats[ROW].implode()))
-            .then(pl.lit("duplicate"))
-            .otherwise(pl.lit("valid"))
-        )
-        decided = frame.with_columns(status.alias(STATUS)).drop(ERROR, EXCLUDED)
+        decided = _with_status(frame, repeats[ROW])
         problems = pl.concat(found).sort(ROW, "order", maintain_order=True)
         self.sink.take(DecidedBatch(decided, problems, batch.filled))
         valid = decided[STATUS] == "valid"
@@ -651,7 +683,7 @@ def _checked(
     keeps both cores busy.
     """
 
-    def check(table: Table) -> _BatchResult:
+    def check_batch(table: Table) -> _BatchResult:
         frame = table.frame
         checked = _batch(frame, context, blank)
         frame, checks = checked.frame, checked.checks
@@ -698,7 +730,7 @@ def _checked(
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="csvprep-check") as pool:
         pending: deque[Future[_BatchResult]] = deque()
         for table in tables:
-            pending.append(pool.submit(check, table))
+            pending.append(pool.submit(check_batch, table))
             if len(pending) == 2:
                 yield pending.popleft().result()
         while pending:
