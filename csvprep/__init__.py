@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .checks.rules import RuleSet, load_rules, schema
     from .outputs.preparing import PrepareResult, prepare
     from .outputs.splitting import SplitResult, split
-    from .pipeline.validation import check, validate
+    from .pipeline.validation import Checked, check, validate
     from .problems import CODES, Problem
     from .report import Report, RowCounts
     from .routing import LARGE_CAMPAIGN_ROWS, route_for
@@ -39,6 +39,7 @@ _LAZY = {
     "CODES": "problems",
     "LARGE_CAMPAIGN_ROWS": "routing",
     "CallWindow": "checks.calling_hours",
+    "Checked": "pipeline.validation",
     "PrepareResult": "outputs.preparing",
     "Problem": "problems",
     "Report": "report",
@@ -68,6 +69,7 @@ __all__ = [
     "CODES",
     "LARGE_CAMPAIGN_ROWS",
     "CallWindow",
+    "Checked",
     "ConfigError",
     "CsvprepError",
     "InputError",

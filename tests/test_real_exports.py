@@ -306,8 +306,8 @@ def test_cr_files_without_quoted_breaks_still_read_as_before(fixture_path):
 
 def test_dotted_national_numbers_agree_with_libphonenumber(fixture_path):
     checked = csvprep.check(fixture_path("dotted_national_numbers.csv"), country_code="DE")
-    written = checked.table.frame["c0"].to_list()
-    got = checked.frame["__phone_e164"].to_list()
+    written = checked.table.frame["Mobile Number"].to_list()
+    got = checked.frame["e164"].to_list()
     for value, e164 in zip(written[:3], got[:3], strict=True):
         number = phonenumbers.parse(value, "DE")
         assert phonenumbers.is_valid_number(number)

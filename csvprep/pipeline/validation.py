@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import itertools
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -46,6 +46,7 @@ from ..io.columns import (
     ROW,
     STATUS,
     UNIQUE_VALUE,
+    ZONES,
 )
 from ..io.reading import BATCH_BYTES, NotStreamable, Progress, Table, read_batches
 from ..io.records import column_name
@@ -157,9 +158,14 @@ class Checked:
     """A validated table: its rows with their status and phone answers, every problem, and the
     report.
 
-    ``frame`` is the table's frame plus the phone columns of :mod:`csvprep.phones` and
-    ``STATUS`` (``valid``, ``invalid``, ``duplicate`` or ``excluded``); ``problems`` has one
-    row per row problem, all of them, in row order.
+    As :func:`check` returns it, every frame has public column names (see :func:`check`):
+    ``frame`` holds the rows with ``line``, ``row``, ``status``, the phone answers and the
+    file's own columns; ``problems`` has one row per row problem, all of them, in row order;
+    ``table`` is the file as read (its ``frame`` under the same names); ``plan`` says which
+    column is the phone and which are variables.
+
+    (Inside csvprep, :func:`stream` and ``prepare`` see the same fields under the internal
+    names of :mod:`csvprep.io.columns`.)
     """
 
     table: Table
@@ -179,16 +185,100 @@ def _read_prompt(prompt: str | Path | Prompt | None) -> str | Prompt | None:
 
 
 def check(source: Any, **options: Unpack[CheckOptions]) -> Checked:
-    """Validate ``source`` and keep everything the other commands need.
+    """Validate ``source`` and return its rows annotated, every problem and the report.
 
-    Arguments are those of :func:`validate`.
+    Arguments are those of :func:`validate`. ``frame`` has a row per data record, in file order,
+    and these columns, in this order (a column only where it applies):
+
+    - ``line`` (where the record starts in the file), ``row`` (data row, from 1), ``status``
+      (``valid``, ``invalid``, ``duplicate`` or ``excluded``);
+    - the phone answers: ``e164`` (the number in E.164, or null), ``number_type``
+      (``mobile``, ``fixed_line``...), ``country_code`` (the calling code), ``extension``
+      (an extension was dropped), ``phone_cleaned`` (the value after the repairs),
+      ``phone_problem`` and ``phone_message`` (the number's problem code and message, or
+      null), and a flag per repair (``phone_repaired_invisible``, ``phone_repaired_formula``,
+      ``phone_repaired_apostrophe``, ``phone_repaired_decimal``);
+    - for a broken record, ``defect`` (its problem code), ``defect_note`` and ``raw_record``
+      (its text as written); with ``call_window``, ``time_zones`` and ``local_window``;
+    - then the file's own columns, each under its header, trimmed. A blank header is
+      ``column N`` (N its position, from 1); a header already used, by an earlier column or as
+      one of the names above, takes the first free ``Name (2)``, ``Name (3)``...
+
+    ``problems`` has ``row``, ``line``, ``column`` (the header), ``code``, ``value``,
+    ``message``, ``level`` (``warning`` where a rule's severity lowers an error, else null)
+    and ``order`` (a row's problems, in the order the checks found them); ``table`` is the
+    file as read, its ``frame`` under the same names as ``frame``.
 
     >>> import polars as pl
-    >>> c = check(pl.DataFrame({"Mobile Number": ["9876543210", "9876543210"]}))
-    >>> c.frame[STATUS].to_list()
-    ['valid', 'duplicate']
+    >>> c = check(pl.DataFrame({"Mobile Number": ["9876543210", "9876543210"], "Name": "A"}))
+    >>> for row in c.frame.select("line", "row", "status", "e164", "number_type", "Name").rows():
+    ...     print(row)
+    (2, 1, 'valid', '+919876543210', 'mobile', 'A')
+    (3, 2, 'duplicate', '+919876543210', 'mobile', 'A')
+    >>> c.problems.select("line", "code", "message").rows()
+    [(3, 'duplicate_number', '+919876543210 is already on line 2')]
     """
-    return _check(source, True, **options)
+    return _public(_check(source, True, **options))
+
+
+# check()'s public names for the internal columns, in the order its frame shows them; the
+# file's own columns follow, named by _public_headers
+_PUBLIC: dict[str, str] = {
+    LINE: "line",
+    ROW: "row",
+    STATUS: "status",
+    phones.E164: "e164",
+    phones.TYPE: "number_type",
+    phones.COUNTRY: "country_code",
+    phones.EXTENSION: "extension",
+    phones.CLEAN: "phone_cleaned",
+    phones.CODE: "phone_problem",
+    phones.MESSAGE: "phone_message",
+    **{code: code for code in phones.REPAIRS},  # already public: the repairs' problem codes
+    DEFECT: "defect",
+    NOTE: "defect_note",
+    RAW: "raw_record",
+    ZONES: "time_zones",
+    LOCAL_WINDOW: "local_window",
+}
+
+
+def _public_headers(headers: Sequence[str]) -> list[str]:
+    """A unique public name for each header: the header trimmed; ``column N`` (N its position
+    from 1) where it is blank; the first free ``Name (2)``, ``Name (3)``... where the name is
+    taken, by an earlier header or by one of :func:`check`'s own columns.
+
+    >>> _public_headers(["Name", " Name ", "", "status", "Name (2)"])
+    ['Name', 'Name (2)', 'column 3', 'status (2)', 'Name (2) (2)']
+    """
+    taken = set(_PUBLIC.values())
+    names = []
+    for i, header in enumerate(headers, start=1):
+        name = header.strip() or f"column {i}"
+        unique, n = name, 1
+        while unique in taken:
+            n += 1
+            unique = f"{name} ({n})"
+        taken.add(unique)
+        names.append(unique)
+    return names
+
+
+def _public(checked: Checked) -> Checked:
+    """``checked`` as :func:`check` returns it: every frame under public names (renamed, not
+    copied), internal columns without a public meaning left out."""
+    names = _public_headers(checked.table.headers)
+
+    def public(frame: pl.DataFrame) -> pl.DataFrame:
+        present = set(frame.columns)
+        return frame.select(
+            *(pl.col(column).alias(name) for column, name in _PUBLIC.items() if column in present),
+            *(pl.col(column_name(i)).alias(name) for i, name in enumerate(names)),
+        )
+
+    table = replace(checked.table, frame=public(checked.table.frame))
+    problems = checked.problems.rename({ROW: _PUBLIC[ROW], LINE: _PUBLIC[LINE]})
+    return replace(checked, table=table, frame=public(checked.frame), problems=problems)
 
 
 @dataclass(frozen=True)
