@@ -11,9 +11,9 @@ for the modules it needs.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ._lazy import lazy_attributes
 from .errors import (
     ConfigError,
     CsvprepError,
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .checks.rules import RuleSet, load_rules, schema
     from .outputs.preparing import PrepareResult, prepare
     from .outputs.splitting import SplitResult, split
-    from .pipeline.validation import check, validate
+    from .pipeline.validation import Checked, check, validate
     from .problems import CODES, Problem
     from .report import Report, RowCounts
     from .routing import LARGE_CAMPAIGN_ROWS, route_for
@@ -39,6 +39,7 @@ _LAZY = {
     "CODES": "problems",
     "LARGE_CAMPAIGN_ROWS": "routing",
     "CallWindow": "checks.calling_hours",
+    "Checked": "pipeline.validation",
     "PrepareResult": "outputs.preparing",
     "Problem": "problems",
     "Report": "report",
@@ -55,19 +56,14 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'csvprep' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 __all__ = [
     "CODES",
     "LARGE_CAMPAIGN_ROWS",
     "CallWindow",
+    "Checked",
     "ConfigError",
     "CsvprepError",
     "InputError",

@@ -15,9 +15,9 @@ PACKAGE = Path(__file__).resolve().parent.parent / "csvprep"
 # by their dotted path below csvprep; a package by its own name (its __init__), the top-level
 # package as "__init__".
 LAYERS: list[set[str]] = [
-    {"errors", "problems", "routing", "suggest", "resources", "settings"},
-    {"io", "io.records", "io.manifest"},
-    {"io.decoding", "io.reading", "io.writing", "io.workbook"},
+    {"_lazy", "errors", "problems", "routing", "suggest", "resources", "settings"},
+    {"io.columns", "io.records", "io.manifest"},
+    {"io", "io.decoding", "io.reading", "io.writing", "io.workbook"},
     {
         "phones.metadata",
         "phones.ranges",

@@ -65,3 +65,15 @@ def test_the_check_sees_a_lazy_import():
     # a workbook brings its reader: the list above is of packages that would show if loaded
     modules = imported("validate", str(FIXTURES / "contacts.xlsx"), "--format", "json")
     assert loaded(modules, "fastexcel")
+
+
+@pytest.mark.parametrize("package", ["io", "checks", "pipeline", "outputs"])
+def test_each_stage_exports_its_public_names(package):
+    import importlib
+
+    module = importlib.import_module(f"csvprep.{package}")
+    for name in module.__all__:
+        value = getattr(module, name)
+        assert getattr(value, "__module__", "").startswith(f"csvprep.{package}."), name
+    with pytest.raises(AttributeError, match="has no attribute"):
+        module.not_a_public_name  # noqa: B018

@@ -15,8 +15,8 @@ import pytest
 
 import csvprep
 from csvprep.errors import InputError, UsageError
+from csvprep.io.columns import LINE
 from csvprep.io.reading import read_batches, read_table
-from csvprep.io.records import LINE
 
 GREEK_MAP = {"mobile_number": "Κινητό", "name": "Όνομα", "city": "Πόλη"}
 CYRILLIC_MAP = {"mobile_number": "Мобильный", "name": "Имя", "city": "Город"}
@@ -306,8 +306,8 @@ def test_cr_files_without_quoted_breaks_still_read_as_before(fixture_path):
 
 def test_dotted_national_numbers_agree_with_libphonenumber(fixture_path):
     checked = csvprep.check(fixture_path("dotted_national_numbers.csv"), country_code="DE")
-    written = checked.table.frame["c0"].to_list()
-    got = checked.frame["__phone_e164"].to_list()
+    written = checked.table.frame["Mobile Number"].to_list()
+    got = checked.frame["e164"].to_list()
     for value, e164 in zip(written[:3], got[:3], strict=True):
         number = phonenumbers.parse(value, "DE")
         assert phonenumbers.is_valid_number(number)

@@ -227,7 +227,7 @@ def test_a_unique_rule_spans_batches(tmp_path, monkeypatch, severity):
     assert whole.report.problem_counts["rule_unique"] == 23
     if severity == "error":  # a repeated id makes its row invalid, before exclusion
         assert whole.report.rows.invalid == 23
-        assert whole.frame.filter(pl.col("__row") == 10)["__status"].item() == "invalid"
+        assert whole.frame.filter(pl.col("row") == 10)["status"].item() == "invalid"
     monkeypatch.setattr("csvprep.pipeline.validation.BATCH_BYTES", 60)
     assert len(list(csvprep.io.reading.read_batches(path, batch_bytes=60))) > 5
     assert validate(path, **options) == whole.report
@@ -347,3 +347,42 @@ def test_repeats_are_counted_and_only_the_kept_ones_spelled_out(tmp_path, monkey
         assert checked.report == whole.report
         spelled = checked.problems.filter(pl.col("code") == "duplicate_number")
         assert spelled.height == min(max_problems, 59 + 58)
+
+
+# -- check()'s public frames ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["valid_contacts.csv", "header_blank.csv", "header_duplicate.csv", "ragged_rows.csv"]
+)
+def test_no_public_frame_has_an_internal_column(name):
+    import datetime as dt
+
+    from csvprep.checks.calling_hours import CallWindow
+
+    window = CallWindow.parse("10:00-18:00", "Asia/Kolkata", date=dt.date(2026, 11, 22))
+    checked = csvprep.check(
+        FIXTURES / name,
+        exclude=FIXTURES / "suppression_list.csv",
+        call_window=window,
+        rules={"columns": {"Name": {"unique": True}}},
+    )
+    for frame in (checked.frame, checked.problems, checked.table.frame):
+        assert [c for c in frame.columns if c.startswith("__")] == []
+        assert len(set(frame.columns)) == len(frame.columns)
+    assert checked.frame.columns[:5] == ["line", "row", "status", "e164", "number_type"]
+    assert checked.problems.columns[:2] == ["row", "line"]
+
+
+def test_check_names_blank_and_repeated_headers_and_keeps_their_values():
+    blank = csvprep.check(FIXTURES / "header_blank.csv")
+    assert blank.frame.columns[-4:] == ["Mobile Number", "Name", "column 3", "Due Date"]
+    assert blank.frame["column 3"][0] == "POL-1001"
+    repeated = csvprep.check(FIXTURES / "header_duplicate.csv")
+    assert repeated.frame.columns[-4:] == ["Mobile Number", "Name", "Name (2)", "Due Date"]
+    assert (repeated.frame["Name"][0], repeated.frame["Name (2)"][0]) == (
+        "Aarav Sharma",
+        "POL-1001",
+    )
+    clash = csvprep.check(pl.DataFrame({"Mobile Number": ["9876543210"], "status": ["new"]}))
+    assert (clash.frame["status"][0], clash.frame["status (2)"][0]) == ("valid", "new")

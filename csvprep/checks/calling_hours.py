@@ -17,10 +17,9 @@ from phonenumbers import PhoneNumber
 from phonenumbers.phonenumberutil import is_number_type_geographical
 
 from ..errors import UsageError
+from ..io.columns import COUNTRY_ZONES, GEOGRAPHICAL, LOCAL_WINDOW, ZONES
 from ..phones import COUNTRY, E164, TYPE, TYPE_NAMES
 
-ZONES = "__time_zones"
-LOCAL_WINDOW = "__local_window"
 _UNKNOWN_ZONE = "Etc/Unknown"
 
 
@@ -138,8 +137,8 @@ def time_zones(frame: pl.DataFrame) -> pl.Series:
         {
             TYPE: [t for t, _ in pairs],
             COUNTRY: [c for _, c in pairs],
-            "__geo": [is_number_type_geographical(type_ids[t], c) for t, c in pairs],
-            "__country_zones": [
+            GEOGRAPHICAL: [is_number_type_geographical(type_ids[t], c) for t, c in pairs],
+            COUNTRY_ZONES: [
                 "&".join(tz._country_level_time_zones_for_number(PhoneNumber(country_code=c)))
                 for _, c in pairs
             ],
@@ -147,8 +146,8 @@ def time_zones(frame: pl.DataFrame) -> pl.Series:
         schema={
             TYPE: pl.String,
             COUNTRY: pl.UInt16,
-            "__geo": pl.Boolean,
-            "__country_zones": pl.String,
+            GEOGRAPHICAL: pl.Boolean,
+            COUNTRY_ZONES: pl.String,
         },
     )
     work = frame.select(E164, TYPE, COUNTRY).join(
@@ -165,9 +164,9 @@ def time_zones(frame: pl.DataFrame) -> pl.Series:
     zones = (
         pl.when(pl.col(E164).is_null() | (pl.col(TYPE) == "unknown"))
         .then(pl.lit(None, dtype=pl.String))
-        .when(pl.col("__geo"))
+        .when(pl.col(GEOGRAPHICAL))
         .then(found.fill_null(_UNKNOWN_ZONE))
-        .otherwise(pl.col("__country_zones"))
+        .otherwise(pl.col(COUNTRY_ZONES))
     )
     return work.select(zones.alias(ZONES)).to_series()
 

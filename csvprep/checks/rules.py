@@ -36,8 +36,9 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from ..errors import ConfigError
+from ..io.columns import DEFECT, RULE_EMPTY, RULE_PARSED
 from ..io.reading import read_table
-from ..io.records import DEFECT, column_name
+from ..io.records import column_name
 from ..phones import e164, region_for
 from ..settings import DEFAULTS
 from .headers import DEFAULT_PHONE_HEADER, PHONE_VARIABLE, load_variables_map, plan_columns
@@ -159,7 +160,7 @@ def helpers(targets: Mapping[Rule, str]) -> dict[str, pl.Expr]:
     """
     out: dict[str, pl.Expr] = {}
     for rule, column in targets.items():
-        out[f"__empty_{column}"] = _empty(pl.col(column))
+        out[RULE_EMPTY + column] = _empty(pl.col(column))
         parsed = _parsed(pl.col(column), rule)
         if parsed is not None:
             out[_parsed_name(rule, column)] = parsed
@@ -167,7 +168,7 @@ def helpers(targets: Mapping[Rule, str]) -> dict[str, pl.Expr]:
 
 
 def _parsed_name(rule: Rule, column: str) -> str:
-    return f"__parsed_{column}_{rule.type}_{rule.format or ''}"
+    return f"{RULE_PARSED}{column}_{rule.type}_{rule.format or ''}"
 
 
 def checks(rule: Rule, value: pl.Expr, shared: str | None = None) -> list[tuple[str, str, pl.Expr]]:
@@ -178,7 +179,7 @@ def checks(rule: Rule, value: pl.Expr, shared: str | None = None) -> list[tuple[
     >>> [c for c, _, _ in checks(Rule("Age", type="integer", required=True, max=120), pl.col("a"))]
     ['rule_required', 'rule_type', 'rule_max']
     """
-    empty = pl.col(f"__empty_{shared}") if shared else _empty(value)
+    empty = pl.col(RULE_EMPTY + shared) if shared else _empty(value)
     found: list[tuple[str, str, pl.Expr]] = []
     if rule.required:
         found.append(("rule_required", "must not be empty", ~empty))

@@ -13,6 +13,7 @@ import polars as pl
 
 from .. import phones
 from ..errors import UsageError
+from ..io.columns import DEFECT
 from ..io.reading import read_table
 from ..io.records import column_name
 
@@ -53,7 +54,7 @@ def load_suppression(path: str | Path, region: str) -> Suppression:
     """
     table = read_table(path, require_rows=False)
     headers = [h.strip() for h in table.headers]
-    frame = table.frame.filter(pl.col("__defect").is_null())
+    frame = table.frame.filter(pl.col(DEFECT).is_null())
     if len(headers) == 1:
         index = 0
         first = headers[0]

@@ -30,13 +30,9 @@ import polars as pl
 
 from ..errors import InputError, UsageError
 from ..problems import SHOWN_CHARS, Problem, shown
+from .columns import DEFECT, INTERNAL, LINE, NOTE, RAW, ROW
 from .decoding import Decoded, Repair, decode
 from .records import (
-    DEFECT,
-    LINE,
-    NOTE,
-    RAW,
-    ROW,
     BadHeaderError,
     NoHeaderError,
     Records,
@@ -225,7 +221,7 @@ def as_list(table: Table) -> Table:
     if len(headers) < 5 or headers[:3] != REJECTS_BEFORE or headers[-1] != REJECTS_AFTER:
         return table
     kept = range(len(REJECTS_BEFORE), len(headers) - 1)
-    bookkeeping = [c for c in table.frame.columns if c.startswith("__")]
+    bookkeeping = [c for c in table.frame.columns if c.startswith(INTERNAL)]
 
     def plain(value: pl.Expr) -> pl.Expr:
         return pl.when(value.str.contains(_NEUTRALISED)).then(value.str.slice(1)).otherwise(value)
@@ -912,9 +908,9 @@ def _mark_long_values(frame: pl.DataFrame, headers: Sequence[str]) -> pl.DataFra
     reading (the checks, the report, the rejects file) copies or writes megabytes.
 
     >>> t = read_table(pl.DataFrame({"Mobile Number": ["9" * 70_000, "9876543210"]}))
-    >>> t.frame["__defect"].to_list(), t.frame["c0"].str.len_chars().to_list()
+    >>> t.frame[DEFECT].to_list(), t.frame["c0"].str.len_chars().to_list()
     (['value_too_long', None], [201, 10])
-    >>> print(t.frame["__note"][0])  # doctest: +ELLIPSIS
+    >>> print(t.frame[NOTE][0])  # doctest: +ELLIPSIS
     the value in 'Mobile Number' is 70,000 bytes long, more than the 65,536 csvprep reads: '99...9…'
     """
     cells = [column_name(i) for i in range(len(headers))]

@@ -25,11 +25,7 @@ from typing import Any, Literal, overload
 
 import polars as pl
 
-ROW = "__row"
-LINE = "__line"
-DEFECT = "__defect"
-RAW = "__raw"
-NOTE = "__note"
+from .columns import DEFECT, LINE, NOTE, RAW, ROW
 
 
 def column_name(index: int) -> str:
@@ -46,9 +42,10 @@ class Records:
     """The header and every data record of a file.
 
     ``frame`` has one String column per header cell (``c0``, ``c1``...; empty cells are ``""``),
-    plus ``__row`` (1-based data row), ``__line`` (physical line where the record starts),
-    ``__defect`` (a structural problem code, or null), and for defective records only
-    ``__raw`` (the record's text as written) and ``__note`` (what is wrong, in words).
+    plus ``ROW`` (1-based data row), ``LINE`` (physical line where the record starts),
+    ``DEFECT`` (a structural problem code, or null), and for defective records only
+    ``RAW`` (the record's text as written) and ``NOTE`` (what is wrong, in words): the
+    internal names of :mod:`csvprep.io.columns`.
     ``line_ends`` counts the line ends of the whole text (blank lines too).
     """
 
@@ -93,7 +90,7 @@ def split_records(data: bytes, delimiter: str, *, exact: bool = True) -> Records
     With ``exact=False``, None where only the exact path could read the data.
 
     >>> r = split_records(b'Name,Mobile Number\\n"Doe, J",+919876543210\\n', ",")
-    >>> r.header, r.frame.select("c0", "__line").rows()
+    >>> r.header, r.frame.select("c0", LINE).rows()
     (['Name', 'Mobile Number'], [('Doe, J', 2)])
     """
     fast = _split_fast(data, delimiter)

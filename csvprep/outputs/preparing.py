@@ -17,8 +17,9 @@ import polars as pl
 from .. import phones
 from ..checks.headers import PHONE_VARIABLE, ColumnPlan
 from ..errors import UsageError
+from ..io.columns import LINE, RAW, ROW, STATUS
 from ..io.reading import Table
-from ..io.records import LINE, RAW, ROW, column_name
+from ..io.records import column_name
 from ..io.writing import (
     OutputFolder,
     PendingFile,
@@ -28,7 +29,7 @@ from ..io.writing import (
     neutralise_formulas,
     neutralise_text,
 )
-from ..pipeline.validation import STATUS, CheckOptions, DecidedBatch, stream
+from ..pipeline.validation import CheckOptions, DecidedBatch, stream
 from ..problems import CODE_INFO, CODES
 from ..report import Report, render_json
 from ..report.html import render_html

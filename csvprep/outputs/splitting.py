@@ -14,9 +14,10 @@ from typing import Any
 import polars as pl
 
 from ..errors import UsageError
+from ..io.columns import DEFECT, LINE, NOTE, RAW, ROW
 from ..io.manifest import file_sha256
 from ..io.reading import BATCH_BYTES, NotStreamable, Table, read_batches
-from ..io.records import DEFECT, LINE, NOTE, RAW, ROW, column_name
+from ..io.records import column_name
 from ..io.writing import OutputFolder, PendingFile, WrittenFile, csv_body, csv_bytes, csv_header
 from ..problems import Problem
 from ..routing import route_for

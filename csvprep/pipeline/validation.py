@@ -9,47 +9,60 @@ from __future__ import annotations
 import functools
 import itertools
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal, Protocol, TypedDict, Unpack
+from typing import Any, Literal, Protocol, TypedDict, TypeVar, Unpack
 
 import polars as pl
 
 from .. import phones
-from ..checks.calling_hours import LOCAL_WINDOW, CallWindow, local_windows, time_zones
+from ..checks.calling_hours import CallWindow, local_windows, time_zones
 from ..checks.headers import PHONE_VARIABLE, ColumnPlan, Prompt, load_variables_map, plan_columns
 from ..checks.rules import Rule, RuleSet, checks, failures, helpers, load_rules, pandera_schema
 from ..checks.suppression import Suppression, load_suppression
 from ..errors import ConfigError, UsageError
+from ..io.columns import (
+    AT,
+    CELL,
+    DEFECT,
+    DEFECT_ROW,
+    EARLIER,
+    EMPTY_ROW,
+    ERROR,
+    EXCLUDED,
+    FIRST_LINE,
+    KEY,
+    LINE,
+    LIVE,
+    LOCAL_WINDOW,
+    NOTE,
+    NUMBER_TYPE,
+    PROBLEM_SCHEMA,
+    RAW,
+    REGION,
+    REPEAT,
+    ROW,
+    STATUS,
+    UNIQUE_VALUE,
+    ZONES,
+)
 from ..io.reading import BATCH_BYTES, NotStreamable, Progress, Table, read_batches
-from ..io.records import DEFECT, LINE, NOTE, RAW, ROW, column_name
+from ..io.records import column_name
 from ..phones.metadata import e164_text
 from ..problems import CODES, SEVERITY_ORDER, SHOWN_CHARS, Problem, shown
 from ..report import Breakdown, Report, RowCounts
 from ..routing import route_for
 from ..settings import DEFAULTS
 
-STATUS = "__status"
 Status = Literal["valid", "invalid", "duplicate", "excluded"]
 
-_PROBLEM_SCHEMA: dict[str, pl.DataType] = {
-    ROW: pl.UInt32(),
-    LINE: pl.UInt32(),
-    "column": pl.String(),
-    "code": pl.String(),
-    "value": pl.String(),
-    "message": pl.String(),
-    "level": pl.String(),
-    "order": pl.UInt16(),
-}
 _SHOWN_VALUE_CHARS = SHOWN_CHARS
 # A valid number's region and type ride along with its duplicate key as enums (one byte each):
 # the breakdown takes out the repeats found after every batch was read.
 _REGION_ENUM = pl.Enum(sorted(phones.REGION_CODES))
 _TYPE_ENUM = pl.Enum(sorted(set(phones.TYPE_NAMES.values())))
-_REGION, _TYPE = "__region", "__type"
 
 
 def _formatted(template: str, *values: pl.Expr) -> pl.Expr:
@@ -69,6 +82,55 @@ def _formatted(template: str, *values: pl.Expr) -> pl.Expr:
     for value, piece in zip(values, pieces[1:], strict=True):
         parts += [value.cast(pl.String), pl.lit(piece)]
     return pl.concat_str(parts)
+
+
+_Rows = TypeVar("_Rows", pl.DataFrame, pl.LazyFrame)
+
+
+def _problem_frame(
+    rows: _Rows,
+    *,
+    column: str | pl.Expr | None,
+    code: str | pl.Expr,
+    value: pl.Expr,
+    message: str | pl.Expr,
+    order: int | pl.Expr,
+    level: str | pl.Expr | None = None,
+) -> _Rows:
+    """The problem frame (:data:`~csvprep.io.columns.PROBLEM_SCHEMA`) of ``rows``, which have
+    ROW and LINE: one problem per row, each part a constant (a str, an int, None) or an
+    expression over ``rows``; the value cut to what a report shows.
+
+    Every check makes its problems here, so that the frames of every check concatenate.
+
+    >>> rows = pl.DataFrame({ROW: [3], LINE: [4], "v": ["12345"]})
+    >>> found = _problem_frame(
+    ...     rows, column="Phone", code="phone_invalid", value=pl.col("v"), message="bad", order=0
+    ... )
+    >>> found.row(0)
+    (3, 4, 'Phone', 'phone_invalid', '12345', 'bad', None, 0)
+    """
+
+    def part(given: str | int | pl.Expr | None, name: str) -> pl.Expr:
+        if isinstance(given, pl.Expr):
+            return given.alias(name)
+        return pl.lit(given, dtype=PROBLEM_SCHEMA[name]).alias(name)
+
+    return rows.select(
+        ROW,
+        LINE,
+        part(column, "column"),
+        part(code, "code"),
+        value.str.slice(0, _SHOWN_VALUE_CHARS).alias("value"),
+        part(message, "message"),
+        part(level, "level"),
+        part(order, "order"),
+    )
+
+
+def _no_problems() -> pl.DataFrame:
+    """An empty problem frame."""
+    return pl.DataFrame(schema=PROBLEM_SCHEMA)
 
 
 class CheckOptions(TypedDict, total=False):
@@ -96,9 +158,14 @@ class Checked:
     """A validated table: its rows with their status and phone answers, every problem, and the
     report.
 
-    ``frame`` is the table's frame plus the phone columns of :mod:`csvprep.phones` and
-    ``__status`` (``valid``, ``invalid``, ``duplicate`` or ``excluded``); ``problems`` has one
-    row per row problem, all of them, in row order.
+    As :func:`check` returns it, every frame has public column names (see :func:`check`):
+    ``frame`` holds the rows with ``line``, ``row``, ``status``, the phone answers and the
+    file's own columns; ``problems`` has one row per row problem, all of them, in row order;
+    ``table`` is the file as read (its ``frame`` under the same names); ``plan`` says which
+    column is the phone and which are variables.
+
+    (Inside csvprep, :func:`stream` and ``prepare`` see the same fields under the internal
+    names of :mod:`csvprep.io.columns`.)
     """
 
     table: Table
@@ -118,16 +185,100 @@ def _read_prompt(prompt: str | Path | Prompt | None) -> str | Prompt | None:
 
 
 def check(source: Any, **options: Unpack[CheckOptions]) -> Checked:
-    """Validate ``source`` and keep everything the other commands need.
+    """Validate ``source`` and return its rows annotated, every problem and the report.
 
-    Arguments are those of :func:`validate`.
+    Arguments are those of :func:`validate`. ``frame`` has a row per data record, in file order,
+    and these columns, in this order (a column only where it applies):
+
+    - ``line`` (where the record starts in the file), ``row`` (data row, from 1), ``status``
+      (``valid``, ``invalid``, ``duplicate`` or ``excluded``);
+    - the phone answers: ``e164`` (the number in E.164, or null), ``number_type``
+      (``mobile``, ``fixed_line``...), ``country_code`` (the calling code), ``extension``
+      (an extension was dropped), ``phone_cleaned`` (the value after the repairs),
+      ``phone_problem`` and ``phone_message`` (the number's problem code and message, or
+      null), and a flag per repair (``phone_repaired_invisible``, ``phone_repaired_formula``,
+      ``phone_repaired_apostrophe``, ``phone_repaired_decimal``);
+    - for a broken record, ``defect`` (its problem code), ``defect_note`` and ``raw_record``
+      (its text as written); with ``call_window``, ``time_zones`` and ``local_window``;
+    - then the file's own columns, each under its header, trimmed. A blank header is
+      ``column N`` (N its position, from 1); a header already used, by an earlier column or as
+      one of the names above, takes the first free ``Name (2)``, ``Name (3)``...
+
+    ``problems`` has ``row``, ``line``, ``column`` (the header), ``code``, ``value``,
+    ``message``, ``level`` (``warning`` where a rule's severity lowers an error, else null)
+    and ``order`` (a row's problems, in the order the checks found them); ``table`` is the
+    file as read, its ``frame`` under the same names as ``frame``.
 
     >>> import polars as pl
-    >>> c = check(pl.DataFrame({"Mobile Number": ["9876543210", "9876543210"]}))
-    >>> c.frame["__status"].to_list()
-    ['valid', 'duplicate']
+    >>> c = check(pl.DataFrame({"Mobile Number": ["9876543210", "9876543210"], "Name": "A"}))
+    >>> for row in c.frame.select("line", "row", "status", "e164", "number_type", "Name").rows():
+    ...     print(row)
+    (2, 1, 'valid', '+919876543210', 'mobile', 'A')
+    (3, 2, 'duplicate', '+919876543210', 'mobile', 'A')
+    >>> c.problems.select("line", "code", "message").rows()
+    [(3, 'duplicate_number', '+919876543210 is already on line 2')]
     """
-    return _check(source, True, **options)
+    return _public(_check(source, True, **options))
+
+
+# check()'s public names for the internal columns, in the order its frame shows them; the
+# file's own columns follow, named by _public_headers
+_PUBLIC: dict[str, str] = {
+    LINE: "line",
+    ROW: "row",
+    STATUS: "status",
+    phones.E164: "e164",
+    phones.TYPE: "number_type",
+    phones.COUNTRY: "country_code",
+    phones.EXTENSION: "extension",
+    phones.CLEAN: "phone_cleaned",
+    phones.CODE: "phone_problem",
+    phones.MESSAGE: "phone_message",
+    **{code: code for code in phones.REPAIRS},  # already public: the repairs' problem codes
+    DEFECT: "defect",
+    NOTE: "defect_note",
+    RAW: "raw_record",
+    ZONES: "time_zones",
+    LOCAL_WINDOW: "local_window",
+}
+
+
+def _public_headers(headers: Sequence[str]) -> list[str]:
+    """A unique public name for each header: the header trimmed; ``column N`` (N its position
+    from 1) where it is blank; the first free ``Name (2)``, ``Name (3)``... where the name is
+    taken, by an earlier header or by one of :func:`check`'s own columns.
+
+    >>> _public_headers(["Name", " Name ", "", "status", "Name (2)"])
+    ['Name', 'Name (2)', 'column 3', 'status (2)', 'Name (2) (2)']
+    """
+    taken = set(_PUBLIC.values())
+    names = []
+    for i, header in enumerate(headers, start=1):
+        name = header.strip() or f"column {i}"
+        unique, n = name, 1
+        while unique in taken:
+            n += 1
+            unique = f"{name} ({n})"
+        taken.add(unique)
+        names.append(unique)
+    return names
+
+
+def _public(checked: Checked) -> Checked:
+    """``checked`` as :func:`check` returns it: every frame under public names (renamed, not
+    copied), internal columns without a public meaning left out."""
+    names = _public_headers(checked.table.headers)
+
+    def public(frame: pl.DataFrame) -> pl.DataFrame:
+        present = set(frame.columns)
+        return frame.select(
+            *(pl.col(column).alias(name) for column, name in _PUBLIC.items() if column in present),
+            *(pl.col(column_name(i)).alias(name) for i, name in enumerate(names)),
+        )
+
+    table = replace(checked.table, frame=public(checked.table.frame))
+    problems = checked.problems.rename({ROW: _PUBLIC[ROW], LINE: _PUBLIC[LINE]})
+    return replace(checked, table=table, frame=public(checked.frame), problems=problems)
 
 
 @dataclass(frozen=True)
@@ -201,6 +352,71 @@ def _check(
             batch_bytes = None  # read it whole after all
 
 
+@dataclass
+class _Totals:
+    """What :func:`_run` adds up over the batches (:meth:`add`): the counts, and what is compared
+    across batches once every batch is read (the candidates for repeats, the unique rules'
+    values)."""
+
+    unique: dict[Rule, str]  # the unique rules checked, and their columns
+    filled: set[int] = field(default_factory=set)  # blank-header columns with a value somewhere
+    counts: Counter[str] = field(default_factory=Counter)  # problems by code
+    warnings: Counter[str] = field(default_factory=Counter)  # of those, warnings
+    by_column: Counter[str] = field(default_factory=Counter)  # problems by header
+    kinds: Counter[tuple[str, str]] = field(default_factory=Counter)  # (region, number type)
+    rows: int = 0
+    invalid: int = 0
+    excluded: int = 0
+    repeated: int = 0  # repeats found within a batch (see _BatchResult.repeated)
+    checks: int = 0  # how many checks a batch runs: the unique rules' problems come after
+    candidates: list[pl.DataFrame] = field(default_factory=list)
+    early_repeats: list[pl.DataFrame] = field(default_factory=list)  # each batch's first repeats
+    values: dict[Rule, list[pl.DataFrame]] = field(init=False)  # each unique rule's, per batch
+
+    def __post_init__(self) -> None:
+        self.values = {rule: [] for rule in self.unique}
+
+    def add(self, batch: _BatchResult) -> None:
+        """Add ``batch``'s counts and keep what is compared across batches."""
+        self.checks = batch.checks
+        self.filled |= batch.filled
+        self.counts.update(batch.counts)
+        self.warnings.update(batch.warnings)
+        self.by_column.update(batch.by_column)
+        self.kinds.update(batch.kinds)
+        self.rows += batch.rows
+        self.invalid += batch.invalid
+        self.excluded += batch.excluded
+        self.candidates.append(batch.candidates)
+        self.repeated += batch.repeated
+        self.early_repeats.append(batch.repeats)
+        for rule in self.unique:
+            self.values[rule].append(batch.values[rule])
+
+    def add_problems(self, code: str, header: str, found: int, *, warning: bool = False) -> None:
+        """Count ``found`` problems ``code`` in the column ``header`` (found across batches)."""
+        self.counts[code] += found
+        self.by_column[header] += found
+        if warning:
+            self.warnings[code] += found
+
+    def breakdown(self, file_problems: list[Problem]) -> Breakdown:
+        """The report's breakdown: the rows still in by country and number type, and the
+        problems by column (``file_problems`` too)."""
+        by_column = Counter(self.by_column)
+        for p in file_problems:
+            if p.column is not None:
+                by_column[p.column] += 1
+        countries: Counter[str] = Counter()
+        number_types: Counter[str] = Counter()
+        for (region, kind), n in self.kinds.items():
+            countries[region] += n
+            number_types[kind] += n
+        return Breakdown(
+            countries=dict(+countries), number_types=dict(+number_types), columns=dict(+by_column)
+        )
+
+
 def _run(
     first: Table,
     rest: Iterator[Table],
@@ -211,20 +427,13 @@ def _run(
     prompt_text: str | Prompt | None,
     resolver: _Resolver | None = None,
 ) -> Checked:
+    """Check every batch, then what only the whole file tells (unique rules, repeats across
+    batches, the columns with neither header nor values), and make the report."""
     blank = [i for i, h in enumerate(first.headers) if not h.strip()]
-    filled: set[int] = set()  # blank-header columns with a value somewhere
     frames: list[pl.DataFrame] = []
     kept: list[pl.DataFrame] = []
-    candidates: list[pl.DataFrame] = []
-    early_repeats: list[pl.DataFrame] = []  # the first repeats within each batch
-    counts: Counter[str] = Counter()
-    warnings: Counter[str] = Counter()
-    by_column: Counter[str] = Counter()
-    kinds: Counter[tuple[str, str]] = Counter()
-    rows = invalid = excluded = repeated = 0
-    order = 0
     unique = _unique_targets(context)
-    values: dict[Rule, list[pl.DataFrame]] = {rule: [] for rule in unique}
+    totals = _Totals(unique)
     # validate keeps of a batch's repeats only the count and the first (their details), but
     # not where a unique rule may yet make a row invalid: a later repeat would take its place
     keep_repeats = (
@@ -235,20 +444,7 @@ def _run(
     for batch in _checked(batches, context, blank, unique, keep_frames, keep_repeats):
         if resolver is not None:  # repeats decided here, across batches: no candidates kept
             batch = resolver.take(batch)
-        order = batch.checks  # the unique rules' problems come after every check of a batch
-        filled |= batch.filled
-        counts.update(batch.counts)
-        warnings.update(batch.warnings)
-        by_column.update(batch.by_column)
-        kinds.update(batch.kinds)
-        rows += batch.rows
-        invalid += batch.invalid
-        excluded += batch.excluded
-        candidates.append(batch.candidates)
-        repeated += batch.repeated
-        early_repeats.append(batch.repeats)
-        for rule in unique:
-            values[rule].append(batch.values[rule])
+        totals.add(batch)
         if keep_rows:
             frames.append(batch.frame)
             kept.append(batch.problems)
@@ -258,13 +454,85 @@ def _run(
 
     plan = context.plan
     if blank:
-        plan = plan_columns(
-            first.headers,
-            vmap,
-            prompt_text,
-            header_line=first.header_line,
-            empty_columns=[i for i in blank if i not in filled],
+        plan = _replan(first, vmap, prompt_text, [i for i in blank if i not in totals.filled])
+    file_problems, notes = _file_problems(first, plan, context)
+
+    # unique rules, across every batch: a repeat breaking an error rule makes its row invalid
+    order = totals.checks
+    broken: list[pl.DataFrame] = []
+    for rule, column in unique.items():
+        found, failed = _unique_problems(rule, column, totals.values.pop(rule), context, order - 1)
+        header = context.headers[int(column[1:])]
+        totals.add_problems("rule_unique", header, found.height, warning=rule.severity == "warning")
+        kept.append(found if keep_rows else found.head(max_problems))
+        if rule.severity == "error":
+            broken.append(failed)
+    newly = pl.concat(broken).unique(ROW) if broken else pl.DataFrame(schema=_FLAGS)
+    newly = newly.filter(~pl.col(ERROR))
+    totals.invalid += newly.height
+    totals.excluded -= int(newly[EXCLUDED].sum())
+    everyone = pl.concat(totals.candidates)
+    if newly.height:  # a filter copies every key: only when there is something to take out
+        taken = pl.col(ROW).is_in(newly[ROW].implode())
+        totals.kinds.subtract(_kinds(everyone.filter(taken)))
+        everyone = everyone.filter(~taken)
+    later, repeats = _repeats(everyone, None if keep_rows else max_problems)
+    if later:  # a later repeat is no valid number: out of the breakdown (the batches' own
+        # repeats never came in)
+        totals.kinds.subtract(_kinds(everyone.filter(~pl.col(KEY).is_first_distinct())))
+    repeated = totals.repeated
+    if repeated and resolver is not None:  # every repeat, with its first line, decided
+        repeats = pl.concat(totals.early_repeats).sort(ROW).head(max_problems)
+    elif repeated:  # repeats within batches, where only the first were kept: their first lines
+        repeats = pl.concat([repeats, _first_lines(pl.concat(totals.early_repeats), everyone)])
+        repeats = repeats.sort(ROW).head(max_problems)
+    duplicates = later + repeated
+    if plan.phone_index is not None and duplicates:
+        # only the repeats kept have a message: there may be millions
+        header = context.headers[plan.phone_index]
+        totals.add_problems("duplicate_number", header, duplicates)
+        kept.append(_duplicate_problems(repeats, header, order))
+    # stable: a row's problems of one check (rules on several columns) keep the order they
+    # were found in, whatever the batches (the rows' reasons in the rejects file show it)
+    problems = pl.concat(kept).sort(ROW, "order", maintain_order=True) if kept else _no_problems()
+    counted = RowCounts(
+        total=totals.rows,
+        valid=everyone.height + repeated - duplicates if resolver is None else resolver.valid,
+        invalid=totals.invalid,
+        duplicate=duplicates,
+        excluded=totals.excluded,
+    )
+    table = first
+    if keep_rows:
+        frame = pl.concat(frames).with_columns(
+            pl.col(ERROR) | pl.col(ROW).is_in(newly[ROW].implode())
         )
+        frame = _with_status(frame, repeats[ROW])
+        # the whole file's table: its columns are the checked rows' first ones (no copy)
+        table = replace(first, frame=frame.select(first.frame.columns))
+    else:
+        frame = pl.DataFrame()  # validate keeps no rows
+    report = _report(
+        first,
+        plan,
+        file_problems,
+        counted,
+        totals.counts,
+        totals.warnings,
+        problems,
+        context.region,
+        max_problems,
+        notes,
+        totals.breakdown(file_problems),
+    )
+    return Checked(table=table, plan=plan, frame=frame, problems=problems, report=report)
+
+
+def _file_problems(
+    first: Table, plan: ColumnPlan, context: _Context
+) -> tuple[list[Problem], list[str]]:
+    """The problems and notes of the file as a whole: the reader's, the plan's, the rules'
+    missing columns; a note on a suppression list's values that are no numbers."""
     file_problems = [*first.problems, *plan.problems]
     notes = list(first.notes)
     ruleset, suppression = context.ruleset, context.suppression
@@ -283,114 +551,22 @@ def _run(
             f"{suppression.unusable:,} values of the suppression list "
             f"{suppression.source} are not valid numbers and suppress nothing"
         )
+    return file_problems, notes
 
-    # unique rules, across every batch: a repeat breaking an error rule makes its row invalid
-    broken: list[pl.DataFrame] = []
-    for rule, column in unique.items():
-        found, failed = _unique_problems(rule, column, values.pop(rule), context, order - 1)
-        counts["rule_unique"] += found.height
-        by_column[context.headers[int(column[1:])]] += found.height
-        if rule.severity == "warning":
-            warnings["rule_unique"] += found.height
-        kept.append(found if keep_rows else found.head(max_problems))
-        if rule.severity == "error":
-            broken.append(failed)
-    newly = pl.concat(broken).unique(ROW) if broken else pl.DataFrame(schema=_FLAGS)
-    newly = newly.filter(~pl.col("__error"))
-    invalid += newly.height
-    excluded -= int(newly["__excluded"].sum())
-    everyone = pl.concat(candidates)
-    if newly.height:  # a filter copies every key: only when there is something to take out
-        taken = pl.col(ROW).is_in(newly[ROW].implode())
-        kinds.subtract(_kinds(everyone.filter(taken)))
-        everyone = everyone.filter(~taken)
-    later, repeats = _repeats(everyone, None if keep_rows else max_problems)
-    if later:  # a later repeat is no valid number: out of the breakdown (the batches' own
-        # repeats never came in)
-        kinds.subtract(_kinds(everyone.filter(~pl.col(_KEY_NAME).is_first_distinct())))
-    if repeated and resolver is not None:  # every repeat, with its first line, decided
-        repeats = pl.concat(early_repeats).sort(ROW).head(max_problems)
-    elif repeated:  # repeats within batches, where only the first were kept: their first lines
-        repeats = pl.concat([repeats, _first_lines(pl.concat(early_repeats), everyone)])
-        repeats = repeats.sort(ROW).head(max_problems)
-    duplicates = later + repeated
-    if plan.phone_index is not None and duplicates:
-        # only the repeats kept have a message: there may be millions
-        found = repeats.select(
-            ROW,
-            LINE,
-            pl.lit(context.headers[plan.phone_index], dtype=pl.String).alias("column"),
-            pl.lit("duplicate_number").alias("code"),
-            _NUMBER.alias("value"),
-            _formatted("{} is already on line {}", _NUMBER, pl.col("__first_line")).alias(
-                "message"
-            ),
-            pl.lit(None, dtype=pl.String).alias("level"),
-            pl.lit(order, dtype=pl.UInt16).alias("order"),
-        )
-        counts["duplicate_number"] += duplicates
-        by_column[context.headers[plan.phone_index]] += duplicates
-        kept.append(found)
-    # stable: a row's problems of one check (rules on several columns) keep the order they
-    # were found in, whatever the batches (the rows' reasons in the rejects file show it)
-    problems = (
-        pl.concat(kept).sort(ROW, "order", maintain_order=True)
-        if kept
-        else pl.DataFrame(schema=_PROBLEM_SCHEMA)
+
+def _with_status(frame: pl.DataFrame, repeat_rows: pl.Series) -> pl.DataFrame:
+    """``frame`` with STATUS instead of ERROR and EXCLUDED: ``invalid``, ``excluded``,
+    ``duplicate`` (its ROW in ``repeat_rows``) or ``valid``, the first that applies."""
+    status = (
+        pl.when(pl.col(ERROR))
+        .then(pl.lit("invalid"))
+        .when(pl.col(EXCLUDED))
+        .then(pl.lit("excluded"))
+        .when(pl.col(ROW).is_in(repeat_rows.implode()))
+        .then(pl.lit("duplicate"))
+        .otherwise(pl.lit("valid"))
     )
-    counted = RowCounts(
-        total=rows,
-        valid=everyone.height + repeated - duplicates if resolver is None else resolver.valid,
-        invalid=invalid,
-        duplicate=duplicates,
-        excluded=excluded,
-    )
-    table = first
-    if keep_rows:
-        frame = (
-            pl.concat(frames)
-            .with_columns(pl.col("__error") | pl.col(ROW).is_in(newly[ROW].implode()))
-            .with_columns(
-                pl.when(pl.col("__error"))
-                .then(pl.lit("invalid"))
-                .when(pl.col("__excluded"))
-                .then(pl.lit("excluded"))
-                .when(pl.col(ROW).is_in(repeats[ROW].implode()))
-                .then(pl.lit("duplicate"))
-                .otherwise(pl.lit("valid"))
-                .alias(STATUS)
-            )
-            .drop("__error", "__excluded")
-        )
-        # the whole file's table: its columns are the checked rows' first ones (no copy)
-        table = replace(first, frame=frame.select(first.frame.columns))
-    else:
-        frame = pl.DataFrame()  # validate keeps no rows
-    for p in file_problems:
-        if p.column is not None:
-            by_column[p.column] += 1
-    countries: Counter[str] = Counter()
-    number_types: Counter[str] = Counter()
-    for (region, kind), n in kinds.items():
-        countries[region] += n
-        number_types[kind] += n
-    breakdown = Breakdown(
-        countries=dict(+countries), number_types=dict(+number_types), columns=dict(+by_column)
-    )
-    report = _report(
-        first,
-        plan,
-        file_problems,
-        counted,
-        counts,
-        warnings,
-        problems,
-        context.region,
-        max_problems,
-        notes,
-        breakdown,
-    )
-    return Checked(table=table, plan=plan, frame=frame, problems=problems, report=report)
+    return frame.with_columns(status.alias(STATUS)).drop(ERROR, EXCLUDED)
 
 
 # --- streaming: each batch decided as it comes (what prepare writes as it reads) -----------
@@ -399,7 +575,7 @@ def _run(
 @dataclass(frozen=True)
 class DecidedBatch:
     """A batch's rows as :func:`check` gives them for the whole file: ``frame`` holds them with
-    ``__status``, ``problems`` all their problems in row order (duplicates and ``unique`` rules
+    ``STATUS``, ``problems`` all their problems in row order (duplicates and ``unique`` rules
     judged against every earlier row); ``filled``, its blank-header columns with a value."""
 
     frame: pl.DataFrame
@@ -428,7 +604,7 @@ def stream(source: Any, sink: BatchSink, **options: Unpack[CheckOptions]) -> Che
     >>> import polars as pl
     >>> class Statuses:
     ...     def begin(self, first, plan, replan): self.seen = []
-    ...     def take(self, batch): self.seen += batch.frame["__status"].to_list()
+    ...     def take(self, batch): self.seen += batch.frame[STATUS].to_list()
     >>> sink = Statuses()
     >>> stream(pl.DataFrame({"Mobile Number": ["9876543210"] * 2}), sink).report.rows.duplicate
     1
@@ -475,13 +651,13 @@ class _Resolver:
             if rule.severity == "error":
                 broken.append(failed)
             values = pl.concat(parts)
-            self.values[rule] = values.filter(values["__value"].is_first_distinct())
-        newly = pl.concat(broken).filter(~pl.col("__error"))[ROW] if broken else None
-        error = pl.col("__error")
+            self.values[rule] = values.filter(values[UNIQUE_VALUE].is_first_distinct())
+        newly = pl.concat(broken).filter(~pl.col(ERROR))[ROW] if broken else None
+        error = pl.col(ERROR)
         if newly is not None and newly.len():
             error = error | pl.col(ROW).is_in(newly.implode())
-        frame = frame.with_columns(error.alias("__error"))
-        still = ~pl.col("__error") & ~pl.col("__excluded") & pl.col(phones.E164).is_not_null()
+        frame = frame.with_columns(error.alias(ERROR))
+        still = ~pl.col(ERROR) & ~pl.col(EXCLUDED) & pl.col(phones.E164).is_not_null()
         present = frame.collect_schema().names()
         if phones.E164 in present:
             rows = frame.lazy().filter(still).select(ROW, LINE, _KEY).collect()
@@ -490,30 +666,8 @@ class _Resolver:
             repeats = pl.DataFrame(schema={ROW: pl.UInt32})
         phone_index = self.context.plan.phone_index
         if phone_index is not None and repeats.height:
-            found.append(
-                repeats.select(
-                    ROW,
-                    LINE,
-                    pl.lit(self.context.headers[phone_index], dtype=pl.String).alias("column"),
-                    pl.lit("duplicate_number").alias("code"),
-                    _NUMBER.alias("value"),
-                    _formatted("{} is already on line {}", _NUMBER, pl.col("__first_line")).alias(
-                        "message"
-                    ),
-                    pl.lit(None, dtype=pl.String).alias("level"),
-                    pl.lit(order, dtype=pl.UInt16).alias("order"),
-                )
-            )
-        status = (
-            pl.when(pl.col("__error"))
-            .then(pl.lit("invalid"))
-            .when(pl.col("__excluded"))
-            .then(pl.lit("excluded"))
-            .when(pl.col(ROW).is_in(repeats[ROW].implode()))
-            .then(pl.lit("duplicate"))
-            .otherwise(pl.lit("valid"))
-        )
-        decided = frame.with_columns(status.alias(STATUS)).drop("__error", "__excluded")
+            found.append(_duplicate_problems(repeats, self.context.headers[phone_index], order))
+        decided = _with_status(frame, repeats[ROW])
         problems = pl.concat(found).sort(ROW, "order", maintain_order=True)
         self.sink.take(DecidedBatch(decided, problems, batch.filled))
         valid = decided[STATUS] == "valid"
@@ -531,7 +685,7 @@ class _Resolver:
 
 
 class _SeenNumbers:
-    """The number (``__key``) of every row still in so far, with its first row's line, as
+    """The number (``KEY``) of every row still in so far, with its first row's line, as
     runs sorted by number: a batch's numbers, sorted too, are looked up with one merge join
     per run, and four runs of about one size are merged into one, so that there are few runs
     and each number is merged a few times (a hash set rebuilt for every batch would cost the
@@ -541,42 +695,42 @@ class _SeenNumbers:
         self.runs: list[pl.DataFrame] = []
 
     def repeats(self, rows: pl.DataFrame) -> pl.DataFrame:
-        """Of ``rows`` (ROW, LINE, ``__key``, in file order, after every row already seen),
-        those whose number an earlier row has, with that row's line (``__first_line``), in
+        """Of ``rows`` (ROW, LINE, ``KEY``, in file order, after every row already seen),
+        those whose number an earlier row has, with that row's line (``FIRST_LINE``), in
         number order; the others' numbers are seen from now on.
 
         >>> seen = _SeenNumbers()
-        >>> seen.repeats(pl.DataFrame({"__row": [1, 2], "__line": [2, 3], "__key": [7, 7]})).rows()
+        >>> seen.repeats(pl.DataFrame({ROW: [1, 2], LINE: [2, 3], KEY: [7, 7]})).rows()
         [(2, 3, 7, 2)]
-        >>> seen.repeats(pl.DataFrame({"__row": [3], "__line": [4], "__key": [7]})).rows()
+        >>> seen.repeats(pl.DataFrame({ROW: [3], LINE: [4], KEY: [7]})).rows()
         [(3, 4, 7, 2)]
         """
         # in number order (stable: a number's rows stay in file order), where a repeat within
         # the batch is a row whose number is the one before's, and no hashing is needed
-        rows = rows.sort(_KEY_NAME, maintain_order=True)
-        keys = rows[_KEY_NAME]
+        rows = rows.sort(KEY, maintain_order=True)
+        keys = rows[KEY]
         first_here = (keys != keys.shift(1)).fill_null(True)
-        probe = rows.select(_KEY_NAME)
-        hits = [probe.join(run, on=_KEY_NAME, how="inner") for run in self.runs]
+        probe = rows.select(KEY)
+        hits = [probe.join(run, on=KEY, how="inner") for run in self.runs]
         earlier = (
-            pl.concat(hits).unique(_KEY_NAME).rename({LINE: "__earlier"})
+            pl.concat(hits).unique(KEY).rename({LINE: EARLIER})
             if hits
-            else pl.DataFrame(schema={_KEY_NAME: pl.UInt64, "__earlier": pl.UInt32})
+            else pl.DataFrame(schema={KEY: pl.UInt64, EARLIER: pl.UInt32})
         )
-        marked = rows.join(earlier, on=_KEY_NAME, how="left", maintain_order="left").with_columns(
+        marked = rows.join(earlier, on=KEY, how="left", maintain_order="left").with_columns(
             pl.coalesce(
-                "__earlier", pl.col(LINE).filter(first_here).gather(first_here.cum_sum() - 1)
-            ).alias("__first_line"),
-            (pl.col("__earlier").is_not_null() | ~first_here).alias("__repeat"),
+                EARLIER, pl.col(LINE).filter(first_here).gather(first_here.cum_sum() - 1)
+            ).alias(FIRST_LINE),
+            (pl.col(EARLIER).is_not_null() | ~first_here).alias(REPEAT),
         )
-        new = marked.filter(~pl.col("__repeat")).select(_KEY_NAME, LINE)
+        new = marked.filter(~pl.col(REPEAT)).select(KEY, LINE)
         if new.height:
-            self.runs.append(new.set_sorted(_KEY_NAME))
+            self.runs.append(new.set_sorted(KEY))
             while len(self.runs) >= 4 and self.runs[-4].height <= 2 * self.runs[-1].height:
-                merged = pl.concat(self.runs[-4:]).sort(_KEY_NAME)
+                merged = pl.concat(self.runs[-4:]).sort(KEY)
                 del self.runs[-4:]
                 self.runs.append(merged)
-        return marked.filter("__repeat").select(ROW, LINE, _KEY_NAME, "__first_line")
+        return marked.filter(REPEAT).select(ROW, LINE, KEY, FIRST_LINE)
 
 
 @dataclass(frozen=True)
@@ -619,34 +773,34 @@ def _checked(
     keeps both cores busy.
     """
 
-    def check(table: Table) -> _BatchResult:
+    def check_batch(table: Table) -> _BatchResult:
         frame = table.frame
         checked = _batch(frame, context, blank)
         frame, checks = checked.frame, checked.checks
         problems = (
             pl.concat(checks).sort(ROW, "order", maintain_order=True).collect()
             if checks
-            else pl.DataFrame(schema=_PROBLEM_SCHEMA)
+            else _no_problems()
         )
         # filtered lazily: only the columns taken are copied, not a wide frame's every one
         rows = frame.lazy()
         values = {}
         for rule, column in unique.items():
-            filled_in = pl.col("__live") & (pl.col(column).str.strip_chars() != "")
+            filled_in = pl.col(LIVE) & (pl.col(column).str.strip_chars() != "")
             values[rule] = (
                 rows.filter(filled_in)
-                .select(ROW, LINE, pl.col(column).alias("__value"), "__error", "__excluded")
+                .select(ROW, LINE, pl.col(column).alias(UNIQUE_VALUE), ERROR, EXCLUDED)
                 .collect()
             )
-        still = ~pl.col("__error") & ~pl.col("__excluded") & pl.col(phones.E164).is_not_null()
+        still = ~pl.col(ERROR) & ~pl.col(EXCLUDED) & pl.col(phones.E164).is_not_null()
         candidates = _candidates(rows.filter(still))
         repeated, repeats = 0, candidates.clear()
         if keep_repeats is not None:
             repeated, repeats = _repeats(candidates, keep_repeats, first_lines=False)
             if repeated:
-                candidates = candidates.filter(candidates[_KEY_NAME].is_first_distinct())
+                candidates = candidates.filter(candidates[KEY].is_first_distinct())
         return _BatchResult(
-            frame=frame.drop("__live") if keep_rows else pl.DataFrame(),
+            frame=frame.drop(LIVE) if keep_rows else pl.DataFrame(),
             problems=problems,
             checks=checked.orders,
             filled=checked.filled,
@@ -655,8 +809,8 @@ def _checked(
             by_column=_value_counts(problems["column"].drop_nulls()),
             kinds=_kinds(candidates),
             rows=frame.height,
-            invalid=int(frame["__error"].sum()),
-            excluded=int((~frame["__error"] & frame["__excluded"]).sum()),
+            invalid=int(frame[ERROR].sum()),
+            excluded=int((~frame[ERROR] & frame[EXCLUDED]).sum()),
             candidates=candidates,
             repeated=repeated,
             repeats=repeats,
@@ -666,14 +820,14 @@ def _checked(
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="csvprep-check") as pool:
         pending: deque[Future[_BatchResult]] = deque()
         for table in tables:
-            pending.append(pool.submit(check, table))
+            pending.append(pool.submit(check_batch, table))
             if len(pending) == 2:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
 
 
-_FLAGS = {ROW: pl.UInt32, "__error": pl.Boolean, "__excluded": pl.Boolean}
+_FLAGS = {ROW: pl.UInt32, ERROR: pl.Boolean, EXCLUDED: pl.Boolean}
 
 
 def _unique_targets(context: _Context) -> dict[Rule, str]:
@@ -689,23 +843,22 @@ def _unique_problems(
     rule: Rule, column: str, parts: list[pl.DataFrame], context: _Context, order: int
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The problems of a ``unique`` rule over the filled values of every batch (``parts``),
-    and the rows that broke it with their flags before (``ROW``, ``__error``,
-    ``__excluded``)."""
+    and the rows that broke it with their flags before (``ROW``, ``ERROR``,
+    ``EXCLUDED``)."""
     words = next(w for code, w, _ in checks(rule, pl.col(column)) if code == "rule_unique")
     header = context.headers[int(column[1:])]
     values = pl.concat(parts)
-    repeats = values.filter(~pl.col("__value").is_first_distinct())
-    found = repeats.select(
-        ROW,
-        LINE,
-        pl.lit(header, dtype=pl.String).alias("column"),
-        pl.lit("rule_unique").alias("code"),
-        pl.col("__value").str.slice(0, _SHOWN_VALUE_CHARS).alias("value"),
-        pl.lit(f"{header} {words}").alias("message"),
-        pl.lit(None if rule.severity == "error" else rule.severity, dtype=pl.String).alias("level"),
-        pl.lit(order, dtype=pl.UInt16).alias("order"),
+    repeats = values.filter(~pl.col(UNIQUE_VALUE).is_first_distinct())
+    found = _problem_frame(
+        repeats,
+        column=header,
+        code="rule_unique",
+        value=pl.col(UNIQUE_VALUE),
+        message=f"{header} {words}",
+        level=None if rule.severity == "error" else rule.severity,
+        order=order,
     )
-    return found, repeats.select(ROW, "__error", "__excluded")
+    return found, repeats.select(ROW, ERROR, EXCLUDED)
 
 
 def _candidates(still: pl.LazyFrame) -> pl.DataFrame:
@@ -725,17 +878,17 @@ def _candidates(still: pl.LazyFrame) -> pl.DataFrame:
         ROW,
         LINE,
         _KEY,
-        region.cast(_REGION_ENUM).alias(_REGION),
-        pl.col(phones.TYPE).cast(_TYPE_ENUM).alias(_TYPE),
+        region.cast(_REGION_ENUM).alias(REGION),
+        pl.col(phones.TYPE).cast(_TYPE_ENUM).alias(NUMBER_TYPE),
     )
 
 
 def _kinds(candidates: pl.DataFrame) -> dict[tuple[str, str], int]:
     """How many of ``candidates`` have each (region, number type)."""
-    counted = candidates.group_by(_REGION, _TYPE).len()
+    counted = candidates.group_by(REGION, NUMBER_TYPE).len()
     return {
         (str(region), str(kind)): n
-        for region, kind, n in counted.select(_REGION, _TYPE, "len").iter_rows()
+        for region, kind, n in counted.select(REGION, NUMBER_TYPE, "len").iter_rows()
     }
 
 
@@ -747,37 +900,36 @@ def _value_counts(codes: pl.Series) -> dict[str, int]:
 # A valid number in E.164 is '+' and at most 19 digits (a test holds the metadata to that),
 # never with a leading zero: as an integer it is the same key, in half the memory of the text
 # and hashed twice as fast. The cast is strict, so a longer one would stop with an error.
-_KEY_NAME = "__key"
 # Polars casts "+" and digits to an integer as it is (a property test holds it to that)
-_KEY = pl.col(phones.E164).cast(pl.UInt64, strict=True).alias(_KEY_NAME)
-_NUMBER = e164_text(pl.col(_KEY_NAME))
+_KEY = pl.col(phones.E164).cast(pl.UInt64, strict=True).alias(KEY)
+_NUMBER = e164_text(pl.col(KEY))
 
 
 def _repeats(
     candidates: pl.DataFrame, limit: int | None, *, first_lines: bool = True
 ) -> tuple[int, pl.DataFrame]:
-    """How many rows have a number (``__key``) an earlier row has, and those rows in order:
-    the first ``limit`` (all with None), with that earlier row's line (``__first_line``)
+    """How many rows have a number (``KEY``) an earlier row has, and those rows in order:
+    the first ``limit`` (all with None), with that earlier row's line (``FIRST_LINE``)
     unless ``first_lines`` is false.
 
-    >>> rows = pl.DataFrame({"__row": [1, 2, 3], "__line": [2, 3, 4], "__key": [7, 8, 7]})
+    >>> rows = pl.DataFrame({ROW: [1, 2, 3], LINE: [2, 3, 4], KEY: [7, 8, 7]})
     >>> count, repeats = _repeats(rows, 10)
     >>> count, repeats.rows()
     (1, [(3, 4, 7, 2)])
     """
     # the numbers that occur twice, found by sorting (parallel, and three times faster than
     # hashing every key in order); only their rows, few in a real list, are looked at in order
-    ordered = candidates[_KEY_NAME].sort()
+    ordered = candidates[KEY].sort()
     again = ordered == ordered.shift(1)
     count = int(again.sum())
     if count == 0:
         none = candidates.clear()
         if first_lines:
-            none = none.with_columns(pl.lit(None, dtype=pl.UInt32).alias("__first_line"))
+            none = none.with_columns(pl.lit(None, dtype=pl.UInt32).alias(FIRST_LINE))
         return 0, none
     repeated = ordered.filter(again).unique()
-    candidates = candidates.filter(pl.col(_KEY_NAME).is_in(repeated.implode()))
-    is_first = candidates[_KEY_NAME].is_first_distinct()
+    candidates = candidates.filter(pl.col(KEY).is_in(repeated.implode()))
+    is_first = candidates[KEY].is_first_distinct()
     # the rows taken by position: the repeats' own rows are copied only as far as kept
     at = (~is_first).arg_true()
     repeats = candidates[at if limit is None else at.head(limit)]
@@ -788,19 +940,32 @@ def _repeats(
 
 def _first_lines(repeats: pl.DataFrame, candidates: pl.DataFrame) -> pl.DataFrame:
     """``repeats`` with the line of the first of ``candidates`` that has each one's number
-    (``__first_line``)."""
-    keys = repeats[_KEY_NAME].unique().implode()
+    (``FIRST_LINE``)."""
+    keys = repeats[KEY].unique().implode()
     firsts = (
-        candidates.filter(pl.col(_KEY_NAME).is_in(keys))
-        .unique(_KEY_NAME, keep="first", maintain_order=True)
-        .select(_KEY_NAME, pl.col(LINE).alias("__first_line"))
+        candidates.filter(pl.col(KEY).is_in(keys))
+        .unique(KEY, keep="first", maintain_order=True)
+        .select(KEY, pl.col(LINE).alias(FIRST_LINE))
     )
-    return repeats.join(firsts, on=_KEY_NAME, how="left", maintain_order="left")
+    return repeats.join(firsts, on=KEY, how="left", maintain_order="left")
+
+
+def _duplicate_problems(repeats: pl.DataFrame, header: str, order: int) -> pl.DataFrame:
+    """The ``duplicate_number`` problems of ``repeats`` (ROW, LINE, KEY and FIRST_LINE), in the
+    phone column ``header``."""
+    return _problem_frame(
+        repeats,
+        column=header,
+        code="duplicate_number",
+        value=_NUMBER,
+        message=_formatted("{} is already on line {}", _NUMBER, pl.col(FIRST_LINE)),
+        order=order,
+    )
 
 
 @dataclass(frozen=True)
 class _Checks:
-    """A batch's rows with their phone answers, ``__error`` and ``__excluded``; the checks
+    """A batch's rows with their phone answers, ``ERROR`` and ``EXCLUDED``; the checks
     (lazy problem frames, numbered in ``order``) that concern single rows and how many numbers
     ``order`` took; the blank-header columns with a value."""
 
@@ -825,37 +990,29 @@ def _batch(frame: pl.DataFrame, context: _Context, blank_headers: list[int]) -> 
         mask: pl.Expr, code: str | pl.Expr, column: str | None, value: pl.Expr, message: pl.Expr
     ) -> None:
         nonlocal orders
+        found = frame.lazy().filter(mask)
         checks.append(
-            frame.lazy()
-            .filter(mask)
-            .select(
-                ROW,
-                LINE,
-                pl.lit(column, dtype=pl.String).alias("column"),
-                (pl.lit(code) if isinstance(code, str) else code).alias("code"),
-                value.str.slice(0, _SHOWN_VALUE_CHARS).alias("value"),
-                message.alias("message"),
-                pl.lit(None, dtype=pl.String).alias("level"),
-                pl.lit(orders, dtype=pl.UInt16).alias("order"),
+            _problem_frame(
+                found, column=column, code=code, value=value, message=message, order=orders
             )
         )
         orders += 1
 
     blanks = _blank_cells(frame, cells)
     # a column is filled where fewer of its cells than the rows are blank
-    per_column = blanks.filter(pl.col("__cell").is_in(blank_headers)).group_by("__cell").len()
-    empty = set(per_column.filter(pl.col("len") == frame.height)["__cell"].to_list())
+    per_column = blanks.filter(pl.col(CELL).is_in(blank_headers)).group_by(CELL).len()
+    empty = set(per_column.filter(pl.col("len") == frame.height)[CELL].to_list())
     filled = {i for i in blank_headers if i not in empty} if frame.height else set()
     # computed once as columns: every check filters on them, and an expression would be
     # evaluated again by each
     frame = frame.with_columns(
-        pl.col(DEFECT).is_not_null().alias("__defect_row"),
-        _full_rows(blanks, width, frame.height).alias("__empty_row"),
+        pl.col(DEFECT).is_not_null().alias(DEFECT_ROW),
+        _full_rows(blanks, width, frame.height).alias(EMPTY_ROW),
     )
     frame = frame.with_columns(
-        (pl.col("__empty_row") & ~pl.col("__defect_row")).alias("__empty_row")
-    ).with_columns((~pl.col("__defect_row") & ~pl.col("__empty_row")).alias("__live"))
-    defect, empty_row, live = pl.col("__defect_row"), pl.col("__empty_row"), pl.col("__live")
+        (pl.col(EMPTY_ROW) & ~pl.col(DEFECT_ROW)).alias(EMPTY_ROW)
+    ).with_columns((~pl.col(DEFECT_ROW) & ~pl.col(EMPTY_ROW)).alias(LIVE))
+    defect, empty_row, live = pl.col(DEFECT_ROW), pl.col(EMPTY_ROW), pl.col(LIVE)
     add(defect, pl.col(DEFECT), None, pl.col(RAW), pl.col(NOTE))
     add(empty_row, "empty_row", None, pl.lit(""), pl.lit("every cell of the row is empty"))
     row_error = defect | empty_row
@@ -935,15 +1092,15 @@ def _batch(frame: pl.DataFrame, context: _Context, blank_headers: list[int]) -> 
         targets = sorted(set(_rule_targets(ruleset, plan, header_of).values()))
         # only the rules' columns are filtered (a wide frame would be copied whole)
         rows = frame.lazy().filter(live).select(ROW, LINE, *targets).collect()
-        found = _rule_problems(rows, ruleset, plan, header_of)
         # the last check of a batch: unique rules, checked across batches, take its order
-        checks.append(found.with_columns(pl.lit(orders, dtype=pl.UInt16).alias("order")))
+        found = _rule_problems(rows, ruleset, plan, header_of, orders)
+        checks.append(found)
         orders += 1
         rule_errors = found.filter(pl.col("level").is_null()).select(ROW).collect()[ROW]
         row_error = row_error | pl.col(ROW).is_in(rule_errors.implode())
 
-    frame = frame.with_columns(row_error.alias("__error"), excluded.alias("__excluded")).drop(
-        "__defect_row", "__empty_row"
+    frame = frame.with_columns(row_error.alias(ERROR), excluded.alias(EXCLUDED)).drop(
+        DEFECT_ROW, EMPTY_ROW
     )
     return _Checks(frame, checks, orders, filled)
 
@@ -964,28 +1121,28 @@ def _blank(cell: pl.Expr) -> pl.Expr:
 
 
 def _blank_cells(frame: pl.DataFrame, cells: list[str]) -> pl.DataFrame:
-    """Every blank cell of ``cells``: its column's position in ``cells`` (``__cell``) and its
-    row's in ``frame`` (``__at``).
+    """Every blank cell of ``cells``: its column's position in ``cells`` (``CELL``) and its
+    row's in ``frame`` (``AT``).
 
     The cells are looked at as one column, column after column: one expression whatever the
     width (an expression per column cost more to plan than to run on a wide, short file).
     """
     height = frame.height
     if height == 0:
-        return pl.DataFrame(schema={"__cell": pl.UInt32, "__at": pl.UInt32})
+        return pl.DataFrame(schema={CELL: pl.UInt32, AT: pl.UInt32})
     # one part: a part per column would cost a kernel call per column
     values = pl.concat([frame.get_column(c) for c in cells], rechunk=True)
     at = values.to_frame("v").select(_blank(pl.col("v"))).to_series().arg_true()
     return pl.DataFrame(
-        {"__cell": at // height, "__at": at % height},
-        schema={"__cell": pl.UInt32, "__at": pl.UInt32},
+        {CELL: at // height, AT: at % height},
+        schema={CELL: pl.UInt32, AT: pl.UInt32},
     )
 
 
 def _full_rows(blanks: pl.DataFrame, width: int, height: int) -> pl.Series:
     """Whether each row has ``width`` blank cells, all of them."""
-    counted = blanks.group_by("__at").len()
-    full = counted.filter(pl.col("len") == width)["__at"]
+    counted = blanks.group_by(AT).len()
+    full = counted.filter(pl.col("len") == width)[AT]
     return pl.repeat(False, height, eager=True).scatter(full, True)
 
 
@@ -1001,35 +1158,33 @@ def _missing_values(
     plan's order."""
     meta = pl.DataFrame(
         {
-            "__cell": [i for _, i in variables],
+            CELL: [i for _, i in variables],
             "column": [header_of[i] for _, i in variables],
             "message": [f"{header_of[i]!r} is empty (variable {v!r})" for v, i in variables],
             "order": range(first_order, first_order + len(variables)),
         },
-        schema={"__cell": pl.UInt32, "column": pl.String, "message": pl.String, "order": pl.UInt16},
+        schema={CELL: pl.UInt32, "column": pl.String, "message": pl.String, "order": pl.UInt16},
     )
-    live = frame["__live"]
-    found = blanks.filter(live.gather(blanks["__at"])).join(meta, on="__cell")
+    live = frame[LIVE]
+    found = blanks.filter(live.gather(blanks[AT])).join(meta, on=CELL)
     # the blank cells' own text, from the cells as _blank_cells laid them out (parts that
     # are the frame's own columns: nothing is copied)
     cells = pl.concat([frame.get_column(column_name(i)) for i in range(len(header_of))])
-    at = found["__at"]
+    at = found[AT]
     return (
         found.with_columns(
             frame[ROW].gather(at),
             frame[LINE].gather(at),
-            cells.gather(found["__cell"].cast(pl.UInt64) * frame.height + at).alias("value"),
+            cells.gather(found[CELL].cast(pl.UInt64) * frame.height + at).alias("value"),
         )
         .lazy()
-        .select(
-            ROW,
-            LINE,
-            "column",
-            pl.lit("value_missing").alias("code"),
-            pl.col("value").str.slice(0, _SHOWN_VALUE_CHARS),
-            "message",
-            pl.lit(None, dtype=pl.String).alias("level"),
-            "order",
+        .pipe(
+            _problem_frame,
+            column=pl.col("column"),
+            code="value_missing",
+            value=pl.col("value"),
+            message=pl.col("message"),
+            order=pl.col("order"),
         )
     )
 
@@ -1051,10 +1206,10 @@ def _rule_targets(ruleset: RuleSet, plan: ColumnPlan, header_of: dict[int, str])
 
 
 def _rule_problems(
-    rows: pl.DataFrame, ruleset: RuleSet, plan: ColumnPlan, header_of: dict[int, str]
+    rows: pl.DataFrame, ruleset: RuleSet, plan: ColumnPlan, header_of: dict[int, str], order: int
 ) -> pl.LazyFrame:
     """Problems of the column rules over ``rows`` (rules whose column is missing check
-    nothing)."""
+    nothing), all numbered ``order``."""
     targets = _rule_targets(ruleset, plan, header_of)
     schema, info = pandera_schema(targets, shared=True, per_row=True)
     checked = rows.select(sorted(set(targets.values()))).with_columns(**helpers(targets))
@@ -1090,14 +1245,14 @@ def _rule_problems(
             on="index",
             how="left",
         )
-        .select(
-            ROW,
-            LINE,
-            pl.col("header").alias("column"),
-            "code",
-            pl.col("failure_case").cast(pl.String).str.slice(0, _SHOWN_VALUE_CHARS).alias("value"),
-            _formatted("{} {}", pl.col("header"), pl.col("words")).alias("message"),
-            "level",
+        .pipe(
+            _problem_frame,
+            column=pl.col("header"),
+            code=pl.col("code"),
+            value=pl.col("failure_case").cast(pl.String),
+            message=_formatted("{} {}", pl.col("header"), pl.col("words")),
+            level=pl.col("level"),
+            order=order,
         )
     )
     return found.lazy()
