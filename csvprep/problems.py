@@ -109,7 +109,7 @@ CODES: dict[Code, CodeInfo] = {
     ),
     "encoding_stray_byte": CodeInfo(
         "warning",
-        "A byte is not UTF-8 like the rest of the file; read as Windows-1252",
+        "A byte is not UTF-8 like the rest of the file; read by a legacy code page",
         "Check the value reads right, then save the file as UTF-8 throughout.",
     ),
     "encoding_uncertain": CodeInfo(

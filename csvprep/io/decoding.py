@@ -282,7 +282,7 @@ def _decode_mixed(body: bytes, encoding: str, without_utf8: bytes) -> Decoded:
         grown += len(char.encode("utf-8")) - 1
     lines = sorted({r.line for r in repairs})
     shown = ", ".join(str(n) for n in lines[:5]) + (", ..." if len(lines) > 5 else "")
-    how = "unsure" if unsure else "detected"
+    how = "unsure" if unsure else "detected" if stray >= FEW_STRAY else "too few to tell"
     note = (
         f"UTF-8 but for {len(repairs):,} stray byte{'s' if len(repairs) != 1 else ''} "
         f"(line{'s' if len(lines) != 1 else ''} {shown}), read as {label(codec)} ({how}); "
