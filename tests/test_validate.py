@@ -386,3 +386,48 @@ def test_check_names_blank_and_repeated_headers_and_keeps_their_values():
     )
     clash = csvprep.check(pl.DataFrame({"Mobile Number": ["9876543210"], "status": ["new"]}))
     assert (clash.frame["status"][0], clash.frame["status (2)"][0]) == ("valid", "new")
+
+
+def test_row_checks_are_units_in_a_registry_run_in_order():
+    from csvprep.pipeline import validation as v
+
+    assert [check.__name__ for check in v.ROW_CHECKS] == [
+        "_structure",
+        "_phone_numbers",
+        "_not_mobile",
+        "_extensions",
+        "_suppressed",
+        "_calling_hours",
+    ]
+
+
+def test_a_row_check_runs_alone(tmp_path):
+    from csvprep.checks.headers import plan_columns
+    from csvprep.io.columns import DEFECT_ROW, EMPTY_ROW, LIVE
+    from csvprep.io.reading import read_table
+    from csvprep.pipeline import validation as v
+
+    path = tmp_path / "extensions.csv"
+    path.write_text(
+        "Mobile Number,Name\n+91 80 2222 3333 ext. 45,Office\n+919876543210,Asha\n",
+        encoding="utf-8",
+    )
+    table = read_table(path)
+    context = v._Context(
+        region="IN",
+        plan=plan_columns(table.headers, None),
+        headers=dict(enumerate(table.headers)),
+        mobile_only=False,
+        suppression=None,
+        call_window=None,
+        ruleset=None,
+    )
+    frame = table.frame.with_columns(
+        pl.lit(False).alias(DEFECT_ROW), pl.lit(False).alias(EMPTY_ROW), pl.lit(True).alias(LIVE)
+    )
+    rows = v._BatchRows(frame, context, error=pl.lit(False))
+    assert v._phone_numbers(rows)  # the repairs and the invalid numbers, as found problems
+    (found,) = v._extensions(rows)
+    assert found.code == "phone_extension_dropped"
+    assert rows.frame.filter(found.mask)["c1"].to_list() == ["Office"]
+    assert v._suppressed(rows) == [] and v._calling_hours(rows) == []  # not asked for

@@ -15,7 +15,7 @@ import polars as pl
 from phonenumbers import NumberParseException, PhoneNumberType, ValidationResult
 
 from ..errors import UsageError
-from ..problems import SHOWN_CHARS, shown
+from ..problems import SHOWN_CHARS, Code, shown
 from . import dispatch
 from .dispatch import region_of as region_of
 
@@ -58,7 +58,7 @@ def show_unseen(value: pl.Expr) -> pl.Expr:
 
 
 #: Repairs in the order they are applied: problem code -> what the step is.
-REPAIRS: dict[str, str] = {
+REPAIRS: dict[Code, str] = {
     "phone_repaired_invisible": "invisible characters removed",
     "phone_repaired_formula": 'spreadsheet ="..." formula unwrapped',
     "phone_repaired_apostrophe": "leading apostrophe removed",

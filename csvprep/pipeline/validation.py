@@ -51,7 +51,7 @@ from ..io.columns import (
 from ..io.reading import BATCH_BYTES, NotStreamable, Progress, Table, read_batches
 from ..io.records import column_name
 from ..phones.metadata import e164_text
-from ..problems import CODES, SEVERITY_ORDER, SHOWN_CHARS, Problem, shown
+from ..problems import CODES, SEVERITY_ORDER, SHOWN_CHARS, Code, Problem, shown
 from ..report import Breakdown, Report, RowCounts
 from ..routing import route_for
 from ..settings import DEFAULTS
@@ -975,29 +975,157 @@ class _Checks:
     filled: set[int]
 
 
+@dataclass
+class _BatchRows:
+    """A batch as its row checks see it, one check after another: the frame (each check may
+    add columns it answers from), and what the checks so far found of each row."""
+
+    frame: pl.DataFrame
+    context: _Context
+    #: rows no earlier check could read (structure, an empty row, the phone), or invalid
+    error: pl.Expr
+    #: rows on the suppression list
+    excluded: pl.Expr = field(default_factory=lambda: pl.lit(False))
+
+    @property
+    def live(self) -> pl.Expr:
+        """Rows whose record could be read and is not empty."""
+        return pl.col(LIVE)
+
+    @property
+    def number_ok(self) -> pl.Expr:
+        """Live rows whose number is valid."""
+        return pl.col(LIVE) & pl.col(phones.CODE).is_null()
+
+    @property
+    def phone_header(self) -> str:
+        index = self.context.plan.phone_index
+        assert index is not None  # phone checks run only where the plan found the column
+        return self.context.headers[index]
+
+    @property
+    def raw(self) -> pl.Expr:
+        index = self.context.plan.phone_index
+        assert index is not None
+        return pl.col(column_name(index))
+
+
+@dataclass(frozen=True)
+class _Found:
+    """What one check finds: the rows (``mask``), and the problem each gets."""
+
+    mask: pl.Expr
+    code: Code | pl.Expr
+    column: str | None
+    value: pl.Expr
+    message: pl.Expr
+
+
+#: A row check: the problems it finds, in order; it may add columns to ``rows.frame`` and
+#: mark rows invalid (``rows.error``) or suppressed (``rows.excluded``) for the checks after it.
+RowCheck = Callable[[_BatchRows], list[_Found]]
+
+
+def _structure(rows: _BatchRows) -> list[_Found]:
+    """Records set aside by the reader (wrong cell count, quotes, NUL bytes, too long), and
+    rows with every cell empty."""
+    defect, empty = pl.col(DEFECT_ROW), pl.col(EMPTY_ROW)
+    return [
+        _Found(defect, pl.col(DEFECT), None, pl.col(RAW), pl.col(NOTE)),
+        _Found(empty, "empty_row", None, pl.lit(""), pl.lit("every cell of the row is empty")),
+    ]
+
+
+def _phone_numbers(rows: _BatchRows) -> list[_Found]:
+    """The number of each row to E.164 (:mod:`csvprep.phones`): each repair made to read it
+    (warnings), then the numbers that are not valid; without a phone column every row is."""
+    if rows.context.plan.phone_index is None:
+        rows.error = pl.lit(True)
+        rows.frame = rows.frame.with_columns(pl.lit(None, dtype=pl.String).alias(phones.E164))
+        return []
+    raw, header, live = rows.raw, rows.phone_header, rows.live
+    rows.frame = phones.normalise(
+        rows.frame, column_name(rows.context.plan.phone_index), rows.context.region
+    )
+    found = []
+    for code, step in phones.REPAIRS.items():
+        # the invisible characters named, or the two values would look the same
+        read = phones.show_unseen(raw) if code == "phone_repaired_invisible" else raw
+        message = _formatted(f"{step}: read {{}} as {{}}", shown(read), shown(pl.col(phones.CLEAN)))
+        found.append(_Found(live & pl.col(code), code, header, raw, message))
+    invalid = live & pl.col(phones.CODE).is_not_null()
+    found.append(_Found(invalid, pl.col(phones.CODE), header, raw, pl.col(phones.MESSAGE)))
+    rows.error = rows.error | invalid
+    return found
+
+
+def _not_mobile(rows: _BatchRows) -> list[_Found]:
+    """With ``mobile_only``, valid numbers of any other type."""
+    if rows.context.plan.phone_index is None or not rows.context.mobile_only:
+        return []
+    not_mobile = rows.number_ok & ~pl.col(phones.TYPE).is_in(sorted(phones.MOBILE_TYPES))
+    rows.error = rows.error | not_mobile
+    message = _formatted(
+        "{} is a {} number, not a mobile",
+        pl.col(phones.E164),
+        pl.col(phones.TYPE).str.replace_all("_", " "),
+    )
+    return [_Found(not_mobile, "phone_not_mobile", rows.phone_header, rows.raw, message)]
+
+
+def _extensions(rows: _BatchRows) -> list[_Found]:
+    """Valid numbers written with an extension, which a call cannot dial."""
+    if rows.context.plan.phone_index is None:
+        return []
+    message = _formatted(
+        "the extension cannot be dialled; the call goes to {}", pl.col(phones.E164)
+    )
+    mask = rows.number_ok & pl.col(phones.EXTENSION)
+    return [_Found(mask, "phone_extension_dropped", rows.phone_header, rows.raw, message)]
+
+
+def _suppressed(rows: _BatchRows) -> list[_Found]:
+    """Numbers on the suppression list (``exclude``), of rows no check found invalid."""
+    suppression = rows.context.suppression
+    if rows.context.plan.phone_index is None or suppression is None:
+        return []
+    rows.excluded = ~rows.error & pl.col(phones.E164).is_in(suppression.numbers.implode())
+    message = _formatted("{} is on the suppression list", pl.col(phones.E164))
+    return [_Found(rows.excluded, "excluded_number", rows.phone_header, rows.raw, message)]
+
+
+def _calling_hours(rows: _BatchRows) -> list[_Found]:
+    """With a ``call_window``, numbers it would ring outside their local calling hours."""
+    window = rows.context.call_window
+    if rows.context.plan.phone_index is None or window is None:
+        return []
+    zones = time_zones(rows.frame)
+    rows.frame = rows.frame.with_columns(zones, local_windows(zones, window))
+    mask = rows.number_ok & ~rows.error & ~rows.excluded & pl.col(LOCAL_WINDOW).is_not_null()
+    e164 = pl.col(phones.E164)
+    return [_Found(mask, "outside_calling_hours", rows.phone_header, e164, pl.col(LOCAL_WINDOW))]
+
+
+#: The row checks, in the order their problems come on a row (each sees what the earlier found).
+ROW_CHECKS: tuple[RowCheck, ...] = (
+    _structure,
+    _phone_numbers,
+    _not_mobile,
+    _extensions,
+    _suppressed,
+    _calling_hours,
+)
+
+
 def _batch(frame: pl.DataFrame, context: _Context, blank_headers: list[int]) -> _Checks:
-    """One batch checked (``blank_headers``: the columns without a header).
+    """One batch checked (``blank_headers``: the columns without a header): the
+    :data:`ROW_CHECKS` in order, then the mapped values, then the column rules.
 
     Each check is one query whatever the number of columns: the cost grows with the cells.
     """
     plan, header_of = context.plan, context.headers
     width = len(header_of)
     cells = [column_name(i) for i in range(width)]
-    checks: list[pl.LazyFrame] = []
-    orders = 0  # each check's problems come after the earlier checks' on the same row
-
-    def add(
-        mask: pl.Expr, code: str | pl.Expr, column: str | None, value: pl.Expr, message: pl.Expr
-    ) -> None:
-        nonlocal orders
-        found = frame.lazy().filter(mask)
-        checks.append(
-            _problem_frame(
-                found, column=column, code=code, value=value, message=message, order=orders
-            )
-        )
-        orders += 1
-
     blanks = _blank_cells(frame, cells)
     # a column is filled where fewer of its cells than the rows are blank
     per_column = blanks.filter(pl.col(CELL).is_in(blank_headers)).group_by(CELL).len()
@@ -1012,75 +1140,23 @@ def _batch(frame: pl.DataFrame, context: _Context, blank_headers: list[int]) -> 
     frame = frame.with_columns(
         (pl.col(EMPTY_ROW) & ~pl.col(DEFECT_ROW)).alias(EMPTY_ROW)
     ).with_columns((~pl.col(DEFECT_ROW) & ~pl.col(EMPTY_ROW)).alias(LIVE))
-    defect, empty_row, live = pl.col(DEFECT_ROW), pl.col(EMPTY_ROW), pl.col(LIVE)
-    add(defect, pl.col(DEFECT), None, pl.col(RAW), pl.col(NOTE))
-    add(empty_row, "empty_row", None, pl.lit(""), pl.lit("every cell of the row is empty"))
-    row_error = defect | empty_row
-
-    excluded = pl.lit(False)
-    if plan.phone_index is None:
-        row_error = pl.lit(True)
-        frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(phones.E164))
-    else:
-        phone_col = column_name(plan.phone_index)
-        phone_header = header_of[plan.phone_index]
-        raw = pl.col(phone_col)
-        frame = phones.normalise(frame, phone_col, context.region)
-        for code, step in phones.REPAIRS.items():
-            # the invisible characters named, or the two values would look the same
-            read = phones.show_unseen(raw) if code == "phone_repaired_invisible" else raw
-            add(
-                live & pl.col(code),
-                code,
-                phone_header,
-                raw,
-                _formatted(f"{step}: read {{}} as {{}}", shown(read), shown(pl.col(phones.CLEAN))),
-            )
-        phone_error = live & pl.col(phones.CODE).is_not_null()
-        add(phone_error, pl.col(phones.CODE), phone_header, raw, pl.col(phones.MESSAGE))
-        row_error = row_error | phone_error
-        number_ok = live & pl.col(phones.CODE).is_null()
-        if context.mobile_only:
-            not_mobile = number_ok & ~pl.col(phones.TYPE).is_in(sorted(phones.MOBILE_TYPES))
-            add(
-                not_mobile,
-                "phone_not_mobile",
-                phone_header,
-                raw,
-                _formatted(
-                    "{} is a {} number, not a mobile",
-                    pl.col(phones.E164),
-                    pl.col(phones.TYPE).str.replace_all("_", " "),
-                ),
-            )
-            row_error = row_error | not_mobile
-        add(
-            number_ok & pl.col(phones.EXTENSION),
-            "phone_extension_dropped",
-            phone_header,
-            raw,
-            _formatted("the extension cannot be dialled; the call goes to {}", pl.col(phones.E164)),
+    rows = _BatchRows(frame, context, error=pl.col(DEFECT_ROW) | pl.col(EMPTY_ROW))
+    found = [problem for row_check in ROW_CHECKS for problem in row_check(rows)]
+    frame, row_error, live = rows.frame, rows.error, rows.live
+    # each check's problems come after the earlier checks' on the same row; the checks only
+    # add columns, so the last frame serves every one
+    checks = [
+        _problem_frame(
+            frame.lazy().filter(f.mask),
+            column=f.column,
+            code=f.code,
+            value=f.value,
+            message=f.message,
+            order=order,
         )
-        if context.suppression is not None:
-            numbers = context.suppression.numbers.implode()
-            excluded = ~row_error & pl.col(phones.E164).is_in(numbers)
-            add(
-                excluded,
-                "excluded_number",
-                phone_header,
-                raw,
-                _formatted("{} is on the suppression list", pl.col(phones.E164)),
-            )
-        if context.call_window is not None:
-            zones = time_zones(frame)
-            frame = frame.with_columns(zones, local_windows(zones, context.call_window))
-            add(
-                number_ok & ~row_error & ~excluded & pl.col(LOCAL_WINDOW).is_not_null(),
-                "outside_calling_hours",
-                phone_header,
-                pl.col(phones.E164),
-                pl.col(LOCAL_WINDOW),
-            )
+        for order, f in enumerate(found)
+    ]
+    orders = len(found)
 
     variables = [(v, i) for v, i in plan.variables.items() if v != PHONE_VARIABLE]
     if variables:
@@ -1091,15 +1167,15 @@ def _batch(frame: pl.DataFrame, context: _Context, blank_headers: list[int]) -> 
     if ruleset is not None and ruleset.rules:
         targets = sorted(set(_rule_targets(ruleset, plan, header_of).values()))
         # only the rules' columns are filtered (a wide frame would be copied whole)
-        rows = frame.lazy().filter(live).select(ROW, LINE, *targets).collect()
+        rule_rows = frame.lazy().filter(live).select(ROW, LINE, *targets).collect()
         # the last check of a batch: unique rules, checked across batches, take its order
-        found = _rule_problems(rows, ruleset, plan, header_of, orders)
-        checks.append(found)
+        rule_found = _rule_problems(rule_rows, ruleset, plan, header_of, orders)
+        checks.append(rule_found)
         orders += 1
-        rule_errors = found.filter(pl.col("level").is_null()).select(ROW).collect()[ROW]
+        rule_errors = rule_found.filter(pl.col("level").is_null()).select(ROW).collect()[ROW]
         row_error = row_error | pl.col(ROW).is_in(rule_errors.implode())
 
-    frame = frame.with_columns(row_error.alias(ERROR), excluded.alias(EXCLUDED)).drop(
+    frame = frame.with_columns(row_error.alias(ERROR), rows.excluded.alias(EXCLUDED)).drop(
         DEFECT_ROW, EMPTY_ROW
     )
     return _Checks(frame, checks, orders, filled)
