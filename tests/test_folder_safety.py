@@ -707,3 +707,11 @@ def test_a_key_file_saved_with_a_bom_works(tmp_path, server, env):
 def test_uploading_a_missing_source_says_so(tmp_path, env):
     result = upload_cli(tmp_path / "typo.csv", env)
     assert result.exit_code == 3 and "no such file or folder" in result.stderr
+
+
+def test_a_manifest_the_reader_would_refuse_is_never_written(tmp_path):
+    # prepare, split and upload share the one typed Manifest: the writer reads its own first
+    folder = csvprep.io.writing.OutputFolder.open(tmp_path / "out", False, protected=[])
+    with pytest.raises(RuntimeError, match="a manifest its reader refuses"):
+        folder.commit({"version": 1, "kind": "split", "files": "not a list"})
+    assert not (tmp_path / "out" / MANIFEST).exists()

@@ -22,8 +22,8 @@ from typing import Any
 
 import polars as pl
 
-from ..errors import OutputError, UsageError
-from .manifest import MANIFEST, listed_names, safe_name
+from ..errors import InputError, OutputError, UsageError
+from .manifest import MANIFEST, Manifest, listed_names, safe_name
 
 # A spreadsheet runs a cell starting with these as a formula (CSV injection); the rejects file
 # is meant to be opened in one.
@@ -424,7 +424,16 @@ class OutputFolder:
         self._stop_syncer()
 
     def commit(self, manifest: dict[str, Any]) -> WrittenFile:
-        """Write the manifest, last: from now on the folder claims a complete set of files."""
+        """Write the manifest, last: from now on the folder claims a complete set of files.
+
+        The manifest is read back as :class:`~csvprep.io.manifest.Manifest` first, as
+        ``upload`` will read it: prepare, split and upload share its one typed form, and a
+        manifest the reader would refuse is a bug here, not a file for the user to fix.
+        """
+        try:
+            Manifest.from_dict(manifest, "the manifest being written")
+        except InputError as e:
+            raise RuntimeError(f"csvprep made a manifest its reader refuses: {e}") from None
         data = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
         written = self.write(MANIFEST, data, 0)
         sync_folder(self.path)
