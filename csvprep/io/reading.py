@@ -648,20 +648,27 @@ def _top(head: bytes, delimiter: str | None, skip_rows: int) -> _Top:
         return _Top(delimiter)
     header_line = starts[found]
     texts = list(itertools.islice(io.StringIO(sample, newline=""), header_line - 1))
-    problems = []
-    for n in starts[:found]:
-        text = texts[n - 1].rstrip("\r\n")
-        problems.append(
-            Problem(
-                "preamble_line",
-                f"line {n} stands above the header (line {header_line}) and is not part of "
-                f"the table: read from line {header_line}; to say so, skip the lines with "
-                f"--skip-rows {header_line - 1} (skip_rows in the configuration), or delete them",
-                line=n,
-                value=text[:SHOWN_CHARS] + ("…" if len(text) > SHOWN_CHARS else ""),
-            )
-        )
-    return _Top(delimiter, header_line - 1, problems=tuple(problems))
+    problems = tuple(
+        _preamble_line(n, header_line, texts[n - 1].rstrip("\r\n"), "line") for n in starts[:found]
+    )
+    return _Top(delimiter, header_line - 1, problems=problems)
+
+
+def _preamble_line(line: int, header_line: int, text: str, unit: str) -> Problem:
+    """The problem of a ``line`` (a file's line or a sheet's row: ``unit``) standing above
+    the header, with the ``--skip-rows`` that says so.
+
+    >>> _preamble_line(1, 3, "Contacts export", "row").message.split(";")[1]
+    ' to say so, skip the rows with --skip-rows 2 (skip_rows in the configuration), or delete them'
+    """
+    return Problem(
+        "preamble_line",
+        f"{unit} {line} stands above the header ({unit} {header_line}) and is not part of the "
+        f"table: read from {unit} {header_line}; to say so, skip the {unit}s with --skip-rows "
+        f"{header_line - 1} (skip_rows in the configuration), or delete them",
+        line=line,
+        value=text[:SHOWN_CHARS] + ("…" if len(text) > SHOWN_CHARS else ""),
+    )
 
 
 def _after_lines(data: bytes, lines: int) -> int:
@@ -999,17 +1006,7 @@ def _read_xlsx(path: Path, max_cells: int, choice: str | None, skip_rows: int) -
         header_at = int(nonblank[LINE][found])
         for line, record in zip(nonblank[LINE].head(found).to_list(), top, strict=False):
             text = " ".join(cell for cell in record if cell.strip())
-            problems.append(
-                Problem(
-                    "preamble_line",
-                    f"row {line} stands above the header (row {header_at}) and is not part of "
-                    f"the table: read from row {header_at}; to say so, skip the rows with "
-                    f"--skip-rows {header_at - 1} (skip_rows in the configuration), or delete "
-                    "them",
-                    line=line,
-                    value=text[:SHOWN_CHARS],
-                )
-            )
+            problems.append(_preamble_line(line, header_at, text, "row"))
         nonblank = nonblank.slice(found)
     header_row = nonblank.row(0, named=True)
     check_headers([header_row[c] for c in cells], name, header_row[LINE])
