@@ -190,3 +190,74 @@ def test_grouped_digits_of_any_punctuation_are_decided_on_both_paths(value):
         assert decided[metadata.DECIDED].item()
     assert disagreements("IN", [value], numeric_from=0) == []
     assert disagreements("IN", [value]) == []
+
+
+# a label before the number: libphonenumber reads from the first '+' or digit, unless the
+# whole value is longer than it reads at all
+LABELLED = [
+    "Mob: +919876543210",
+    "Mobile: 98765 43210",
+    "Tel: (0987) 6543210",
+    "tel:+91-98765-43210",
+    "Ph- 098765.43210",
+    "Phone no. 9876543210",
+    "Fax: 98765/43210",
+    "Cell (+91) 98765 43210",
+    "x 9876543210",
+    "Mob:" + " " * 250 + "9876543210",
+    "Mob: 98765 43210 ext. 5",
+    "Mob; 9876543210",
+    "Mob: १२३",
+]
+
+
+@pytest.mark.parametrize("value", LABELLED)
+def test_a_label_before_the_number_is_read_as_libphonenumber_reads_it(value):
+    assert disagreements("IN", [value], numeric_from=0) == []
+
+
+def test_a_labelled_number_of_a_usual_shape_skips_the_general_shape_step(monkeypatch):
+    # the general step costs 5-10x the grouped-digits step: a list of labelled numbers
+    # (a CRM's "Mob: ..." column) took it for every row
+    values = pl.Series(["Mob: +919876543210", "Tel: (0987) 6543210", "tel:+91-98765-43210"])
+
+    def general(*_: object) -> None:
+        raise AssertionError("the general shape step was taken")
+
+    monkeypatch.setattr(phones_numeric, "shapes", general)
+    found, others = phones_numeric.decide(values, metadata.region("IN"))
+    assert others.len() == 0
+    assert found[metadata.E164].to_list() == ["+919876543210"] * 3
+
+
+def test_regions_of_a_column_are_region_code_for_number_with_or_without_tables(
+    monkeypatch, tmp_path
+):
+    monkeypatch.setenv("CSVPREP_CACHE_DIR", str(tmp_path))  # no table kept by an earlier run
+    monkeypatch.setattr(phones_numeric, "_REGION_TABLES", {})
+    monkeypatch.setattr(phones_numeric, "_CODE_TABLES", {})
+    numbers = []
+    for v in _foreign_corpus():
+        n = phonenumbers.parse(v, "IN")
+        if phonenumbers.is_valid_number(n):
+            numbers.append(n)
+    # under FEW rows of each shared code, of as many of its regions as may be
+    shared = [n for n in numbers if len(metadata.country_codes()[n.country_code]) > 1]
+    numbers = [n for n in numbers if len(metadata.country_codes()[n.country_code]) == 1]
+    numbers += shared[::7]
+    north_america = [n for n in numbers if n.country_code == 1]
+    assert 0 < len(north_america) < phones_numeric.FEW
+    assert len({phonenumbers.region_code_for_number(n) for n in north_america}) > 10
+    for many in (False, True):
+        # few rows of each shared code: its regions' patterns; then +1 (25 regions) many
+        # times: its table, derived once
+        listed = numbers + north_america * (phones_numeric.FEW if many else 0)
+        e164 = [phonenumbers.format_number(n, PhoneNumberFormat.E164) for n in listed]
+        got = _regions([*e164, None], [n.country_code for n in listed] + [None])
+        want = [phonenumbers.region_code_for_number(n) for n in listed]
+        assert got == [*want, None]
+        assert (phones_numeric._REGION_TABLES.get(1) is not None) == many
+
+
+def _regions(e164: list[str | None], codes: list[int | None]) -> list[str | None]:
+    return dispatch.regions(pl.Series(e164), pl.Series(codes, dtype=pl.UInt16)).to_list()

@@ -18,6 +18,7 @@ from ..errors import UsageError
 from ..problems import SHOWN_CHARS, Code, shown
 from . import dispatch
 from .dispatch import region_of as region_of
+from .dispatch import regions as regions
 
 # Output columns added by :func:`normalise` (named once, where the vectorised path makes them).
 from .fast import UNKNOWN_REGION

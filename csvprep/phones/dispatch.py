@@ -81,6 +81,39 @@ def region_of(e164: pl.Expr, country: pl.Expr, codes: list[int]) -> pl.Expr:
     return phones_fast.region_of(e164, country, codes, owners=_owners)
 
 
+def regions(e164: pl.Series, country: pl.Series) -> pl.Series:
+    """:func:`region_of` of a column of valid numbers in E.164 (``country``: their calling
+    codes), working out only the rows of a shared calling code (1, 7, 44...) one by one: the
+    others take their code's one region by a lookup.
+
+    >>> regions(pl.Series(["+919876543210", "+14165550123", None]), pl.Series([91, 1, None])
+    ...         ).to_list()
+    ['IN', 'CA', None]
+    """
+    counted = country.drop_nulls().value_counts()
+    codes = counted[country.name].to_list()
+    table = country_codes()
+    shared = [cc for cc in codes if len(table.get(cc, ())) > 1]
+    for cc, count in counted.iter_rows():
+        if cc in shared and count >= phones_numeric.FEW:
+            # each region's patterns cost 50-80 ms a query however few its rows (they are
+            # compiled for it); the code's tables, derived once (10-150 ms) and kept on disk,
+            # answer any number of rows by one search (and :func:`decide` takes them too)
+            phones_numeric.code_table(cc)
+            phones_numeric.region_table(cc, derive=True)
+    frame = pl.DataFrame({"e164": e164, "country": country})
+    e, c = pl.col("e164"), pl.col("country")
+    single = frame.select(region_of(e, c, [cc for cc in codes if cc not in shared]))
+    found = single.to_series().alias(e164.name)
+    if not shared:
+        return found
+    # every expression of a column is worked out for each of its rows, masked or not: the
+    # few rows of shared codes are taken out, worked out alone and put back
+    at = country.is_in(shared).fill_null(False).arg_true()
+    told = frame[at].select(region_of(e, c, shared)).to_series()
+    return found.scatter(at, told)
+
+
 def _owners(cc: int, national: pl.Expr) -> pl.Expr | None:
     """The region of each national number of shared calling code ``cc`` by its table, if one
     is at hand (:data:`csvprep.phones.fast.Owners`)."""

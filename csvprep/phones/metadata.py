@@ -46,7 +46,7 @@ _OTHER_DIGITS = {
 }
 # A label before the number ("tel:", "Mob: ", "Ph-"): libphonenumber skips everything before
 # the first '+' or digit.
-_LABEL = r"^[A-Za-z][A-Za-z .:\-]*"
+LABEL = r"^[A-Za-z][A-Za-z .:\-]*"
 #: The number itself: optional '(' and '+', digits separated by one or two spaces, hyphens,
 #: dots, slashes or parentheses, ending in a digit. All are libphonenumber's punctuation, which
 #: it drops (a slash ends the number only before an 'x').
@@ -246,7 +246,7 @@ def shapes(frame: Frame, plain: str) -> Frame:
         pl.when(other)
         .then(clean)
         .str.replace_many(_OTHER_DIGITS)
-        .str.replace(_LABEL, "")
+        .str.replace(LABEL, "")
         .alias("__text")
     )
     text = pl.col("__text")

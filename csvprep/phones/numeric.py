@@ -42,6 +42,7 @@ from .metadata import (
     DECIDED,
     E164,
     EXTENSION,
+    LABEL,
     MAX_INPUT_STRING_LENGTH,
     MAX_LENGTH_FOR_NSN,
     MESSAGE,
@@ -567,16 +568,23 @@ def _digits(values: pl.Series) -> pl.DataFrame:
 
     def separated(rows: pl.DataFrame) -> pl.DataFrame:
         # digit groups split by spaces, dots, hyphens, slashes or parentheses ("09876 543210",
-        # "(011) 2345-6789"), the other shapes of a real list: every step of shapes() but the
-        # last leaves them as they are, so they skip those steps
-        digits = clean.str.replace_many(_PUNCTUATION, [""] * len(_PUNCTUATION))
+        # "(011) 2345-6789"), after an ASCII label ("Mob: ", "tel:"), the other shapes of a
+        # real list: every step of shapes() but the label's and the last leaves them as they
+        # are, so they skip those steps. libphonenumber reads from the first '+' or digit, so
+        # a label is nothing to it, unless the whole value is longer than it reads at all
+        short = clean.str.len_chars() <= MAX_INPUT_STRING_LENGTH
+        rows = rows.with_columns(
+            pl.when(short).then(clean.str.replace(LABEL, "")).otherwise(clean).alias("__bare")
+        )
+        bare = pl.col("__bare")
+        digits = bare.str.replace_many(_PUNCTUATION, [""] * len(_PUNCTUATION))
         rows = rows.select(
             CLEAN,
             digits.cast(pl.UInt64, strict=False).alias(_W),
-            (clean.str.starts_with("+") | clean.str.starts_with("(+")).alias(_PLUS),
+            (bare.str.starts_with("+") | bare.str.starts_with("(+")).alias(_PLUS),
             digits.str.len_bytes().cast(pl.Int64).alias(_N),
             pl.lit(False).alias(EXTENSION),
-            clean.str.contains(SHAPE).alias("__separated"),
+            bare.str.contains(SHAPE).alias("__separated"),
         )
         return _rows(rows, ~pl.col("__separated"), [CLEAN], shaped).drop(CLEAN, "__separated")
 
@@ -659,14 +667,16 @@ def _own_code(frame: pl.DataFrame, home: Region, t: Table) -> pl.DataFrame:
     return _rows(frame, pl.col(_OWN), [_NN, _NW], settle)
 
 
-#: From this many rows of another calling code in a column, its table is derived if no run
-#: has kept it on disk. Deriving takes 50-300 ms (0.4-1 s for +1, North America's 25
-#: regions), more than the string path takes for these rows, but once a machine and release:
-#: the table is kept, and every later list with that code is answered by it.
-FOREIGN_FROM = 2_000
 # Fewer rows of a calling code than this are left to the string path even when its table is
 # at hand: reading the table and a query cost more than they save.
-_FEW = 100
+FEW = 100
+#: From this many rows of another calling code in a column, its table is derived if no run
+#: has kept it on disk. Deriving takes 5-60 ms (150 ms for +1, North America's 25 regions),
+#: once a machine and release: the table is kept, and every later list with that code is
+#: answered by it. The string path's patterns cost 10-20 ms a code on every query, whatever
+#: its rows (they are compiled for it), so a code of a few percent of a list's rows paid that
+#: in every batch (1.2-1.7 s of a 1M-row list with 4% of numbers of 14 other countries).
+FOREIGN_FROM = FEW
 
 
 def decide(
@@ -696,7 +706,7 @@ def decide(
     places: list[pl.Series] = []
     parts: list[pl.DataFrame] = []
     for cc, count in codes.drop_nulls().value_counts().iter_rows():
-        if count < min(_FEW, foreign_from) or not foreign_applies(cc):
+        if count < min(FEW, foreign_from) or not foreign_applies(cc):
             continue
         found = code_table(cc, derive=count >= foreign_from)
         if found is None:

@@ -872,13 +872,12 @@ def _candidates(still: pl.LazyFrame) -> pl.DataFrame:
             pl.lit(None, dtype=pl.UInt16).alias(phones.COUNTRY),
             pl.lit(None, dtype=pl.String).alias(phones.TYPE),
         )
-    codes = rows[phones.COUNTRY].drop_nulls().unique().to_list()
-    region = phones.region_of(pl.col(phones.E164), pl.col(phones.COUNTRY), codes)
+    region = phones.regions(rows[phones.E164], rows[phones.COUNTRY])
     return rows.select(
         ROW,
         LINE,
         _KEY,
-        region.cast(_REGION_ENUM).alias(REGION),
+        pl.lit(region).cast(_REGION_ENUM).alias(REGION),
         pl.col(phones.TYPE).cast(_TYPE_ENUM).alias(NUMBER_TYPE),
     )
 
