@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal, Protocol, TypedDict, TypeVar, Unpack
+from typing import Any, Literal, NamedTuple, Protocol, TypedDict, TypeVar, Unpack
 
 import polars as pl
 
@@ -476,10 +476,10 @@ def _run(
         taken = pl.col(ROW).is_in(newly[ROW].implode())
         totals.kinds.subtract(_kinds(everyone.filter(taken)))
         everyone = everyone.filter(~taken)
-    later, repeats = _repeats(everyone, None if keep_rows else max_problems)
+    later, repeats, where = _repeats(everyone, None if keep_rows else max_problems)
     if later:  # a later repeat is no valid number: out of the breakdown (the batches' own
         # repeats never came in)
-        totals.kinds.subtract(_kinds(everyone.filter(~pl.col(KEY).is_first_distinct())))
+        totals.kinds.subtract(_kinds(everyone[where]))
     repeated = totals.repeated
     if repeated and resolver is not None:  # every repeat, with its first line, decided
         repeats = pl.concat(totals.early_repeats).sort(ROW).head(max_problems)
@@ -796,9 +796,9 @@ def _checked(
         candidates = _candidates(rows.filter(still))
         repeated, repeats = 0, candidates.clear()
         if keep_repeats is not None:
-            repeated, repeats = _repeats(candidates, keep_repeats, first_lines=False)
+            repeated, repeats, later = _repeats(candidates, keep_repeats, first_lines=False)
             if repeated:
-                candidates = candidates.filter(candidates[KEY].is_first_distinct())
+                candidates = _firsts(candidates, later)
         return _BatchResult(
             frame=frame.drop(LIVE) if keep_rows else pl.DataFrame(),
             problems=problems,
@@ -904,17 +904,23 @@ _KEY = pl.col(phones.E164).cast(pl.UInt64, strict=True).alias(KEY)
 _NUMBER = e164_text(pl.col(KEY))
 
 
-def _repeats(
-    candidates: pl.DataFrame, limit: int | None, *, first_lines: bool = True
-) -> tuple[int, pl.DataFrame]:
+class _Repeats(NamedTuple):
+    """What :func:`_repeats` finds."""
+
+    found: int  # how many
+    rows: pl.DataFrame
+    later: pl.Series  # where every repeat is among the candidates, in order
+
+
+def _repeats(candidates: pl.DataFrame, limit: int | None, *, first_lines: bool = True) -> _Repeats:
     """How many rows have a number (``KEY``) an earlier row has, and those rows in order:
     the first ``limit`` (all with None), with that earlier row's line (``FIRST_LINE``)
-    unless ``first_lines`` is false.
+    unless ``first_lines`` is false; and where every one of them is (``later``).
 
     >>> rows = pl.DataFrame({ROW: [1, 2, 3], LINE: [2, 3, 4], KEY: [7, 8, 7]})
-    >>> count, repeats = _repeats(rows, 10)
-    >>> count, repeats.rows()
-    (1, [(3, 4, 7, 2)])
+    >>> count, repeats, later = _repeats(rows, 10)
+    >>> count, repeats.rows(), later.to_list()
+    (1, [(3, 4, 7, 2)], [2])
     """
     # the numbers that occur twice, found by sorting (parallel, and three times faster than
     # hashing every key in order); only their rows, few in a real list, are looked at in order
@@ -925,16 +931,28 @@ def _repeats(
         none = candidates.clear()
         if first_lines:
             none = none.with_columns(pl.lit(None, dtype=pl.UInt32).alias(FIRST_LINE))
-        return 0, none
+        return _Repeats(0, none, pl.Series(dtype=pl.UInt32))
     repeated = ordered.filter(again).unique()
-    candidates = candidates.filter(pl.col(KEY).is_in(repeated.implode()))
+    inside = candidates[KEY].is_in(repeated.implode()).arg_true()
+    candidates = candidates[inside]
     is_first = candidates[KEY].is_first_distinct()
     # the rows taken by position: the repeats' own rows are copied only as far as kept
     at = (~is_first).arg_true()
+    later = inside.gather(at)
     repeats = candidates[at if limit is None else at.head(limit)]
     if not first_lines:
-        return count, repeats
-    return count, _first_lines(repeats, candidates.filter(is_first))
+        return _Repeats(count, repeats, later)
+    return _Repeats(count, _first_lines(repeats, candidates.filter(is_first)), later)
+
+
+def _firsts(candidates: pl.DataFrame, later: pl.Series) -> pl.DataFrame:
+    """``candidates`` but the repeats at ``later`` (:func:`_repeats`).
+
+    >>> _firsts(pl.DataFrame({KEY: [7, 8, 7]}), pl.Series([2], dtype=pl.UInt32))[KEY].to_list()
+    [7, 8]
+    """
+    keep = pl.Series([True]).extend_constant(True, candidates.height - 1)
+    return candidates.filter(keep.scatter(later, False))
 
 
 def _first_lines(repeats: pl.DataFrame, candidates: pl.DataFrame) -> pl.DataFrame:
