@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import FIXTURES, VARIABLES_MAP
-from csvprep import UsageError, validate
+from csvprep import UsageError, phones, validate
 from csvprep.phones import CLEAN, CODE, E164, TYPE, lookup, normalise, region_for
 
 
@@ -213,3 +213,17 @@ def test_the_invisible_repair_names_the_characters_it_removed(tmp_path):
     (problem,) = validate(path).problems
     assert problem.code == "phone_repaired_invisible"
     assert "read +91<U+00A0>81234<U+200B>56789 as +91 8123456789" in problem.message
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    text=st.text(
+        alphabet=st.sampled_from([*"09+-.() /:Mobx'=\"eE,\t ", "\u00a0", "\u200b", "०"]),
+        max_size=14,
+    )
+)
+def test_the_values_that_skip_the_repairs_are_those_no_repair_would_change(text):
+    # the repairs' regexes with Unicode classes are paid only by values they may change
+    values = pl.Series([text, f"Mob: {text}", f"{text}.0", f" {text}"])
+    digits = values.cast(pl.UInt64, strict=False).is_not_null()
+    assert phones._repairs(values, digits).equals(phones.repaired(values))

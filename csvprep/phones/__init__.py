@@ -223,8 +223,11 @@ def repaired(values: pl.Series) -> pl.DataFrame:
     return frame.select(CLEAN, *REPAIRS).with_columns(invisible).collect()
 
 
-# ASCII digits, inner spaces, hyphens and parentheses: nothing any repair would change
-_PLAIN = r"^\+?[0-9](?:[0-9 ()\-]*[0-9])?$"
+# Printable ASCII with no space at either end, not starting with "'" or "=": no repair would
+# change it (the invisible characters and odd spaces are not ASCII, the formula starts with
+# '=', the apostrophe is "'", only a decimal ends in '.0'). Labels and grouped digits ("Mob:
+# 98765.43210") are such values: they skip the repairs' regexes with Unicode classes
+_PLAIN = r"^[!-&(-<>-~](?:[ -~]*[!-~])?$"
 
 _SLICE = 250_000
 
@@ -255,7 +258,8 @@ def _repairs(raw: pl.Series, digits: pl.Series) -> pl.DataFrame:
     flags = [pl.lit(False).alias(code) for code in REPAIRS]
     whole = frame.with_columns(*flags)
     others = digits.not_().arg_true()
-    messy = others.filter(frame[CLEAN].gather(others).str.contains(_PLAIN).not_())
+    text = frame[CLEAN].gather(others)
+    messy = others.filter(text.str.contains(_PLAIN).not_() | text.str.ends_with(".0"))
     fixed = repaired(frame[CLEAN].gather(messy))
     return scatter(whole, messy, fixed)
 
