@@ -147,17 +147,28 @@ def test_numbers_of_every_other_calling_code_by_tables_agree_with_libphonenumber
     assert disagreements(home, values, numeric_from=0) == []
 
 
-def test_without_tables_for_other_calling_codes_they_go_to_the_string_path():
+def _no_tables(monkeypatch: pytest.MonkeyPatch, folder: object) -> None:
+    """No table of another calling code at hand: none built, none kept by an earlier run."""
+    monkeypatch.setenv("CSVPREP_CACHE_DIR", str(folder))
+    monkeypatch.setattr(phones_numeric, "_REGION_TABLES", {})
+    monkeypatch.setattr(phones_numeric, "_CODE_TABLES", {})
+
+
+def test_without_tables_for_other_calling_codes_they_go_to_the_string_path(monkeypatch, tmp_path):
+    _no_tables(monkeypatch, tmp_path)
     values = pl.Series(["+1 650 253 0000", "+44 7400 123456", "+971 50 123 4567"] * 40)
     home = metadata.region("IN")
     _, without = phones_numeric.decide(values, home, foreign_from=10**9)
-    found, others = phones_numeric.decide(values, home, foreign_from=0)
+    found, others = phones_numeric.decide(values, home)
     assert without.len() == values.len() and others.len() == 0
     assert found[metadata.E164].to_list()[:3] == [
         "+16502530000",
         "+447400123456",
         "+971501234567",
     ]
+    # made once, a table answers a code's rows however few
+    _, one = phones_numeric.decide(values.head(1), home, foreign_from=10**9)
+    assert one.len() == 0
 
 
 def test_region_of_by_tables_is_region_code_for_number():
@@ -233,30 +244,27 @@ def test_a_labelled_number_of_a_usual_shape_skips_the_general_shape_step(monkeyp
 def test_regions_of_a_column_are_region_code_for_number_with_or_without_tables(
     monkeypatch, tmp_path
 ):
-    monkeypatch.setenv("CSVPREP_CACHE_DIR", str(tmp_path))  # no table kept by an earlier run
-    monkeypatch.setattr(phones_numeric, "_REGION_TABLES", {})
-    monkeypatch.setattr(phones_numeric, "_CODE_TABLES", {})
+    _no_tables(monkeypatch, tmp_path)
     numbers = []
     for v in _foreign_corpus():
         n = phonenumbers.parse(v, "IN")
         if phonenumbers.is_valid_number(n):
             numbers.append(n)
-    # under FEW rows of each shared code, of as many of its regions as may be
-    shared = [n for n in numbers if len(metadata.country_codes()[n.country_code]) > 1]
-    numbers = [n for n in numbers if len(metadata.country_codes()[n.country_code]) == 1]
-    numbers += shared[::7]
     north_america = [n for n in numbers if n.country_code == 1]
-    assert 0 < len(north_america) < phones_numeric.FEW
-    assert len({phonenumbers.region_code_for_number(n) for n in north_america}) > 10
-    for many in (False, True):
-        # few rows of each shared code: its regions' patterns; then +1 (25 regions) many
-        # times: its table, derived once
-        listed = numbers + north_america * (phones_numeric.FEW if many else 0)
-        e164 = [phonenumbers.format_number(n, PhoneNumberFormat.E164) for n in listed]
-        got = _regions([*e164, None], [n.country_code for n in listed] + [None])
-        want = [phonenumbers.region_code_for_number(n) for n in listed]
-        assert got == [*want, None]
-        assert (phones_numeric._REGION_TABLES.get(1) is not None) == many
+    assert len({phonenumbers.region_code_for_number(n) for n in north_america}) > 20
+    e164 = [phonenumbers.format_number(n, PhoneNumberFormat.E164) for n in numbers]
+    codes = [n.country_code for n in numbers]
+    want = [phonenumbers.region_code_for_number(n) for n in numbers]
+    # first with a threshold no code reaches: each shared code's regions' patterns; then as
+    # by default: the shared codes' tables, derived once
+    for tables in (False, True):
+        if not tables:
+            monkeypatch.setattr(phones_numeric, "FOREIGN_FROM", 10**9)
+        else:
+            monkeypatch.undo()
+            _no_tables(monkeypatch, tmp_path / "tables")
+        assert _regions([*e164, None], [*codes, None]) == [*want, None]
+        assert (phones_numeric._REGION_TABLES.get(1) is not None) == tables
 
 
 def _regions(e164: list[str | None], codes: list[int | None]) -> list[str | None]:

@@ -95,7 +95,7 @@ def regions(e164: pl.Series, country: pl.Series) -> pl.Series:
     table = country_codes()
     shared = [cc for cc in codes if len(table.get(cc, ())) > 1]
     for cc, count in counted.iter_rows():
-        if cc in shared and count >= phones_numeric.FEW:
+        if cc in shared and count >= phones_numeric.FOREIGN_FROM:
             # each region's patterns cost 50-80 ms a query however few its rows (they are
             # compiled for it); the code's tables, derived once (10-150 ms) and kept on disk,
             # answer any number of rows by one search (and :func:`decide` takes them too)

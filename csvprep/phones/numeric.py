@@ -667,16 +667,14 @@ def _own_code(frame: pl.DataFrame, home: Region, t: Table) -> pl.DataFrame:
     return _rows(frame, pl.col(_OWN), [_NN, _NW], settle)
 
 
-# Fewer rows of a calling code than this are left to the string path even when its table is
-# at hand: reading the table and a query cost more than they save.
-FEW = 100
 #: From this many rows of another calling code in a column, its table is derived if no run
-#: has kept it on disk. Deriving takes 5-60 ms (150 ms for +1, North America's 25 regions),
-#: once a machine and release: the table is kept, and every later list with that code is
-#: answered by it. The string path's patterns cost 10-20 ms a code on every query, whatever
-#: its rows (they are compiled for it), so a code of a few percent of a list's rows paid that
-#: in every batch (1.2-1.7 s of a 1M-row list with 4% of numbers of 14 other countries).
-FOREIGN_FROM = FEW
+#: has kept it on disk (a table at hand answers any number of rows). Deriving takes 5-60 ms
+#: (150 ms for +1, North America's 25 regions), once a machine and release: the table is
+#: kept, and every later list with that code is answered by it. The string path's patterns
+#: cost 10-25 ms a code on every query, however few its rows (they are compiled for it): a
+#: list with 1% of numbers of 13 other countries paid that in every batch, 5 s of a 1M-row
+#: list's 6, where their tables answer them in 2-3 ms a code.
+FOREIGN_FROM = 1
 
 
 def decide(
@@ -687,12 +685,13 @@ def decide(
     placeholders; rows neither path can decide are left out, their placeholder is the answer).
 
     Numbers of other calling codes written with '+' or the international prefix are answered
-    here too, by :func:`code_table`, where their rows are many (``foreign_from``, see
-    :data:`FOREIGN_FROM`) or the table is at hand.
+    here too, by :func:`code_table`, where the table is at hand or their rows are
+    ``foreign_from`` or more (:data:`FOREIGN_FROM`): it is derived.
 
-    >>> found, others = decide(pl.Series(["+919876543210", "+1 650 253 0000"]), region("IN"))
+    >>> found, others = decide(pl.Series(["+919876543210", "+1 650 253 0000", "+800 1234 5678"]),
+    ...                        region("IN"))
     >>> found[E164].to_list(), others.to_list()
-    (['+919876543210', None], [1])
+    (['+919876543210', '+16502530000', None], [2])
     """
     t = table(home.code)
     assert t is not None and applies(home), home.code
@@ -703,24 +702,31 @@ def decide(
     codes = frame[_FCC]
     if codes.null_count() == codes.len():
         return answers, others.arg_true()
-    places: list[pl.Series] = []
-    parts: list[pl.DataFrame] = []
-    for cc, count in codes.drop_nulls().value_counts().iter_rows():
-        if count < min(FEW, foreign_from) or not foreign_applies(cc):
-            continue
-        found = code_table(cc, derive=count >= foreign_from)
-        if found is None:
-            continue
-        at = (codes == cc).arg_true()
-        rows = frame[at].select(
+    # the rows of each other calling code, taken out in one pass
+    foreign = (
+        frame.select(
             CLEAN,
             EXTENSION,
             pl.col(_FN).alias(_NN),
             pl.col(_FW).alias(_NW),
             pl.lit(True).alias(_LANE),
+            _FCC,
         )
-        places.append(at)
-        parts.append(_national(rows, cc, region(country_codes()[cc][0]), found))
+        .with_row_index("__at")
+        .filter(pl.col(_FCC).is_not_null())
+    )
+    places: list[pl.Series] = []
+    parts: list[pl.DataFrame] = []
+    for (cc,), rows in foreign.partition_by(_FCC, as_dict=True).items():
+        assert isinstance(cc, int)
+        if not foreign_applies(cc):
+            continue
+        found = code_table(cc, derive=rows.height >= foreign_from)
+        if found is None:
+            continue
+        places.append(rows["__at"])
+        code = region(country_codes()[cc][0])
+        parts.append(_national(rows.drop("__at", _FCC), cc, code, found))
     if not parts:
         return answers, others.arg_true()
     # put back once: each scatter copies every answer column whole
