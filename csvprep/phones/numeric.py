@@ -103,7 +103,9 @@ _LANE = "__lane"  # answered here
 _NONE = "__none"  # answered by neither path
 
 
-@dataclass(frozen=True)
+# compared and hashed as itself (a table is made once and kept): the expressions made of one
+# are made once too (``functools.cache``), not on every query
+@dataclass(frozen=True, eq=False)
 class Table:
     """A region's number patterns over national numbers of every length: the keys where a
     run of equal labels starts (sorted), and those labels."""
@@ -500,29 +502,15 @@ def _strip(
     assert literals is not None, r.code
     if not literals:
         return frame
-    fails = [_LENGTH_RESULTS.index(x) for x in ("too_short", "local_only", "invalid_length")]
 
     def strip(rows: pl.DataFrame, k: int) -> pl.DataFrame:
-        length, digits = pl.col(n), pl.col(w)
-        rest_n, rest_w = length - k, _drop(digits, k)
-        rows = rows.select(
-            n,
-            w,
-            _general(length, digits, t).alias("__whole"),
-            _general(rest_n, rest_w, t).alias("__rest"),
-        )
-        keep = pl.col("__whole") & ~pl.col("__rest")
-        if national:
-            keep = keep | _lengths(r).gather(rest_n).is_in(fails)
-        return rows.select(
-            pl.when(keep).then(length).otherwise(rest_n).alias(n),
-            pl.when(keep).then(digits).otherwise(rest_w).alias(w),
-        )
+        tell, take = _strip_steps(n, w, r, t, national, k)
+        return rows.select(*tell).select(*take)
 
     if len(literals) == 1:
         (literal,) = literals
         mask = _starts(pl.col(n), pl.col(w), literal)
-        return _rows(frame, mask, [n, w], lambda rows: strip(rows, len(literal)))
+        return _rows(frame, mask, [n, w], partial(strip, k=len(literal)))
     # which prefix each row starts with, all before any is stripped: a stripped number may
     # start with another prefix, which parsing does not strip again
     which = _first_of([(_starts(pl.col(n), pl.col(w), x), i) for i, x in enumerate(literals)])
@@ -530,6 +518,31 @@ def _strip(
     for i, literal in enumerate(literals):
         frame = _rows(frame, pl.col("__prefix") == i, [n, w], partial(strip, k=len(literal)))
     return frame.drop("__prefix")
+
+
+@cache
+def _strip_steps(
+    n: str, w: str, r: Region, t: Table, national: bool, k: int
+) -> tuple[tuple[pl.Expr, ...], tuple[pl.Expr, ...]]:
+    """The two selects of :func:`_strip` taking a prefix of ``k`` digits off: whether the
+    whole number and what would remain are numbers of ``t``, then the numbers kept or cut."""
+    fails = [_LENGTH_RESULTS.index(x) for x in ("too_short", "local_only", "invalid_length")]
+    length, digits = pl.col(n), pl.col(w)
+    rest_n, rest_w = length - k, _drop(digits, k)
+    tell = (
+        length,
+        digits,
+        _general(length, digits, t).alias("__whole"),
+        _general(rest_n, rest_w, t).alias("__rest"),
+    )
+    keep = pl.col("__whole") & ~pl.col("__rest")
+    if national:
+        keep = keep | _lengths(r).gather(rest_n).is_in(fails)
+    take = (
+        pl.when(keep).then(length).otherwise(rest_n).alias(n),
+        pl.when(keep).then(digits).otherwise(rest_w).alias(w),
+    )
+    return tell, take
 
 
 def _first_of(cases: list[tuple[pl.Expr, int]]) -> pl.Expr:
@@ -753,28 +766,47 @@ def _national(frame: pl.DataFrame, cc: int, r: Region, t: Table) -> pl.DataFrame
     """The answers for the ``_LANE`` rows, whose national numbers (``_NN``/``_NW``) are of
     calling code ``cc`` and main region ``r`` with table ``t``: the national prefix, then
     type and length (``fast._one_region`` and ``_shared``)."""
-    lane, nn, nw = pl.col(_LANE), pl.col(_NN), pl.col(_NW)
     frame = _strip(frame, _NN, _NW, r, t, national=True)
-    lengths = _lengths(r)
-    in_range = nn.is_between(MIN_LENGTH_FOR_NSN, MAX_LENGTH_FOR_NSN)
-    frame = frame.with_columns((lane & in_range).fill_null(False).alias(_LANE))
-    frame = frame.with_columns(
-        (_label_of(pl.when(lane).then(nn), nw, t) // 2).alias("__type"),
-        lengths.gather(nn.clip(0, _MAX_DIGITS)).alias("__length"),
-    )
+    in_range, kind = _national_steps(r, t)
+    frame = frame.with_columns(in_range).with_columns(*kind)
     return _answers(frame, cc, r.code)
+
+
+@cache
+def _national_steps(r: Region, t: Table) -> tuple[pl.Expr, tuple[pl.Expr, ...]]:
+    """:func:`_national`'s expressions after the national prefix: the lane narrowed to the
+    numbers of a possible length, then their type and length result."""
+    lane, nn, nw = pl.col(_LANE), pl.col(_NN), pl.col(_NW)
+    in_range = nn.is_between(MIN_LENGTH_FOR_NSN, MAX_LENGTH_FOR_NSN)
+    kind = (
+        (_label_of(pl.when(lane).then(nn), nw, t) // 2).alias("__type"),
+        _lengths(r).gather(nn.clip(0, _MAX_DIGITS)).alias("__length"),
+    )
+    return (lane & in_range).fill_null(False).alias(_LANE), kind
 
 
 def _answers(frame: pl.DataFrame, cc: int, main: str) -> pl.DataFrame:
     """The answer columns, as ``fast._answers`` makes them, for numbers of calling
     code ``cc`` whose main region is ``main``."""
+    answers = frame.select(*_answer_columns(cc))
+
+    def explain(rows: pl.DataFrame) -> pl.DataFrame:  # the few invalid rows only
+        return rows.select(_explanation(cc, main))
+
+    answers = _rows(answers, pl.col(CODE).is_not_null(), [CLEAN, "__length"], explain)
+    return answers.drop("__length")
+
+
+@cache
+def _answer_columns(cc: int) -> tuple[pl.Expr | str, ...]:
+    """:func:`_answers`' columns for numbers of calling code ``cc``."""
     lane = pl.col(_LANE)
     kind = pl.col("__type")
     valid = lane & (kind != 0)
     invalid = lane & (kind == 0)
     national_n = pl.when(valid).then(pl.col(_NN))
     digits = cc * _p10(national_n) + pl.col(_NW) // _p10(_MAX_DIGITS - national_n)
-    answers = frame.select(
+    return (
         pl.col(CLEAN),
         e164_text(digits).alias(E164),
         pl.when(valid).then(pl.lit(_TYPE_NAMES).gather(kind.cast(pl.Int64))).alias(TYPE),
@@ -786,16 +818,15 @@ def _answers(frame: pl.DataFrame, cc: int, main: str) -> pl.DataFrame:
         "__length",
     )
 
-    def explain(rows: pl.DataFrame) -> pl.DataFrame:  # the few invalid rows only
-        length = pl.col("__length")
-        return rows.select(
-            message(
-                pl.lit(True),
-                lambda result: length == _LENGTH_RESULTS.index(result),
-                pl.lit(cc),
-                main,
-            ).alias(MESSAGE)
-        )
 
-    answers = _rows(answers, pl.col(CODE).is_not_null(), [CLEAN, "__length"], explain)
-    return answers.drop("__length")
+@cache
+def _explanation(cc: int, main: str) -> pl.Expr:
+    """The message of an invalid number of calling code ``cc`` (main region ``main``), by its
+    length result (``__length``)."""
+    length = pl.col("__length")
+    return message(
+        pl.lit(True),
+        lambda result: length == _LENGTH_RESULTS.index(result),
+        pl.lit(cc),
+        main,
+    ).alias(MESSAGE)
