@@ -199,6 +199,7 @@ def test_fast_path_equals_exact_path_and_python_csv(width, data, delimiter, newl
         (b"Mobile Number,Name\n\n+919876543210,A\n", False),  # a blank line after the header
         (b'Mobile Number,Name\n"+91\n98",A\n', False),  # a line break inside quotes
         (b"Mobile Number,Name\n+919876543210,A,extra\n", False),  # a ragged record
+        (b"Mobile Number,Name\n+919876543210,Doe\n98765,Roe\n", True),  # no quote: counted
     ],
 )
 def test_the_usual_text_is_split_in_fewer_passes_into_the_same_records(monkeypatch, raw, plain):

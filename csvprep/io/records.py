@@ -211,7 +211,15 @@ def _split_plain(
     if not 0 < width <= _EXACT_WIDTH:
         return None
     rest = lines.slice(first)
-    if not rest.select(_exact(line, delimiter, width).fill_null(False).all()).item():
+    # a line without quotes is a record of the header's width when it has as many delimiters
+    # (one count, a third of the pattern's cost): only lines with quotes are matched whole
+    quoted = line.str.contains('"', literal=True)
+    cells = line.str.count_matches(delimiter, literal=True) + 1
+    plain = rest.select((quoted | (cells == width)).fill_null(False).all()).item()
+    if not plain:
+        return None
+    with_quotes = rest.filter(quoted)
+    if not with_quotes.select(_exact(line, delimiter, width).all()).item():
         return None
     if rest.height > 1 and (rest["l"][1] or "").startswith(_BOM):
         return None  # Polars would drop it from the first value it parses (as in _split_fast)
