@@ -72,11 +72,11 @@ _REJECTING = [c for c, info in CODES.items() if info.severity == "error"] + ["ex
 
 
 def _reasons(
-    problems: pl.DataFrame, frame: pl.DataFrame, fallback_codes: str, fallback: str
+    problems: pl.DataFrame, rejected: pl.DataFrame, fallback_codes: str, fallback: str
 ) -> pl.DataFrame:
-    """Per rejected row of ``frame``: its error codes and messages (of ``problems``), or the
-    file-level ones (``fallback``...) where its row has none of its own, as when the phone
-    column is missing."""
+    """``rejected`` (rows with ROW) with each row's error codes and messages (of ``problems``),
+    or the file-level ones (``fallback``...) where its row has none of its own, as when the
+    phone column is missing."""
     per_row = (
         problems.filter(pl.col("code").is_in(_REJECTING))
         .group_by(ROW, maintain_order=True)
@@ -85,14 +85,9 @@ def _reasons(
             pl.col("message").str.join("; ").alias("reasons"),
         )
     )
-    return (
-        frame.filter(pl.col(STATUS) != "valid")
-        .select(ROW)
-        .join(per_row, on=ROW, how="left", maintain_order="left")
-        .with_columns(
-            pl.col("reason_codes").fill_null(fallback_codes),
-            pl.col("reasons").fill_null(fallback),
-        )
+    return rejected.join(per_row, on=ROW, how="left", maintain_order="left").with_columns(
+        pl.col("reason_codes").fill_null(fallback_codes),
+        pl.col("reasons").fill_null(fallback),
     )
 
 
@@ -117,7 +112,7 @@ class _Writer:
     ) -> None:
         self.out, self.force, self.inputs, self.stem = out, force, inputs, stem
         self.max_rows = max_rows
-        self.keep_status = ["valid", "duplicate"] if keep_duplicates else ["valid"]
+        self.keep_duplicates = keep_duplicates
         self.folder: OutputFolder | None = None
         self.empty: list[int] | None = None  # known from a spoiled run, else None
         self.spoiled = False
@@ -181,22 +176,24 @@ class _Writer:
             self.spoiled = True
             self.folder.discard()
             return
-        frame = batch.frame
-        kept = pl.col(STATUS).is_in(self.keep_status)
-        self.parts.add(frame.lazy().filter(kept).select(self.clean).collect())
-        rejected_rows = frame.filter(~kept)
-        if not rejected_rows.height:
+        # compared, not looked up in a list: a string set is hashed for every batch
+        kept = pl.col(STATUS) == "valid"
+        if self.keep_duplicates:
+            kept = kept | (pl.col(STATUS) == "duplicate")
+        # lazily: only the columns written are filtered, not the phone answers too
+        rows = batch.frame.lazy()
+        self.parts.add(rows.filter(kept).select(self.clean).collect())
+        cells = [column_name(i) for i in range(len(self.first.headers))]
+        rejected = rows.filter(~kept).select(ROW, LINE, *cells, RAW).collect()
+        if not rejected.height:
             return
-        reasons = _reasons(batch.problems, frame, self.fallback_codes, self.fallback)
+        reasons = _reasons(batch.problems, rejected, self.fallback_codes, self.fallback)
         # the rejects file is for people, in a spreadsheet: no cell of it may run as a formula
-        rejects = rejected_rows.join(reasons, on=ROW, how="left", maintain_order="left").select(
+        rejects = reasons.select(
             pl.col(LINE).cast(pl.String).alias("line"),
             neutralise_formulas(pl.col("reason_codes")).alias("reason_codes"),
             neutralise_formulas(pl.col("reasons")).alias("reasons"),
-            *(
-                neutralise_formulas(pl.col(column_name(i))).alias(column_name(i))
-                for i in range(len(self.first.headers))
-            ),
+            *(neutralise_formulas(pl.col(cell)).alias(cell) for cell in cells),
             neutralise_formulas(pl.col(RAW).fill_null("")).alias("raw_record"),
         )
         self.folder.append(self.rejects, csv_body(rejects, quote_all=True), rejects.height)
