@@ -34,7 +34,7 @@ from ..problems import CODE_INFO, CODES
 from ..report import Report, render_json
 from ..report.html import render_html
 from ..settings import DEFAULTS
-from .splitting import PartWriter, file_entries, possible_names, source_entry
+from .splitting import PartWriter, file_entries, possible_names, source_entry_beside
 
 # File-level problems that prepare itself repairs in the clean file.
 _FIXED_BY_PREPARE = frozenset({"header_whitespace", "empty_column"})
@@ -241,6 +241,7 @@ def prepare(
     # every file the run reads, so that no output (or clearing of old ones) can touch them
     inputs = [source, *(options.get(k) for k in ("exclude", "rules", "variables_map", "prompt"))]
     writer = _Writer(out, force, inputs, stem, max_rows, keep_duplicates)
+    hashed = source_entry_beside(source)
     try:
         checked = stream(source, writer, **options)
         if writer.spoiled:  # written again, knowing which columns are empty
@@ -267,7 +268,7 @@ def prepare(
     manifest: dict[str, Any] = {
         "version": 1,
         "kind": "prepare",
-        "source": source_entry(source) | ({"path": name} if name is not None else {}),
+        "source": hashed() | ({"path": name} if name is not None else {}),
         "rows": {
             "input": rows.total,
             "clean": sum(f.rows for f in files),
