@@ -7,7 +7,9 @@ reasons).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Unpack
@@ -99,6 +101,12 @@ class _Writer:
     Which columns the clean file drops (neither header nor values) is known only at the end:
     it is taken from the first batch, and should a later batch fill one of those columns the
     run is ``spoiled`` (it writes no more) and is made again knowing them (``empty``).
+
+    A batch's rows are picked out as it comes, then written (made CSV, appended, hashed) in a
+    thread of its own while the next batch is decided, one batch at a time and in order: the
+    stream's thread goes back to start the next checks instead of waiting for the disk. A
+    fault in writing is raised by the next :meth:`take` or by :meth:`finish`; :meth:`discard`
+    waits for the write under way before removing the files.
     """
 
     def __init__(
@@ -116,6 +124,8 @@ class _Writer:
         self.folder: OutputFolder | None = None
         self.empty: list[int] | None = None  # known from a spoiled run, else None
         self.spoiled = False
+        self.writer: ThreadPoolExecutor | None = None
+        self.writing: Future[None] | None = None  # the batch being written
 
     def begin(
         self, first: Table, plan: ColumnPlan, replan: Callable[[list[int]], ColumnPlan]
@@ -130,7 +140,7 @@ class _Writer:
             self.folder = OutputFolder.open(
                 self.out, self.force, protected=self.inputs, planned=planned
             )
-        self.folder.discard()  # what an earlier start wrote
+        self.discard()  # what an earlier start wrote
         self.spoiled = False
         self.first, self.plan, self.replan = first, plan, replan
         self.parts: PartWriter | None = None
@@ -171,23 +181,36 @@ class _Writer:
             return
         if self.parts is None:
             self.parts = self._start(batch.filled)
-        assert self.folder is not None and self.rejects is not None and self.dropped is not None
+        assert self.folder is not None and self.dropped is not None
         if batch.filled & self.dropped:  # a column taken for empty has a value after all
             self.spoiled = True
-            self.folder.discard()
+            self.discard()
             return
         # compared, not looked up in a list: a string set is hashed for every batch
         kept = pl.col(STATUS) == "valid"
         if self.keep_duplicates:
             kept = kept | (pl.col(STATUS) == "duplicate")
-        # lazily: only the columns written are filtered, not the phone answers too
+        # lazily: only the columns written are filtered, not the phone answers too, so the
+        # batch's frame is let go before its rows are written
         rows = batch.frame.lazy()
-        self.parts.add(rows.filter(kept).select(self.clean).collect())
+        clean = rows.filter(kept).select(self.clean).collect()
         cells = [column_name(i) for i in range(len(self.first.headers))]
         rejected = rows.filter(~kept).select(ROW, LINE, *cells, RAW).collect()
+        self._wait()
+        if self.writer is None:
+            self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csvprep-write")
+        self.writing = self.writer.submit(self._write, clean, rejected, batch.problems, cells)
+
+    def _write(
+        self, clean: pl.DataFrame, rejected: pl.DataFrame, problems: pl.DataFrame, cells: list[str]
+    ) -> None:
+        """Write a batch's rows: ``clean`` to the clean file or parts, ``rejected`` (with
+        their reasons, of ``problems``) to the rejects file."""
+        assert self.parts is not None and self.folder is not None and self.rejects is not None
+        self.parts.add(clean)
         if not rejected.height:
             return
-        reasons = _reasons(batch.problems, rejected, self.fallback_codes, self.fallback)
+        reasons = _reasons(problems, rejected, self.fallback_codes, self.fallback)
         # the rejects file is for people, in a spreadsheet: no cell of it may run as a formula
         rejects = reasons.select(
             pl.col(LINE).cast(pl.String).alias("line"),
@@ -198,9 +221,30 @@ class _Writer:
         )
         self.folder.append(self.rejects, csv_body(rejects, quote_all=True), rejects.height)
 
+    def _wait(self) -> None:
+        """Wait for the batch being written; raise what stopped it."""
+        writing, self.writing = self.writing, None
+        if writing is not None:
+            writing.result()
+
+    def discard(self) -> None:
+        """Remove what this run wrote so far, once no write is under way (whatever it met:
+        its files are removed)."""
+        with contextlib.suppress(Exception):
+            self._wait()
+        if self.writer is not None:
+            self.writer.shutdown()
+            self.writer = None
+        if self.folder is not None:
+            self.folder.discard()
+
     def finish(self) -> tuple[list[WrittenFile], WrittenFile]:
         """Finish and publish the files: the clean file or parts, and the rejects file."""
         assert self.folder is not None and self.parts is not None and self.rejects is not None
+        self._wait()
+        if self.writer is not None:
+            self.writer.shutdown()
+            self.writer = None
         files = self.parts.close()
         rejected = self.folder.finish(self.rejects)
         self.folder.publish()
@@ -249,8 +293,7 @@ def prepare(
             checked = stream(source, writer, **options)
         files, rejected = writer.finish()
     except BaseException:
-        if writer.folder is not None:
-            writer.folder.discard()
+        writer.discard()
         raise
     folder = writer.folder
     assert folder is not None  # opened by the first batch
