@@ -738,9 +738,13 @@ class _SeenNumbers:
         if new.height:
             self.runs.append(new.set_sorted(KEY))
             while len(self.runs) >= 4 and self.runs[-4].height <= 2 * self.runs[-1].height:
-                merged = pl.concat(self.runs[-4:]).sort(KEY)
+                # merged as sorted runs, not sorted again: a sort's pairs and buffers took
+                # three times the merged run's memory at once (the peak of a long list)
+                a, b, c, d = (run.lazy() for run in self.runs[-4:])
+                merged = a.merge_sorted(b, KEY).merge_sorted(c.merge_sorted(d, KEY), KEY).collect()
                 del self.runs[-4:]
-                self.runs.append(merged)
+                # in one part, as every join takes it
+                self.runs.append(merged.rechunk().set_sorted(KEY))
 
 
 @dataclass(frozen=True)
