@@ -7,7 +7,9 @@ reasons).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Unpack
@@ -34,7 +36,7 @@ from ..problems import CODE_INFO, CODES
 from ..report import Report, render_json
 from ..report.html import render_html
 from ..settings import DEFAULTS
-from .splitting import PartWriter, file_entries, possible_names, source_entry
+from .splitting import PartWriter, file_entries, possible_names, source_entry_beside
 
 # File-level problems that prepare itself repairs in the clean file.
 _FIXED_BY_PREPARE = frozenset({"header_whitespace", "empty_column"})
@@ -72,11 +74,11 @@ _REJECTING = [c for c, info in CODES.items() if info.severity == "error"] + ["ex
 
 
 def _reasons(
-    problems: pl.DataFrame, frame: pl.DataFrame, fallback_codes: str, fallback: str
+    problems: pl.DataFrame, rejected: pl.DataFrame, fallback_codes: str, fallback: str
 ) -> pl.DataFrame:
-    """Per rejected row of ``frame``: its error codes and messages (of ``problems``), or the
-    file-level ones (``fallback``...) where its row has none of its own, as when the phone
-    column is missing."""
+    """``rejected`` (rows with ROW) with each row's error codes and messages (of ``problems``),
+    or the file-level ones (``fallback``...) where its row has none of its own, as when the
+    phone column is missing."""
     per_row = (
         problems.filter(pl.col("code").is_in(_REJECTING))
         .group_by(ROW, maintain_order=True)
@@ -85,14 +87,9 @@ def _reasons(
             pl.col("message").str.join("; ").alias("reasons"),
         )
     )
-    return (
-        frame.filter(pl.col(STATUS) != "valid")
-        .select(ROW)
-        .join(per_row, on=ROW, how="left", maintain_order="left")
-        .with_columns(
-            pl.col("reason_codes").fill_null(fallback_codes),
-            pl.col("reasons").fill_null(fallback),
-        )
+    return rejected.join(per_row, on=ROW, how="left", maintain_order="left").with_columns(
+        pl.col("reason_codes").fill_null(fallback_codes),
+        pl.col("reasons").fill_null(fallback),
     )
 
 
@@ -104,6 +101,12 @@ class _Writer:
     Which columns the clean file drops (neither header nor values) is known only at the end:
     it is taken from the first batch, and should a later batch fill one of those columns the
     run is ``spoiled`` (it writes no more) and is made again knowing them (``empty``).
+
+    A batch's rows are picked out as it comes, then written (made CSV, appended, hashed) in a
+    thread of its own while the next batch is decided, one batch at a time and in order: the
+    stream's thread goes back to start the next checks instead of waiting for the disk. A
+    fault in writing is raised by the next :meth:`take` or by :meth:`finish`; :meth:`discard`
+    waits for the write under way before removing the files.
     """
 
     def __init__(
@@ -117,10 +120,12 @@ class _Writer:
     ) -> None:
         self.out, self.force, self.inputs, self.stem = out, force, inputs, stem
         self.max_rows = max_rows
-        self.keep_status = ["valid", "duplicate"] if keep_duplicates else ["valid"]
+        self.keep_duplicates = keep_duplicates
         self.folder: OutputFolder | None = None
         self.empty: list[int] | None = None  # known from a spoiled run, else None
         self.spoiled = False
+        self.writer: ThreadPoolExecutor | None = None
+        self.writing: Future[None] | None = None  # the batch being written
 
     def begin(
         self, first: Table, plan: ColumnPlan, replan: Callable[[list[int]], ColumnPlan]
@@ -135,7 +140,7 @@ class _Writer:
             self.folder = OutputFolder.open(
                 self.out, self.force, protected=self.inputs, planned=planned
             )
-        self.folder.discard()  # what an earlier start wrote
+        self.discard()  # what an earlier start wrote
         self.spoiled = False
         self.first, self.plan, self.replan = first, plan, replan
         self.parts: PartWriter | None = None
@@ -176,34 +181,70 @@ class _Writer:
             return
         if self.parts is None:
             self.parts = self._start(batch.filled)
-        assert self.folder is not None and self.rejects is not None and self.dropped is not None
+        assert self.folder is not None and self.dropped is not None
         if batch.filled & self.dropped:  # a column taken for empty has a value after all
             self.spoiled = True
-            self.folder.discard()
+            self.discard()
             return
-        frame = batch.frame
-        kept = pl.col(STATUS).is_in(self.keep_status)
-        self.parts.add(frame.lazy().filter(kept).select(self.clean).collect())
-        rejected_rows = frame.filter(~kept)
-        if not rejected_rows.height:
+        # compared, not looked up in a list: a string set is hashed for every batch
+        kept = pl.col(STATUS) == "valid"
+        if self.keep_duplicates:
+            kept = kept | (pl.col(STATUS) == "duplicate")
+        # lazily: only the columns written are filtered, not the phone answers too, so the
+        # batch's frame is let go before its rows are written
+        rows = batch.frame.lazy()
+        clean = rows.filter(kept).select(self.clean).collect()
+        cells = [column_name(i) for i in range(len(self.first.headers))]
+        rejected = rows.filter(~kept).select(ROW, LINE, *cells, RAW).collect()
+        self._wait()
+        if self.writer is None:
+            self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csvprep-write")
+        self.writing = self.writer.submit(self._write, clean, rejected, batch.problems, cells)
+
+    def _write(
+        self, clean: pl.DataFrame, rejected: pl.DataFrame, problems: pl.DataFrame, cells: list[str]
+    ) -> None:
+        """Write a batch's rows: ``clean`` to the clean file or parts, ``rejected`` (with
+        their reasons, of ``problems``) to the rejects file."""
+        assert self.parts is not None and self.folder is not None and self.rejects is not None
+        self.parts.add(clean)
+        if not rejected.height:
             return
-        reasons = _reasons(batch.problems, frame, self.fallback_codes, self.fallback)
+        reasons = _reasons(problems, rejected, self.fallback_codes, self.fallback)
         # the rejects file is for people, in a spreadsheet: no cell of it may run as a formula
-        rejects = rejected_rows.join(reasons, on=ROW, how="left", maintain_order="left").select(
+        rejects = reasons.select(
             pl.col(LINE).cast(pl.String).alias("line"),
             neutralise_formulas(pl.col("reason_codes")).alias("reason_codes"),
             neutralise_formulas(pl.col("reasons")).alias("reasons"),
-            *(
-                neutralise_formulas(pl.col(column_name(i))).alias(column_name(i))
-                for i in range(len(self.first.headers))
-            ),
+            *(neutralise_formulas(pl.col(cell)).alias(cell) for cell in cells),
             neutralise_formulas(pl.col(RAW).fill_null("")).alias("raw_record"),
         )
         self.folder.append(self.rejects, csv_body(rejects, quote_all=True), rejects.height)
 
+    def _wait(self) -> None:
+        """Wait for the batch being written; raise what stopped it."""
+        writing, self.writing = self.writing, None
+        if writing is not None:
+            writing.result()
+
+    def discard(self) -> None:
+        """Remove what this run wrote so far, once no write is under way (whatever it met:
+        its files are removed)."""
+        with contextlib.suppress(Exception):
+            self._wait()
+        if self.writer is not None:
+            self.writer.shutdown()
+            self.writer = None
+        if self.folder is not None:
+            self.folder.discard()
+
     def finish(self) -> tuple[list[WrittenFile], WrittenFile]:
         """Finish and publish the files: the clean file or parts, and the rejects file."""
         assert self.folder is not None and self.parts is not None and self.rejects is not None
+        self._wait()
+        if self.writer is not None:
+            self.writer.shutdown()
+            self.writer = None
         files = self.parts.close()
         rejected = self.folder.finish(self.rejects)
         self.folder.publish()
@@ -244,6 +285,7 @@ def prepare(
     # every file the run reads, so that no output (or clearing of old ones) can touch them
     inputs = [source, *(options.get(k) for k in ("exclude", "rules", "variables_map", "prompt"))]
     writer = _Writer(out, force, inputs, stem, max_rows, keep_duplicates)
+    hashed = source_entry_beside(source)
     try:
         checked = stream(source, writer, **options)
         if writer.spoiled:  # written again, knowing which columns are empty
@@ -251,8 +293,7 @@ def prepare(
             checked = stream(source, writer, **options)
         files, rejected = writer.finish()
     except BaseException:
-        if writer.folder is not None:
-            writer.folder.discard()
+        writer.discard()
         raise
     folder = writer.folder
     assert folder is not None  # opened by the first batch
@@ -270,7 +311,7 @@ def prepare(
     manifest: dict[str, Any] = {
         "version": 1,
         "kind": "prepare",
-        "source": source_entry(source) | ({"path": name} if name is not None else {}),
+        "source": hashed() | ({"path": name} if name is not None else {}),
         "rows": {
             "input": rows.total,
             "clean": sum(f.rows for f in files),

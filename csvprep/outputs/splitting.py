@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import os
 import re
-from collections.abc import Iterator, Sequence
+import stat
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -161,6 +165,38 @@ def source_entry(source: Any) -> dict[str, str | None]:
         path = Path(source)
         return {"path": str(path), "sha256": file_sha256(path)}
     return {"path": None, "sha256": None}
+
+
+def source_entry_beside(source: Any) -> Callable[[], dict[str, str | None]]:
+    """:func:`source_entry` of ``source``, hashed in a thread of its own while the caller
+    reads and checks the file (a core is mostly free then, and the hash would otherwise come
+    after); the function returned waits for it (and raises what hashing raised).
+
+    Only a regular file is read twice at once: a pipe's bytes would be taken from the reader,
+    so anything else is hashed when asked, after the read, as before. The thread is a daemon:
+    a run that fails neither waits for the hash nor is kept alive by it.
+
+    >>> source_entry_beside("fixtures/valid_contacts.csv")()["sha256"] == source_entry(
+    ...     "fixtures/valid_contacts.csv"
+    ... )["sha256"]
+    True
+    """
+    entry: Future[dict[str, str | None]] = Future()
+
+    def work() -> None:
+        try:
+            entry.set_result(source_entry(source))
+        except BaseException as e:  # handed to the caller, who decides what it means
+            entry.set_exception(e)
+
+    try:
+        regular = isinstance(source, (str, Path)) and stat.S_ISREG(os.stat(source).st_mode)
+    except (OSError, ValueError):
+        regular = False
+    if not regular:
+        return functools.partial(source_entry, source)
+    threading.Thread(target=work, name="csvprep-hash", daemon=True).start()
+    return entry.result
 
 
 @dataclass(frozen=True)

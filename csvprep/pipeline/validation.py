@@ -435,13 +435,17 @@ def _run(
     unique = _unique_targets(context)
     totals = _Totals(unique)
     # validate keeps of a batch's repeats only the count and the first (their details), but
-    # not where a unique rule may yet make a row invalid: a later repeat would take its place
+    # not where a unique rule may yet make a row invalid: a later repeat would take its place;
+    # the stream's resolver finds the repeats itself, in every candidate
     keep_repeats = (
-        max_problems if not keep_rows and all(rule.severity != "error" for rule in unique) else None
+        max_problems
+        if not keep_rows and resolver is None and all(rule.severity != "error" for rule in unique)
+        else None
     )
     batches = itertools.chain([first], rest)
     keep_frames = keep_rows or resolver is not None
-    for batch in _checked(batches, context, blank, unique, keep_frames, keep_repeats):
+    by_number = resolver is not None
+    for batch in _checked(batches, context, blank, unique, keep_frames, keep_repeats, by_number):
         if resolver is not None:  # repeats decided here, across batches: no candidates kept
             batch = resolver.take(batch)
         totals.add(batch)
@@ -653,31 +657,32 @@ class _Resolver:
             values = pl.concat(parts)
             self.values[rule] = values.filter(values[UNIQUE_VALUE].is_first_distinct())
         newly = pl.concat(broken).filter(~pl.col(ERROR))[ROW] if broken else None
-        error = pl.col(ERROR)
+        # the batch's candidates (its rows still in, their numbers read, sorted by number)
+        # are the rows looked up: no filtering and casting of the frame again
+        candidates = batch.candidates
         if newly is not None and newly.len():
-            error = error | pl.col(ROW).is_in(newly.implode())
-        frame = frame.with_columns(error.alias(ERROR))
-        still = ~pl.col(ERROR) & ~pl.col(EXCLUDED) & pl.col(phones.E164).is_not_null()
-        present = frame.collect_schema().names()
-        if phones.E164 in present:
-            rows = frame.lazy().filter(still).select(ROW, LINE, _KEY).collect()
-            repeats = self.numbers.repeats(rows)
-        else:
-            repeats = pl.DataFrame(schema={ROW: pl.UInt32})
+            taken = pl.col(ROW).is_in(newly.implode())
+            frame = frame.with_columns(pl.col(ERROR) | taken)
+            candidates = candidates.filter(~taken)
+        repeats = self.numbers.repeats(candidates)
         phone_index = self.context.plan.phone_index
         if phone_index is not None and repeats.height:
             found.append(_duplicate_problems(repeats, self.context.headers[phone_index], order))
         decided = _with_status(frame, repeats[ROW])
         problems = pl.concat(found).sort(ROW, "order", maintain_order=True)
         self.sink.take(DecidedBatch(decided, problems, batch.filled))
-        valid = decided[STATUS] == "valid"
-        self.valid += int(valid.sum())
-        out = pl.concat([repeats[ROW], newly]) if newly is not None else repeats[ROW]
-        still_in = batch.candidates.filter(~pl.col(ROW).is_in(out.implode()))
+        # every candidate valid but the repeats: the rows of the frame are not counted again
+        self.valid += candidates.height - repeats.height
+        kinds = Counter(batch.kinds)
+        if candidates.height - repeats.height < batch.candidates.height:  # some were taken out
+            out = pl.col(ROW).is_in(repeats[ROW].implode())
+            if newly is not None:
+                out = out | pl.col(ROW).is_in(newly.implode())
+            kinds.subtract(_kinds(batch.candidates.filter(out)))
         return replace(
             batch,
             frame=pl.DataFrame(),
-            kinds=_kinds(still_in),
+            kinds=dict(+kinds),
             candidates=batch.candidates.clear(),
             repeated=repeats.height,
             repeats=repeats.sort(ROW).head(self.max_problems),
@@ -695,19 +700,18 @@ class _SeenNumbers:
         self.runs: list[pl.DataFrame] = []
 
     def repeats(self, rows: pl.DataFrame) -> pl.DataFrame:
-        """Of ``rows`` (ROW, LINE, ``KEY``, in file order, after every row already seen),
-        those whose number an earlier row has, with that row's line (``FIRST_LINE``), in
-        number order; the others' numbers are seen from now on.
+        """Of ``rows`` (ROW, LINE, ``KEY``, after every row already seen, sorted by number
+        and a number's rows in file order), those whose number an earlier row has, with that
+        row's line (``FIRST_LINE``), in number order; the others' numbers are seen from now on.
 
         >>> seen = _SeenNumbers()
-        >>> seen.repeats(pl.DataFrame({ROW: [1, 2], LINE: [2, 3], KEY: [7, 7]})).rows()
-        [(2, 3, 7, 2)]
-        >>> seen.repeats(pl.DataFrame({ROW: [3], LINE: [4], KEY: [7]})).rows()
+        >>> seen.repeats(pl.DataFrame({ROW: [1, 3, 2], LINE: [2, 4, 3], KEY: [7, 7, 8]})).rows()
         [(3, 4, 7, 2)]
+        >>> seen.repeats(pl.DataFrame({ROW: [4], LINE: [5], KEY: [8]})).rows()
+        [(4, 5, 8, 3)]
         """
-        # in number order (stable: a number's rows stay in file order), where a repeat within
-        # the batch is a row whose number is the one before's, and no hashing is needed
-        rows = rows.sort(KEY, maintain_order=True)
+        # in number order, a repeat within the batch is a row whose number is the one
+        # before's, and no hashing is needed
         keys = rows[KEY]
         first_here = (keys != keys.shift(1)).fill_null(True)
         probe = rows.select(KEY)
@@ -717,20 +721,30 @@ class _SeenNumbers:
             if hits
             else pl.DataFrame(schema={KEY: pl.UInt64, EARLIER: pl.UInt32})
         )
+        if not earlier.height and first_here.all():  # as in most lists: every number new
+            self._see(rows.select(KEY, LINE))
+            return rows.clear().select(ROW, LINE, KEY, pl.col(LINE).alias(FIRST_LINE))
         marked = rows.join(earlier, on=KEY, how="left", maintain_order="left").with_columns(
             pl.coalesce(
                 EARLIER, pl.col(LINE).filter(first_here).gather(first_here.cum_sum() - 1)
             ).alias(FIRST_LINE),
             (pl.col(EARLIER).is_not_null() | ~first_here).alias(REPEAT),
         )
-        new = marked.filter(~pl.col(REPEAT)).select(KEY, LINE)
+        self._see(marked.filter(~pl.col(REPEAT)).select(KEY, LINE))
+        return marked.filter(REPEAT).select(ROW, LINE, KEY, FIRST_LINE)
+
+    def _see(self, new: pl.DataFrame) -> None:
+        """Take ``new`` (KEY, LINE, numbers not seen before, sorted) as seen."""
         if new.height:
             self.runs.append(new.set_sorted(KEY))
             while len(self.runs) >= 4 and self.runs[-4].height <= 2 * self.runs[-1].height:
-                merged = pl.concat(self.runs[-4:]).sort(KEY)
+                # merged as sorted runs, not sorted again: a sort's pairs and buffers took
+                # three times the merged run's memory at once (the peak of a long list)
+                a, b, c, d = (run.lazy() for run in self.runs[-4:])
+                merged = a.merge_sorted(b, KEY).merge_sorted(c.merge_sorted(d, KEY), KEY).collect()
                 del self.runs[-4:]
-                self.runs.append(merged)
-        return marked.filter(REPEAT).select(ROW, LINE, KEY, FIRST_LINE)
+                # in one part, as every join takes it
+                self.runs.append(merged.rechunk().set_sorted(KEY))
 
 
 @dataclass(frozen=True)
@@ -764,10 +778,13 @@ def _checked(
     unique: dict[Rule, str],
     keep_rows: bool,
     keep_repeats: int | None,
+    by_number: bool = False,
 ) -> Iterator[_BatchResult]:
     """Each table checked (:func:`_batch`) and summed up, in order; two batches at once. The
     checked rows are kept with ``keep_rows`` only; of the rows whose number an earlier row of
     the batch has, only the first ``keep_repeats`` (all with None, and then as candidates).
+    With ``by_number``, the candidates come sorted by number (stable), as
+    :class:`_SeenNumbers` looks them up.
 
     Most kernels of a check run on one core: checking the next batch beside the current one
     keeps both cores busy.
@@ -799,6 +816,8 @@ def _checked(
             repeated, repeats, later = _repeats(candidates, keep_repeats, first_lines=False)
             if repeated:
                 candidates = _firsts(candidates, later)
+        if by_number:  # here, beside the next batch's checks, not in the resolver's one thread
+            candidates = candidates.sort(KEY, maintain_order=True)
         return _BatchResult(
             frame=frame.drop(LIVE) if keep_rows else pl.DataFrame(),
             problems=problems,
