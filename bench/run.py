@@ -569,9 +569,13 @@ def run_prepare(rows: int, work: Path) -> None:
     path = work / "prepare.csv"
     # in a child: Linux counts the parent's peak memory into every child it starts later
     subprocess.run([sys.executable, __file__, "--write-big", str(path), str(rows)], check=True)
-    validate, validate_rss = measure(validate_command(path))
+    # best of three each, as for the mixes: one run of each swung the ratio by a third
+    validate, validate_rss = best_of(validate_command(path))
+    validate_cpu = LAST_CPU[0]
     print(f"\n== prepare: {rows:,} rows, {path.stat().st_size / 2**20:.0f} MiB")
-    print(f"csvprep validate {validate:.2f} s, peak {validate_rss:.0f} MiB")
+    print(
+        f"csvprep validate {validate:.2f} s ({validate_cpu:.1f} s CPU), peak {validate_rss:.0f} MiB"
+    )
     for label, more in (("parts of 4,999 rows", ["--max-rows", "4999"]), ("one clean file", [])):
         out = work / "prepared"
         command = [
@@ -579,8 +583,11 @@ def run_prepare(rows: int, work: Path) -> None:
             *("prepare", str(path), "--out", str(out), "--force"),
             *("--format", "json", "--max-problems", "100", *more),
         ]
-        wall, rss = measure(command)
-        print(f"csvprep prepare, {label}: {wall:.2f} s, peak {rss:.0f} MiB")
+        wall, rss = best_of(command)
+        print(
+            f"csvprep prepare, {label}: {wall:.2f} s ({LAST_CPU[0]:.1f} s CPU, "
+            f"{LAST_CPU[0] / validate_cpu:.2f}x validate's), peak {rss:.0f} MiB"
+        )
         print(
             verdict(
                 f"prepare {rows:,} rows, {label}: peak",
