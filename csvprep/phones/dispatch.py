@@ -83,8 +83,9 @@ def region_of(e164: pl.Expr, country: pl.Expr, codes: list[int]) -> pl.Expr:
 
 def regions(e164: pl.Series, country: pl.Series) -> pl.Series:
     """:func:`region_of` of a column of valid numbers in E.164 (``country``: their calling
-    codes), working out only the rows of a shared calling code (1, 7, 44...) one by one: the
-    others take their code's one region by a lookup.
+    codes). Only the rows of a shared calling code (1, 7, 44...) are worked out, apart and by
+    the code's table (derived where none is kept); the others take their code's one region
+    by a lookup.
 
     >>> regions(pl.Series(["+919876543210", "+14165550123", None]), pl.Series([91, 1, None])
     ...         ).to_list()
