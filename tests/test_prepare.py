@@ -192,6 +192,8 @@ def test_split_command_keeps_values_exactly(tmp_path):
     original = read_csv(FIXTURES / "valid_contacts.csv")[1:]
     assert rows == original
     jsonschema.validate(result.manifest, MANIFEST_SCHEMA)
+    # hashed while the file was read: the source's own bytes
+    assert result.manifest["source"]["sha256"] == digest(FIXTURES / "semicolon.csv")
 
 
 def test_split_refuses_broken_files_and_writes_nothing(tmp_path):

@@ -282,6 +282,7 @@ def _split(
     max_rows: int,
 ) -> SplitResult:
     """:func:`split` of the batches ``tables`` into ``folder``."""
+    hashed = source_entry_beside(source)
     problems: list[Problem] = []
     rows = 0
     parts: PartWriter | None = None
@@ -305,7 +306,7 @@ def _split(
     manifest = {
         "version": 1,
         "kind": "split",
-        "source": source_entry(source),
+        "source": hashed(),
         "rows": {"input": rows},
         "files": file_entries(files),
     }
