@@ -210,11 +210,14 @@ def length_result(number: pl.Expr, r: Region) -> pl.Expr:
 
 
 def message(
-    invalid: pl.Expr, length_is: Callable[[str], pl.Expr], calling_code: pl.Expr, main: str
+    invalid: pl.Expr,
+    length_is: Callable[[str], pl.Expr],
+    calling_code: pl.Expr,
+    main: str | pl.Expr,
 ) -> pl.Expr:
     """The message of each ``invalid`` row (null for the others): its value, why, by the
     possible-length result (``length_is(result)`` holds where the number's is ``result``),
-    and the calling code and ``main`` region it was read for."""
+    and the calling code and ``main`` region it was read for (one for all, or each row's)."""
     reasons = [(length_is(result), words) for result, words in _REASONS.items()]
     # concat_str, not pl.format: format panics on a column with an empty chunk (polars 2.1),
     # which filtering can leave. Null for all but invalid rows, whose value is its first part:
@@ -226,7 +229,9 @@ def message(
         first_case(reasons, "not a number in use"),
         pl.lit(" for +"),
         calling_code.cast(pl.String),
-        pl.lit(f" ({main})"),
+        pl.lit(f" ({main})")
+        if isinstance(main, str)
+        else pl.concat_str(pl.lit(" ("), main, pl.lit(")")),
     )
 
 

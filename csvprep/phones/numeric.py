@@ -15,6 +15,7 @@ transform rule (India and most others). Numbers of other calling codes written w
 the international prefix) are answered the same way, by a table per calling code
 (:func:`code_table`): where several regions share the code, the table also holds which region
 each number belongs to, by leading digits or patterns, so that a number is still one search.
+The tables of every code a batch holds are searched as one (:class:`_Book`), in one pass.
 Every row it does not answer (more than 19 digits, a national-prefix rule it cannot read,
 anything unusual) is left to ``fast``; a differential test holds both paths to
 libphonenumber.
@@ -112,6 +113,61 @@ class Table:
 
     starts: pl.Series
     labels: pl.Series
+
+
+# A book's key: the row's calling code times this, then the table key (under 18 * 10**17).
+_CODE_STEP = 10**19
+
+
+@dataclass(frozen=True, eq=False)
+class _Book:
+    """Several calling codes' tables as one (their starts as ``Int128``, each code's after
+    the code times ``_CODE_STEP``), so that the numbers of every code are answered in one
+    pass: a query costs far more to plan than to run on a few rows, and a list with 1% of
+    numbers of 13 countries paid 13 plans a batch. Rows name their code in ``_FCC``.
+
+    >>> b = _book((44, 971)); b.table.starts.dtype, b.mains.gather([b.slots[971]]).item()
+    (Int128, 'AE')
+    """
+
+    codes: tuple[int, ...]
+    table: Table
+    slots: pl.Series  # a calling code's slot (by code; 0 for a code not in the book)
+    lengths: pl.Series  # _length_results of each slot's main region, one after another
+    mains: pl.Series  # the main region of each slot
+    literals: dict[int, pl.Series]  # national prefixes of k digits: code * 10**k + prefix
+
+
+Codes = Region | _Book
+
+
+@lru_cache(maxsize=64)
+def _book(codes: tuple[int, ...]) -> _Book:
+    """The :class:`_Book` of calling codes ``codes`` (ascending, each with a
+    :func:`code_table` at hand and :func:`foreign_applies`)."""
+    tables = [code_table(cc, derive=False) for cc in codes]
+    mains = [region(country_codes()[cc][0]) for cc in codes]
+    starts = [
+        pl.select(pl.lit(t.starts).cast(pl.Int128) + pl.lit(cc, pl.Int128) * _CODE_STEP).to_series()
+        for cc, t in zip(codes, tables, strict=True)
+        if t is not None
+    ]
+    assert len(starts) == len(codes), codes
+    literals: dict[int, list[int]] = {}
+    for cc, main in zip(codes, mains, strict=True):
+        for literal in prefixes(main.npfp) or ():
+            literals.setdefault(len(literal), []).append(cc * 10 ** len(literal) + int(literal))
+    slots = [0] * (max(codes) + 1)
+    for i, cc in enumerate(codes):
+        slots[cc] = i
+    return _Book(
+        codes,
+        Table(pl.concat(starts), pl.concat([t.labels for t in tables if t is not None])),
+        pl.Series(slots, dtype=pl.UInt32),
+        pl.concat([_length_results(r) for r in mains]),
+        pl.Series([r.code for r in mains]),
+        {k: pl.Series(v, dtype=pl.UInt64) for k, v in literals.items()},
+    )
 
 
 def _p10(k: pl.Expr) -> pl.Expr:
@@ -407,20 +463,34 @@ def _labels(r: Region, found: list[tuple[int, int]]) -> dict[tuple[int, int], in
 
 
 @cache
-def _lengths(r: Region) -> pl.Expr:
+def _length_results(r: Region) -> pl.Series:
     """``metadata.length_result`` of every length up to 19, as an index of
     ``_LENGTH_RESULTS`` (gathered by length)."""
     numbers = pl.Series(["0" * n for n in range(_MAX_DIGITS + 1)])
     results = pl.select(length_result(pl.lit(numbers), r)).to_series()
-    return pl.lit(pl.Series([_LENGTH_RESULTS.index(x) for x in results], dtype=pl.UInt8))
+    return pl.Series([_LENGTH_RESULTS.index(x) for x in results], dtype=pl.UInt8)
+
+
+def _length_of(n: pl.Expr, codes: Codes) -> pl.Expr:
+    """The length result (an index of ``_LENGTH_RESULTS``) of national numbers of ``n``
+    digits (0 to 19), for region ``codes`` or, in a book, the row's calling code."""
+    if isinstance(codes, Region):
+        return pl.lit(_length_results(codes)).gather(n)
+    slot = pl.lit(codes.slots).gather(pl.col(_FCC))
+    return pl.lit(codes.lengths).gather(slot * (_MAX_DIGITS + 1) + n)
 
 
 def _label_of(n: pl.Expr, w: pl.Expr, t: Table) -> pl.Expr:
     """The label of each national number (``n`` digits left-aligned in ``w``); 0 (no general
-    match, unknown) where ``n`` is null or over 17: nothing matches there."""
+    match, unknown) where ``n`` is null or over 17: nothing matches there. A book's table
+    (:class:`_Book`) is searched by the row's calling code too."""
     key = pl.when(n <= MAX_LENGTH_FOR_NSN).then(n.cast(pl.UInt64) * _KEY_STEP + w // 100)
     # a null key searches as 0 (and is masked): every search lands after the first start, 0
-    index = pl.lit(t.starts).search_sorted(key.fill_null(0), side="right") - 1
+    # (of the table, or of the row's code in a book)
+    search = key.fill_null(0)
+    if t.starts.dtype == pl.Int128:
+        search = pl.col(_FCC).cast(pl.Int128) * _CODE_STEP + search.cast(pl.Int128)
+    index = pl.lit(t.starts).search_sorted(search, side="right") - 1
     return pl.when(key.is_not_null()).then(pl.lit(t.labels).gather(index)).otherwise(0)
 
 
@@ -492,37 +562,51 @@ def prefixes(pattern: str | None) -> tuple[str, ...] | None:
 
 
 def _strip(
-    frame: pl.DataFrame, n: str, w: str, r: Region, t: Table, *, national: bool = False
+    frame: pl.DataFrame, n: str, w: str, codes: Codes, t: Table, *, national: bool = False
 ) -> pl.DataFrame:
     """``fast._strip_national_prefix`` of the numbers in columns ``n``/``w``, in
     place (null rows stay null). With ``national``, as ``fast._national_prefix``: the
-    prefix stays on where what would remain has no possible length. ``r``'s national prefix
-    must be one of :func:`prefixes`."""
-    literals = prefixes(r.npfp)
-    assert literals is not None, r.code
-    if not literals:
+    prefix stays on where what would remain has no possible length. A region's national
+    prefix must be one of :func:`prefixes`; in a book, each row's code's is."""
+    cases = _prefix_cases(pl.col(n), pl.col(w), codes)
+    if not cases:
         return frame
+    columns = [n, w] if isinstance(codes, Region) else [n, w, _FCC]
 
     def strip(rows: pl.DataFrame, k: int) -> pl.DataFrame:
-        tell, take = _strip_steps(n, w, r, t, national, k)
+        tell, take = _strip_steps(n, w, codes, t, national, k)
         return rows.select(*tell).select(*take)
 
-    if len(literals) == 1:
-        (literal,) = literals
-        mask = _starts(pl.col(n), pl.col(w), literal)
-        return _rows(frame, mask, [n, w], partial(strip, k=len(literal)))
+    if len(cases) == 1:
+        ((mask, k),) = cases
+        return _rows(frame, mask, columns, partial(strip, k=k))
     # which prefix each row starts with, all before any is stripped: a stripped number may
     # start with another prefix, which parsing does not strip again
-    which = _first_of([(_starts(pl.col(n), pl.col(w), x), i) for i, x in enumerate(literals)])
-    frame = frame.with_columns(which.alias("__prefix"))
-    for i, literal in enumerate(literals):
-        frame = _rows(frame, pl.col("__prefix") == i, [n, w], partial(strip, k=len(literal)))
+    frame = frame.with_columns(
+        _first_of([(c, i) for i, (c, _) in enumerate(cases)]).alias("__prefix")
+    )
+    for i, (_, k) in enumerate(cases):
+        frame = _rows(frame, pl.col("__prefix") == i, columns, partial(strip, k=k))
     return frame.drop("__prefix")
+
+
+def _prefix_cases(n: pl.Expr, w: pl.Expr, codes: Codes) -> list[tuple[pl.Expr, int]]:
+    """Where each national prefix of ``codes`` starts the numbers, and its length: a
+    region's prefixes one by one; a book's by length, each row against its own code's. At
+    most one case holds on a row: no prefix of a code starts another."""
+    if isinstance(codes, Region):
+        literals = prefixes(codes.npfp)
+        assert literals is not None, codes.code
+        return [(_starts(n, w, x), len(x)) for x in literals]
+    return [
+        ((n >= k) & (pl.col(_FCC) * 10**k + _head(w, k)).is_in(found.implode()), k)
+        for k, found in sorted(codes.literals.items())
+    ]
 
 
 @cache
 def _strip_steps(
-    n: str, w: str, r: Region, t: Table, national: bool, k: int
+    n: str, w: str, codes: Codes, t: Table, national: bool, k: int
 ) -> tuple[tuple[pl.Expr, ...], tuple[pl.Expr, ...]]:
     """The two selects of :func:`_strip` taking a prefix of ``k`` digits off: whether the
     whole number and what would remain are numbers of ``t``, then the numbers kept or cut."""
@@ -534,10 +618,11 @@ def _strip_steps(
         digits,
         _general(length, digits, t).alias("__whole"),
         _general(rest_n, rest_w, t).alias("__rest"),
+        *(() if isinstance(codes, Region) else (pl.col(_FCC),)),
     )
     keep = pl.col("__whole") & ~pl.col("__rest")
     if national:
-        keep = keep | _lengths(r).gather(rest_n).is_in(fails)
+        keep = keep | _length_of(rest_n, codes).is_in(fails)
     take = (
         pl.when(keep).then(length).otherwise(rest_n).alias(n),
         pl.when(keep).then(digits).otherwise(rest_w).alias(w),
@@ -669,7 +754,7 @@ def _own_code(frame: pl.DataFrame, home: Region, t: Table) -> pl.DataFrame:
         )
         rows = _strip(rows, "__pn", "__pw", home, t)
         without_plus = (~pl.col("__whole") & _general(pl.col("__pn"), pl.col("__pw"), t)) | (
-            _lengths(home).gather(pl.col(_NN)) == too_long
+            _length_of(pl.col(_NN), home) == too_long
         )
         rows = rows.with_columns(without_plus.alias("__wp"))
         return rows.select(
@@ -710,12 +795,22 @@ def decide(
     assert t is not None and applies(home), home.code
     frame = _country_code(_digits(values), home).drop(_N, _W)
     frame = _own_code(frame, home, t)
-    answers = _national(frame.drop(_FCC, _FN, _FW), home.country_code, home, t)
+    answers = _national(frame.drop(_FCC, _FN, _FW), home, t)
     others = frame.select(~pl.col(_LANE) & ~pl.col(_NONE)).to_series()
     codes = frame[_FCC]
     if codes.null_count() == codes.len():
         return answers, others.arg_true()
-    # the rows of each other calling code, taken out in one pass
+    counts = codes.drop_nulls().value_counts()
+    book = tuple(
+        sorted(
+            cc
+            for cc, rows in counts.iter_rows()
+            if foreign_applies(cc) and code_table(cc, derive=rows >= foreign_from) is not None
+        )
+    )
+    if not book:
+        return answers, others.arg_true()
+    # every other calling code's rows in one pass, by their tables as one book
     foreign = (
         frame.select(
             CLEAN,
@@ -726,25 +821,11 @@ def decide(
             _FCC,
         )
         .with_row_index("__at")
-        .filter(pl.col(_FCC).is_not_null())
+        .filter(pl.col(_FCC).is_in(book))
     )
-    places: list[pl.Series] = []
-    parts: list[pl.DataFrame] = []
-    for (cc,), rows in foreign.partition_by(_FCC, as_dict=True).items():
-        assert isinstance(cc, int)
-        if not foreign_applies(cc):
-            continue
-        found = code_table(cc, derive=rows.height >= foreign_from)
-        if found is None:
-            continue
-        places.append(rows["__at"])
-        code = region(country_codes()[cc][0])
-        parts.append(_national(rows.drop("__at", _FCC), cc, code, found))
-    if not parts:
-        return answers, others.arg_true()
-    # put back once: each scatter copies every answer column whole
-    at = pl.concat(places)
-    return scatter(answers, at, pl.concat(parts)), others.scatter(at, False).arg_true()
+    at = foreign["__at"]
+    found = _national(foreign.drop("__at"), _book(book), _book(book).table)
+    return scatter(answers, at, found), others.scatter(at, False).arg_true()
 
 
 def foreign_applies(cc: int) -> bool:
@@ -762,49 +843,53 @@ def foreign_applies(cc: int) -> bool:
     return not main.transform and prefixes(main.npfp) is not None
 
 
-def _national(frame: pl.DataFrame, cc: int, r: Region, t: Table) -> pl.DataFrame:
+def _national(frame: pl.DataFrame, codes: Codes, t: Table) -> pl.DataFrame:
     """The answers for the ``_LANE`` rows, whose national numbers (``_NN``/``_NW``) are of
-    calling code ``cc`` and main region ``r`` with table ``t``: the national prefix, then
-    type and length (``fast._one_region`` and ``_shared``)."""
-    frame = _strip(frame, _NN, _NW, r, t, national=True)
-    in_range, kind = _national_steps(r, t)
+    region ``codes`` with table ``t``, or of the book ``codes`` (``t`` its table) by each
+    row's calling code: the national prefix, then type and length (``fast._one_region`` and
+    ``_shared``)."""
+    frame = _strip(frame, _NN, _NW, codes, t, national=True)
+    in_range, kind = _national_steps(codes, t)
     frame = frame.with_columns(in_range).with_columns(*kind)
-    return _answers(frame, cc, r.code)
+    answers = frame.select(*_answer_columns(codes))
+
+    def explain(rows: pl.DataFrame) -> pl.DataFrame:  # the few invalid rows only
+        return rows.select(_explanation(codes))
+
+    explained = [CLEAN, "__length"] if isinstance(codes, Region) else [CLEAN, "__length", _FCC]
+    answers = _rows(answers, pl.col(CODE).is_not_null(), explained, explain)
+    return answers.drop("__length", _FCC, strict=False)
 
 
 @cache
-def _national_steps(r: Region, t: Table) -> tuple[pl.Expr, tuple[pl.Expr, ...]]:
+def _national_steps(codes: Codes, t: Table) -> tuple[pl.Expr, tuple[pl.Expr, ...]]:
     """:func:`_national`'s expressions after the national prefix: the lane narrowed to the
     numbers of a possible length, then their type and length result."""
     lane, nn, nw = pl.col(_LANE), pl.col(_NN), pl.col(_NW)
     in_range = nn.is_between(MIN_LENGTH_FOR_NSN, MAX_LENGTH_FOR_NSN)
     kind = (
         (_label_of(pl.when(lane).then(nn), nw, t) // 2).alias("__type"),
-        _lengths(r).gather(nn.clip(0, _MAX_DIGITS)).alias("__length"),
+        _length_of(nn.clip(0, _MAX_DIGITS), codes).alias("__length"),
     )
     return (lane & in_range).fill_null(False).alias(_LANE), kind
 
 
-def _answers(frame: pl.DataFrame, cc: int, main: str) -> pl.DataFrame:
-    """The answer columns, as ``fast._answers`` makes them, for numbers of calling
-    code ``cc`` whose main region is ``main``."""
-    answers = frame.select(*_answer_columns(cc))
-
-    def explain(rows: pl.DataFrame) -> pl.DataFrame:  # the few invalid rows only
-        return rows.select(_explanation(cc, main))
-
-    answers = _rows(answers, pl.col(CODE).is_not_null(), [CLEAN, "__length"], explain)
-    return answers.drop("__length")
+def _calling_code(codes: Codes) -> pl.Expr:
+    """The calling code of region ``codes``, or of each row of a book."""
+    if isinstance(codes, Region):
+        return pl.lit(codes.country_code, dtype=pl.UInt64)
+    return pl.col(_FCC).cast(pl.UInt64)
 
 
 @cache
-def _answer_columns(cc: int) -> tuple[pl.Expr | str, ...]:
-    """:func:`_answers`' columns for numbers of calling code ``cc``."""
+def _answer_columns(codes: Codes) -> tuple[pl.Expr | str, ...]:
+    """:func:`_national`'s columns for numbers of ``codes`` (a book keeps ``_FCC`` too)."""
     lane = pl.col(_LANE)
     kind = pl.col("__type")
     valid = lane & (kind != 0)
     invalid = lane & (kind == 0)
     national_n = pl.when(valid).then(pl.col(_NN))
+    cc = _calling_code(codes)
     digits = cc * _p10(national_n) + pl.col(_NW) // _p10(_MAX_DIGITS - national_n)
     return (
         pl.col(CLEAN),
@@ -813,20 +898,25 @@ def _answer_columns(cc: int) -> tuple[pl.Expr | str, ...]:
         pl.when(invalid).then(pl.lit("phone_invalid")).alias(CODE),
         pl.lit(None, dtype=pl.String).alias(MESSAGE),
         pl.when(lane).then(valid & pl.col(EXTENSION)).alias(EXTENSION),
-        pl.when(valid).then(pl.lit(cc, dtype=pl.UInt16)).alias(COUNTRY),
+        pl.when(valid).then(cc.cast(pl.UInt16)).alias(COUNTRY),
         lane.alias(DECIDED),
         "__length",
+        *(() if isinstance(codes, Region) else (_FCC,)),
     )
 
 
 @cache
-def _explanation(cc: int, main: str) -> pl.Expr:
-    """The message of an invalid number of calling code ``cc`` (main region ``main``), by its
-    length result (``__length``)."""
+def _explanation(codes: Codes) -> pl.Expr:
+    """The message of an invalid number of ``codes`` (a region, or each row's code of a
+    book), by its length result (``__length``)."""
     length = pl.col("__length")
+    if isinstance(codes, Region):
+        main: str | pl.Expr = codes.code
+    else:
+        main = pl.lit(codes.mains).gather(pl.lit(codes.slots).gather(pl.col(_FCC)))
     return message(
         pl.lit(True),
         lambda result: length == _LENGTH_RESULTS.index(result),
-        pl.lit(cc),
+        _calling_code(codes),
         main,
     ).alias(MESSAGE)
