@@ -213,13 +213,11 @@ def _split_plain(
     rest = lines.slice(first)
     # a line without quotes is a record of the header's width when it has as many delimiters
     # (one count, a third of the pattern's cost): only lines with quotes are matched whole
-    quoted = line.str.contains('"', literal=True)
+    quoted = rest.select(line.str.contains('"', literal=True).fill_null(False)).to_series()
     cells = line.str.count_matches(delimiter, literal=True) + 1
-    plain = rest.select((quoted | (cells == width)).fill_null(False).all()).item()
-    if not plain:
+    if not _all_hold(rest, ~quoted, cells == width):
         return None
-    with_quotes = rest.filter(quoted)
-    if not with_quotes.select(_exact(line, delimiter, width).all()).item():
+    if not _all_hold(rest, quoted, _exact(line, delimiter, width)):
         return None
     if rest.height > 1 and (rest["l"][1] or "").startswith(_BOM):
         return None  # Polars would drop it from the first value it parses (as in _split_fast)
@@ -235,6 +233,24 @@ def _split_plain(
     if frame is None:
         return None
     return Records(header=header, header_line=first + 1, frame=frame, line_ends=line_ends)
+
+
+def _all_hold(lines: pl.DataFrame, which: pl.Series, check: pl.Expr) -> bool:
+    """``check`` holds on every line ``which`` selects (a null result fails it). Lines are
+    taken out only when some are left: a filter copies them, and most files have quotes on
+    every line or on none.
+
+    >>> lines = pl.DataFrame({"l": ["a,b", '"a",b', None]})
+    >>> _all_hold(lines, pl.Series([True, False, False]), pl.col("l").str.contains(","))
+    True
+    >>> _all_hold(lines, pl.Series([True, False, True]), pl.col("l").str.contains(","))
+    False
+    """
+    chosen = which.sum()
+    if chosen == 0:
+        return True
+    part = lines if chosen == lines.height else lines.filter(which)
+    return bool(part.select(check.fill_null(False).all()).item())
 
 
 def _split_fast(data: bytes, delimiter: str) -> Records | None:
