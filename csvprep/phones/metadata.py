@@ -190,23 +190,42 @@ def type_of(matches: list[pl.Expr], r: Region) -> pl.Expr:
     return first_case(cases, "unknown")
 
 
+# Lengths 0 to this are looked up; every region's longest possible length is shorter, so a
+# longer number is too long as this one is.
+_LONGEST_LOOKED_UP = 19
+
+
+@cache
+def length_results(r: Region) -> tuple[str, ...]:
+    """``_test_number_length`` for the general description, of a national number of each
+    length from 0 to 19.
+
+    >>> length_results(region("IN"))[5:9]
+    ('too_short', 'local_only', 'local_only', 'possible')
+    """
+    lengths, local = r.general.lengths, r.general.local
+    assert lengths[-1] < _LONGEST_LOOKED_UP, r.code
+
+    def result(n: int) -> str:
+        if n in local:
+            return "local_only"
+        if n == lengths[0]:
+            return "possible"
+        if n < lengths[0]:
+            return "too_short"
+        if n > lengths[-1]:
+            return "too_long"
+        return "possible" if n in lengths[1:] else "invalid_length"
+
+    return tuple(result(n) for n in range(_LONGEST_LOOKED_UP + 1))
+
+
 def length_result(number: pl.Expr, r: Region) -> pl.Expr:
-    """``_test_number_length(number, metadata)`` for the general description."""
+    """``_test_number_length(number, metadata)`` for the general description (a null
+    number: ``invalid_length``, where libphonenumber's chain of cases ends)."""
     n = number.str.len_bytes()
-    lengths = r.general.lengths
-    return (
-        pl.when(n.is_in(list(r.general.local)))
-        .then(pl.lit("local_only"))
-        .when(n == lengths[0])
-        .then(pl.lit("possible"))
-        .when(n < lengths[0])
-        .then(pl.lit("too_short"))
-        .when(n > lengths[-1])
-        .then(pl.lit("too_long"))
-        .when(n.is_in(list(lengths[1:])))
-        .then(pl.lit("possible"))
-        .otherwise(pl.lit("invalid_length"))
-    )
+    found = pl.lit(pl.Series(length_results(r))).gather(n.clip(0, _LONGEST_LOOKED_UP))
+    return pl.when(n.is_not_null()).then(found).otherwise(pl.lit("invalid_length"))
 
 
 def message(

@@ -56,7 +56,7 @@ from .metadata import (
     code_prefixes,
     country_codes,
     e164_text,
-    length_result,
+    length_results,
     message,
     region,
     scatter,
@@ -145,14 +145,19 @@ Codes = Region | _Book
 def _book(codes: tuple[int, ...]) -> _Book:
     """The :class:`_Book` of calling codes ``codes`` (ascending, each with a
     :func:`code_table` at hand and :func:`foreign_applies`)."""
-    tables = [code_table(cc, derive=False) for cc in codes]
+    found = [code_table(cc, derive=False) for cc in codes]
+    tables = [t for t in found if t is not None]
+    assert len(tables) == len(codes), codes
     mains = [region(country_codes()[cc][0]) for cc in codes]
-    starts = [
-        pl.select(pl.lit(t.starts).cast(pl.Int128) + pl.lit(cc, pl.Int128) * _CODE_STEP).to_series()
-        for cc, t in zip(codes, tables, strict=True)
-        if t is not None
-    ]
-    assert len(starts) == len(codes), codes
+    # each code's starts after the code: one query for all (a query a code cost 45 ms for 193)
+    code_of = pl.Series(codes, dtype=pl.Int128).gather(
+        pl.Series(range(len(codes)))
+        .repeat_by(pl.Series([t.starts.len() for t in tables]))
+        .explode()
+    )
+    starts = pl.select(
+        pl.lit(pl.concat([t.starts for t in tables])).cast(pl.Int128) + pl.lit(code_of) * _CODE_STEP
+    ).to_series()
     literals: dict[int, list[int]] = {}
     for cc, main in zip(codes, mains, strict=True):
         for literal in prefixes(main.npfp) or ():
@@ -162,7 +167,7 @@ def _book(codes: tuple[int, ...]) -> _Book:
         slots[cc] = i
     return _Book(
         codes,
-        Table(pl.concat(starts), pl.concat([t.labels for t in tables if t is not None])),
+        Table(starts, pl.concat([t.labels for t in tables])),
         pl.Series(slots, dtype=pl.UInt32),
         pl.concat([_length_results(r) for r in mains]),
         pl.Series([r.code for r in mains]),
@@ -464,11 +469,13 @@ def _labels(r: Region, found: list[tuple[int, int]]) -> dict[tuple[int, int], in
 
 @cache
 def _length_results(r: Region) -> pl.Series:
-    """``metadata.length_result`` of every length up to 19, as an index of
-    ``_LENGTH_RESULTS`` (gathered by length)."""
-    numbers = pl.Series(["0" * n for n in range(_MAX_DIGITS + 1)])
-    results = pl.select(length_result(pl.lit(numbers), r)).to_series()
-    return pl.Series([_LENGTH_RESULTS.index(x) for x in results], dtype=pl.UInt8)
+    """``metadata.length_results`` as indices of ``_LENGTH_RESULTS`` (gathered by length).
+
+    >>> _length_results(region("IN")).to_list()[:11]
+    [2, 2, 2, 2, 2, 2, 1, 1, 0, 0, 0]
+    """
+    indices = [_LENGTH_RESULTS.index(x) for x in length_results(r)]
+    return pl.Series(indices[: _MAX_DIGITS + 1], dtype=pl.UInt8)
 
 
 def _length_of(n: pl.Expr, codes: Codes) -> pl.Expr:
