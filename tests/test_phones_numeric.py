@@ -76,6 +76,29 @@ def test_a_long_list_gives_the_same_answers_both_ways():
     assert fast[metadata.DECIDED].mean() > 0.8  # type: ignore[operator]
 
 
+def test_a_short_column_takes_the_integer_engine_once_its_table_is_kept(tmp_path, monkeypatch):
+    # a streamed list's first batch may be short: it need not pay for the string engine
+    # when loading the table costs milliseconds
+    monkeypatch.setenv("CSVPREP_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(dispatch, "_NUMERIC", set())
+    asked: list[int] = []
+    numeric_decide = phones_numeric.decide
+
+    def counted(values: pl.Series, *args: object, **kwargs: object) -> object:
+        asked.append(values.len())
+        return numeric_decide(values, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(phones_numeric, "decide", counted)
+    values = pl.Series(["098765 43210", "+91 98765-43210", "N/A"] * 400)
+    want = dispatch.decide(values, "DE", numeric_from=10**9)
+    assert dispatch.decide(values, "DE").equals(want) and asked == []  # none kept yet
+    assert not phones_numeric.table_kept("DE")
+    _fresh_table("DE")  # derived and kept
+    assert phones_numeric.table_kept("DE")
+    assert dispatch.decide(values, "DE").equals(want) and asked == [values.len()]
+    phones_numeric.table.cache_clear()
+
+
 def _fresh_table(code):
     phones_numeric.table.cache_clear()  # this process's copy: ask the disk again
     return phones_numeric.table(code)

@@ -65,6 +65,16 @@ def load(name: str) -> bytes | None:
         return None
 
 
+def has(name: str) -> bool:
+    """Whether the entry ``name`` is kept (without reading it).
+
+    >>> has("no-such-entry")
+    False
+    """
+    where = folder()
+    return where is not None and (where / name).is_file()
+
+
 def store(name: str, data: bytes, *, replaces: str = "") -> None:
     """Keep ``data`` as the entry ``name``, whole or not at all, in place of the entries
     whose names start with ``replaces`` (what older code derived); failing silently (it is a

@@ -13,7 +13,8 @@ from . import fast as phones_fast
 from . import numeric as phones_numeric
 from .metadata import DECIDED, country_codes, region, scatter
 
-#: From this many values on, :func:`decide` answers the home region's numbers as integers.
+#: From this many values on, :func:`decide` answers the home region's numbers as integers
+#: (from any number, once the region's table is built or kept on disk).
 NUMERIC_FROM = 50_000
 
 
@@ -33,10 +34,11 @@ def decide(
     From ``numeric_from`` values on, the home region's numbers are answered as integers by
     :mod:`csvprep.phones.numeric` where it applies; the same answers either way. By default
     from :data:`NUMERIC_FROM` values (building its tables takes a moment, which only a long
-    column repays), and for any length once they are built. On that path, numbers of other
-    calling codes written with '+' are answered as integers too, by a table per calling code,
-    from ``foreign_from`` rows of a code (:data:`csvprep.phones.numeric.FOREIGN_FROM` by
-    default) or at once where its table is at hand.
+    column repays), and for any length once they are built or kept on disk. On that path,
+    numbers of other calling codes written with '+' are answered as integers too, by a table
+    per calling code, from ``foreign_from`` rows of a code
+    (:data:`csvprep.phones.numeric.FOREIGN_FROM` by default) or at once where its table is at
+    hand.
 
     >>> decide(pl.Series(["098765 43210", "+1 650 253 0000 x12", "abc"]), "IN").rows()
     [('098765 43210', '+919876543210', 'mobile', None, None, False, 91, True), \
@@ -45,7 +47,8 @@ def decide(
     """
     home = region(default_region)
     if numeric_from is None:
-        numeric_from = 0 if home.code in _NUMERIC else NUMERIC_FROM
+        at_hand = home.code in _NUMERIC or phones_numeric.table_kept(home.code)
+        numeric_from = 0 if at_hand else NUMERIC_FROM
     if values.len() >= numeric_from and phones_numeric.applies(home):
         _NUMERIC.add(home.code)
         if foreign_from is None:
