@@ -22,7 +22,15 @@ from ..io.columns import DEFECT, LINE, NOTE, RAW, ROW
 from ..io.manifest import file_sha256
 from ..io.reading import BATCH_BYTES, NotStreamable, Table, read_batches
 from ..io.records import column_name
-from ..io.writing import OutputFolder, PendingFile, WrittenFile, csv_body, csv_bytes, csv_header
+from ..io.writing import (
+    OutputFolder,
+    PendingFile,
+    WrittenFile,
+    csv_body,
+    csv_bytes,
+    csv_header,
+    csv_pieces,
+)
 from ..problems import Problem
 from ..routing import route_for
 
@@ -114,14 +122,22 @@ class PartWriter:
 
     def add(self, frame: pl.DataFrame) -> None:
         """Append ``frame``'s rows (its columns in header order), starting parts as they fill."""
-        offset = 0
-        while offset < frame.height:
+        if not frame.height:
+            return
+        if self.max_rows is None:
+            sizes = [frame.height]
+        else:
+            first = min(self.room, frame.height) if self.files else 0  # the current part's
+            rest = range(first, frame.height, self.max_rows)
+            sizes = [first] if first else []
+            sizes += (min(self.max_rows, frame.height - o) for o in rest)
+        # one CSV call for the whole batch, cut into its parts: a call per part cost more
+        # than the rows in it
+        bodies = [csv_body(frame)] if len(sizes) == 1 else csv_pieces(frame, sizes)
+        for take, body in zip(sizes, bodies, strict=True):
             if not self.files or self.room == 0:
                 self._start()
-            take = frame.height - offset if self.room < 0 else min(self.room, frame.height - offset)
-            piece = frame.slice(offset, take)
-            self.folder.append(self.files[-1], csv_body(piece), take)
-            offset += take
+            self.folder.append(self.files[-1], body, take)
             if self.room > 0:
                 self.room -= take
 
