@@ -172,6 +172,12 @@ def _book(codes: tuple[int, ...]) -> _Book:
     )
 
 
+def _carried(codes: Codes) -> list[str]:
+    """The columns a step's rows carry beside their own: a book's rows, their calling code
+    (``_FCC``), which its lookups need."""
+    return [] if isinstance(codes, Region) else [_FCC]
+
+
 def _p10(k: pl.Expr) -> pl.Expr:
     """10 to the power ``k`` (0 to 19) as a UInt64."""
     return pl.lit(_POWERS).gather(k)
@@ -585,7 +591,7 @@ def _strip(
     cases = _prefix_cases(pl.col(n), pl.col(w), codes)
     if not cases:
         return frame
-    columns = [n, w] if isinstance(codes, Region) else [n, w, _FCC]
+    columns = [n, w, *_carried(codes)]
 
     def strip(rows: pl.DataFrame, k: int) -> pl.DataFrame:
         tell, take = _strip_steps(n, w, codes, t, national, k)
@@ -632,7 +638,7 @@ def _strip_steps(
         digits,
         _general(length, digits, t).alias("__whole"),
         _general(rest_n, rest_w, t).alias("__rest"),
-        *(() if isinstance(codes, Region) else (pl.col(_FCC),)),
+        *map(pl.col, _carried(codes)),
     )
     keep = pl.col("__whole") & ~pl.col("__rest")
     if national:
@@ -870,7 +876,7 @@ def _national(frame: pl.DataFrame, codes: Codes, t: Table) -> pl.DataFrame:
     def explain(rows: pl.DataFrame) -> pl.DataFrame:  # the few invalid rows only
         return rows.select(_explanation(codes))
 
-    explained = [CLEAN, "__length"] if isinstance(codes, Region) else [CLEAN, "__length", _FCC]
+    explained = [CLEAN, "__length", *_carried(codes)]
     answers = _rows(answers, pl.col(CODE).is_not_null(), explained, explain)
     return answers.drop("__length", _FCC, strict=False)
 
@@ -915,7 +921,7 @@ def _answer_columns(codes: Codes) -> tuple[pl.Expr | str, ...]:
         pl.when(valid).then(cc.cast(pl.UInt16)).alias(COUNTRY),
         lane.alias(DECIDED),
         "__length",
-        *(() if isinstance(codes, Region) else (_FCC,)),
+        *_carried(codes),
     )
 
 
