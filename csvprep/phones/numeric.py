@@ -695,7 +695,11 @@ def _digits(values: pl.Series) -> pl.DataFrame:
             pl.when(short).then(clean.str.replace(LABEL, "")).otherwise(clean).alias("__bare")
         )
         bare = pl.col("__bare")
-        digits = bare.str.replace_many(_PUNCTUATION, [""] * len(_PUNCTUATION))
+        # a column of its own, made once: the select below reads it twice
+        rows = rows.with_columns(
+            bare.str.replace_many(_PUNCTUATION, [""] * len(_PUNCTUATION)).alias("__digits")
+        )
+        digits = pl.col("__digits")
         rows = rows.select(
             CLEAN,
             digits.cast(pl.UInt64, strict=False).alias(_W),
@@ -732,29 +736,34 @@ def _country_code(frame: pl.DataFrame, home: Region) -> pl.DataFrame:
         pl.when(lane & plus).then(pl.lit(0)).when(lane & by_idd).then(pl.lit(skip)).alias("__idd")
     )
     idd = pl.col("__idd")
-    intl_n = n - idd
-    # the rows after '+' or the prefix, their calling code (0: none), when it is the home one
-    intl_w = pl.when(idd == 0).then(w).otherwise(_drop(w, skip))
-    cc = pl.lit(_calling_codes()).gather(_head(intl_w, 3))
+    # the rows after '+' or the prefix: their digits from there and their calling code (0:
+    # none). Each is made a column once: a select works an expression out wherever it is
+    # written (eager queries share nothing), and the code was written nine times
+    frame = frame.with_columns(
+        (n - idd).alias("__in"), pl.when(idd == 0).then(w).otherwise(_drop(w, skip)).alias("__iw")
+    )
+    intl_n, intl_w = pl.col("__in"), pl.col("__iw")
+    frame = frame.with_columns(pl.lit(_calling_codes()).gather(_head(intl_w, 3)).alias("__cc"))
+    cc = pl.col("__cc")
+    longer = intl_n > MIN_LENGTH_FOR_NSN
+    # the home code, or another one: its national number, for code_table
+    frame = frame.with_columns(
+        (longer & (cc == home.country_code)).alias("__ours"),
+        (longer & (cc != 0) & (cc != home.country_code)).alias("__foreign"),
+        pl.when(cc < 10).then(1).when(cc < 100).then(2).otherwise(3).alias("__size"),
+    )
+    ours, foreign, size = pl.col("__ours"), pl.col("__foreign"), pl.col("__size")
     home_cc = str(home.country_code)
     c = len(home_cc)
-    frame = frame.with_columns(
-        ((intl_n > MIN_LENGTH_FOR_NSN) & (cc == home.country_code)).alias("__ours"),
-        intl_w.alias("__iw"),
-    )
-    ours = pl.col("__ours")
-    # another calling code after '+' or the prefix: its national number, for code_table
-    foreign = (intl_n > MIN_LENGTH_FOR_NSN) & (cc != 0) & ~ours
-    size = pl.when(cc < 10).then(1).when(cc < 100).then(2).otherwise(3)
     return frame.with_columns(
         (lane & (idd.is_null() | ours)).fill_null(False).alias(_LANE),
         (lane & idd.is_null() & _starts(n, w, home_cc)).alias(_OWN),
         pl.when(ours).then(intl_n - c).otherwise(n).alias(_NN),
-        pl.when(ours).then(_drop(pl.col("__iw"), c)).otherwise(w).alias(_NW),
+        pl.when(ours).then(_drop(intl_w, c)).otherwise(w).alias(_NW),
         pl.when(foreign).then(cc).alias(_FCC),
         pl.when(foreign).then(intl_n - size).alias(_FN),
-        pl.when(foreign).then(pl.col("__iw") % _p10(_MAX_DIGITS - size) * _p10(size)).alias(_FW),
-    ).drop("__idd", "__ours", "__iw", _PLUS)
+        pl.when(foreign).then(intl_w % _p10(_MAX_DIGITS - size) * _p10(size)).alias(_FW),
+    ).drop("__idd", "__in", "__iw", "__cc", "__ours", "__foreign", "__size", _PLUS)
 
 
 def _own_code(frame: pl.DataFrame, home: Region, t: Table) -> pl.DataFrame:
