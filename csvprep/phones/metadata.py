@@ -274,10 +274,11 @@ def shapes(frame: Frame, plain: str) -> Frame:
         .alias("__text")
     )
     text = pl.col("__text")
-    extension = text.str.contains(_EXTENSION)
+    # a column first, then read: one select works an expression out wherever it is written
+    frame = frame.with_columns(text.str.contains(_EXTENSION).fill_null(False).alias(EXTENSION))
+    extension = pl.col(EXTENSION)
     frame = frame.with_columns(
-        pl.when(extension).then(text.str.extract(_EXTENSION, 1)).otherwise(text).alias("__text"),
-        extension.fill_null(False).alias(EXTENSION),
+        pl.when(extension).then(text.str.extract(_EXTENSION, 1)).otherwise(text).alias("__text")
     )
     shaped = text.str.contains(SHAPE) & ~pl.when(other).then(clean).str.contains(";", literal=True)
     return frame.with_columns(

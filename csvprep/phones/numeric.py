@@ -633,16 +633,17 @@ def _strip_steps(
     fails = [_LENGTH_RESULTS.index(x) for x in ("too_short", "local_only", "invalid_length")]
     length, digits = pl.col(n), pl.col(w)
     rest_n, rest_w = length - k, _drop(digits, k)
+    # what take reads twice is told once, as columns
+    short = _length_of(rest_n, codes).is_in(fails) if national else pl.lit(False)
     tell = (
         length,
         digits,
         _general(length, digits, t).alias("__whole"),
         _general(rest_n, rest_w, t).alias("__rest"),
+        short.alias("__short"),
         *map(pl.col, _carried(codes)),
     )
-    keep = pl.col("__whole") & ~pl.col("__rest")
-    if national:
-        keep = keep | _length_of(rest_n, codes).is_in(fails)
+    keep = pl.col("__whole") & ~pl.col("__rest") | pl.col("__short")
     take = (
         pl.when(keep).then(length).otherwise(rest_n).alias(n),
         pl.when(keep).then(digits).otherwise(rest_w).alias(w),
