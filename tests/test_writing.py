@@ -1,6 +1,12 @@
-"""One CSV call for a batch, cut into parts: the bytes of each part made alone."""
+"""Writing outputs: one CSV call for a batch, cut into parts (the bytes of each part made
+alone), and a long file made durable as it is written."""
 
 from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+from threading import Event
 
 import polars as pl
 import pytest
@@ -8,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import csvprep.io.writing
-from csvprep.io.writing import csv_body, csv_pieces
+from csvprep.errors import OutputError
+from csvprep.io.writing import OutputFolder, csv_body, csv_pieces
 
 
 def _alone(frame: pl.DataFrame, sizes: list[int]) -> list[bytes]:
@@ -81,3 +88,67 @@ def test_slices_that_do_not_make_the_frame_are_refused():
         csv_pieces(frame, [1])
     with pytest.raises(ValueError, match="do not make"):
         csv_pieces(frame, [0, 2])
+
+
+# --- a long file is made durable as it is written -------------------------------------------
+
+
+def _synced_sizes(monkeypatch: pytest.MonkeyPatch, every: int) -> tuple[list[int], Event]:
+    """The size of the file each time its data is made durable on the way (not the last
+    sync, at its end), from now on, with a sync every ``every`` bytes; and an event set at
+    the first (in the syncer's thread, whenever it gets to it)."""
+    sizes: list[int] = []
+    first = Event()
+    real = csvprep.io.writing._sync_data
+
+    def recorded(fd: int) -> None:
+        sizes.append(os.fstat(fd).st_size)
+        real(fd)
+        first.set()
+
+    monkeypatch.setattr(csvprep.io.writing, "SYNC_EVERY", every)
+    monkeypatch.setattr(csvprep.io.writing, "_sync_data", recorded)
+    return sizes, first
+
+
+def test_a_long_file_is_made_durable_as_it_is_written_not_all_at_its_end(tmp_path, monkeypatch):
+    sizes, first = _synced_sizes(monkeypatch, every=1_000)
+    folder = OutputFolder.open(tmp_path / "out", force=False)
+    pending = folder.create("list.clean.csv")
+    chunks = [bytes([48 + i]) * 1_500 + b"\n" for i in range(6)]
+    for chunk in chunks:
+        folder.append(pending, chunk, 1)
+    # asked for before the file is finished (its last sync comes with publishing)
+    assert first.wait(10)
+    assert sizes[0] >= 1_000
+    (written,) = folder.publish()
+    assert written.rows == 6
+    assert (tmp_path / "out" / "list.clean.csv").read_bytes() == b"".join(chunks)
+
+
+def test_a_short_file_is_synced_once_at_its_end(tmp_path, monkeypatch):
+    sizes, _ = _synced_sizes(monkeypatch, every=10_000)
+    folder = OutputFolder.open(tmp_path / "out", force=False)
+    pending = folder.create("list.clean.csv")
+    folder.append(pending, b"n\n1\n", 1)
+    folder.publish()
+    assert sizes == []
+
+
+def test_a_sync_that_fails_on_the_way_fails_the_file(tmp_path, monkeypatch):
+    # an error a sync reports may not be reported again by the next: it must not be lost
+    monkeypatch.setattr(csvprep.io.writing, "SYNC_EVERY", 1_000)
+
+    def failing(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(csvprep.io.writing, "_sync_data", failing)
+    folder = OutputFolder.open(tmp_path / "out", force=False)
+    pending = folder.create("list.clean.csv")
+    with pytest.raises(OutputError, match="Input/output error"):
+        for _ in range(6):
+            folder.append(pending, b"1" * 1_500 + b"\n", 1)
+        folder.publish()
+    folder.discard()
+    assert not (tmp_path / "out" / "list.clean.csv").exists()
+    assert [p.name for p in Path(tmp_path / "out").iterdir()] == []

@@ -243,6 +243,8 @@ class PendingFile:
         self._digest = hashlib.sha256()
         self._syncer = syncer
         self._synced: Future[None] | None = None
+        self._syncing: Future[None] | None = None  # the last sync on the way
+        self._unsynced = 0  # bytes written since it was asked for
         self.rows = 0
 
     @property
@@ -254,6 +256,22 @@ class PendingFile:
         self._file.write(data)
         self._digest.update(data)
         self.rows += rows
+        self._unsynced += len(data)
+        if self._syncer is not None and self._unsynced >= SYNC_EVERY:
+            self._sync_so_far(self._syncer)
+
+    def _sync_so_far(self, syncer: ThreadPoolExecutor) -> None:
+        """Have what is written so far made durable in the syncer's thread: the disk then
+        takes a long file as it comes, not all of it at the end (a 400 MB clean file took
+        0.5 s to sync after its last row). One sync at a time; one that failed fails the
+        file (an error a sync reports may not be reported again by the next)."""
+        if self._syncing is not None:
+            if not self._syncing.done():
+                return  # the disk is behind: the next write asks again
+            self._syncing.result()
+        self._file.flush()
+        self._syncing = syncer.submit(_sync_data, self._file.fileno())
+        self._unsynced = 0
 
     def finish(self) -> WrittenFile:
         """Make the temporary file whole and durable (with a ``syncer``, in its thread, while
@@ -268,6 +286,8 @@ class PendingFile:
 
     def publish(self) -> None:
         """Rename the finished temporary file into place, once it is durable."""
+        if self._syncing is not None:
+            self._syncing.result()
         if self._synced is not None:
             self._synced.result()
         os.replace(self.temp, self.path)
@@ -275,14 +295,24 @@ class PendingFile:
 
     def discard(self) -> None:
         """Close and remove the temporary file (the run did not succeed)."""
-        if self._synced is not None:
-            with contextlib.suppress(OSError):
-                self._synced.result()
+        for sync in (self._syncing, self._synced):
+            if sync is not None:
+                with contextlib.suppress(OSError):
+                    sync.result()
         with contextlib.suppress(OSError):
             self._file.close()
         with contextlib.suppress(OSError):
             os.unlink(self.temp)
         _WRITING.discard(self.temp)
+
+
+#: A file being written is made durable as it goes, every this many bytes (with a syncer).
+SYNC_EVERY = 32 * 2**20
+
+
+def _sync_data(fd: int) -> None:
+    """Make the data written to ``fd`` so far durable (its times need not be)."""
+    getattr(os, "fdatasync", os.fsync)(fd)  # fdatasync is not on every system (macOS)
 
 
 def _sync_and_close(file: io.BufferedWriter) -> None:
