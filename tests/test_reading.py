@@ -278,6 +278,46 @@ def test_batches_number_rows_and_lines_as_the_whole_file(
         return
     assert all(t.headers == ("h0", "h1") for t in batches)
     assert pl.concat([t.frame for t in batches]).equals(whole)
+    for table in (read_table(path), *batches):
+        _assert_plain_holds(table)
+
+
+def _assert_plain_holds(table: csvprep.io.reading.Table) -> None:
+    """A table said plain has no cell with a comma, a quote or a line break (the writer then
+    writes its cells as they are)."""
+    if table.plain:
+        special = pl.any_horizontal(
+            pl.col(f"c{i}").str.contains_any([",", '"', "\n", "\r"])
+            for i in range(len(table.headers))
+        )
+        assert not table.frame.select(special.any()).item(), cells(table.frame)
+
+
+@pytest.mark.parametrize(
+    ("raw", "plain"),
+    [
+        (b"Mobile Number,Name\n+919876543210,A B\n,\n", True),
+        (b"Mobile Number,Name\r\n+919876543210,A\r\n", True),
+        (b'Mobile Number,Name\n+919876543210,"A"\n', False),  # quoted, even needlessly
+        (b'Mobile Number,Name\n+919876543210,"A, B"\n', False),
+        (b"Mobile Number;Name\n+919876543210;A, B\n", False),  # a comma in a cell
+        (b"Mobile Number,Name\r\n+919876543210,A\rB\r\n", True),  # a lone CR ends a line
+        (b"Mobile Number,Name\n+919876543210,A,extra\n", True),  # a ragged record
+    ],
+)
+def test_a_table_is_plain_only_where_no_cell_can_hold_a_comma_quote_or_line_break(
+    tmp_path, raw, plain
+):
+    path = tmp_path / "list.csv"
+    path.write_bytes(raw)
+    table = read_table(path)
+    assert table.plain == plain
+    _assert_plain_holds(table)
+
+
+def test_workbooks_and_frames_are_never_said_plain(fixture_path):
+    assert not read_table(fixture_path("contacts.xlsx")).plain
+    assert not read_table(pl.DataFrame({"Mobile Number": ["+919876543210"]})).plain
 
 
 def test_a_line_longer_than_a_batch_is_read_on_until_it_ends(tmp_path):

@@ -29,9 +29,9 @@ def _calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     made: list[int] = []
     real = csvprep.io.writing.csv_body
 
-    def counted(frame: pl.DataFrame, *, quote_all: bool = False) -> bytes:
+    def counted(frame: pl.DataFrame, *, quote_all: bool = False, plain: bool = False) -> bytes:
         made.append(frame.height)
-        return real(frame, quote_all=quote_all)
+        return real(frame, quote_all=quote_all, plain=plain)
 
     monkeypatch.setattr(csvprep.io.writing, "csv_body", counted)
     return made
@@ -52,6 +52,39 @@ def test_a_batch_cut_at_its_row_ends_gives_the_bytes_of_each_slice_made_alone(ro
     ends = sorted({c for c in cuts if c < frame.height} | {frame.height})
     sizes = [end - start for start, end in zip([0, *ends], ends, strict=False)]
     assert [bytes(p) for p in csv_pieces(frame, sizes)] == _alone(frame, sizes)
+
+
+# cells of a plain table: no comma, quote or line break, but empty strings (which Polars
+# quotes), nulls, spaces, semicolons and characters of more than one byte
+_plain_cell = st.one_of(st.none(), st.text(alphabet=st.sampled_from(list("ab ;\té€"))))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rows=st.lists(st.tuples(_plain_cell, _plain_cell), min_size=1, max_size=40),
+    cuts=st.lists(st.integers(1, 39), max_size=8),
+)
+def test_cells_known_plain_are_written_as_the_same_bytes_whole_and_cut(rows, cuts):
+    frame = pl.DataFrame(rows, schema={"a": pl.String, "b": pl.String}, orient="row")
+    ends = sorted({c for c in cuts if c < frame.height} | {frame.height})
+    sizes = [end - start for start, end in zip([0, *ends], ends, strict=False)]
+    assert csv_body(frame, plain=True) == csv_body(frame)
+    assert [bytes(p) for p in csv_pieces(frame, sizes, plain=True)] == _alone(frame, sizes)
+
+
+def test_cells_known_plain_are_not_looked_through_unless_one_is_empty(monkeypatch):
+    styles: list[str] = []
+    real = pl.DataFrame.write_csv
+
+    def recorded(self: pl.DataFrame, *args: object, **kwargs: object) -> object:
+        styles.append(str(kwargs.get("quote_style")))
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pl.DataFrame, "write_csv", recorded)
+    csv_body(pl.DataFrame({"a": ["1", None], "b": ["x y", "é"]}), plain=True)
+    csv_body(pl.DataFrame({"a": ["1", ""], "b": ["x y", "é"]}), plain=True)
+    csv_body(pl.DataFrame({"a": ["1", "2"]}))
+    assert styles == ["never", "necessary", "necessary"]
 
 
 def test_line_breaks_and_quotes_in_cells_are_cut_around_with_one_call(monkeypatch):

@@ -75,6 +75,10 @@ class Table:
     #: problems found while reading (lines above the header, stray bytes, an unsure
     #: encoding), reported with the checks' own
     problems: tuple[Problem, ...] = field(default_factory=tuple)
+    #: no cell holds a comma, a quote or a line break: the text had no quote character and
+    #: commas delimit it (a cell can hold none of them unquoted), so its cells are written to
+    #: CSV as they are (:func:`csvprep.io.writing.csv_body`'s ``plain``)
+    plain: bool = False
 
     @property
     def rows(self) -> int:
@@ -352,6 +356,7 @@ def _batches(
             header_line=records.header_line + top.skip if first is None else first.header_line,
             notes=top.notes if first is None else (),
             problems=top.problems if first is None else (),
+            plain=_plain(text, delimiter),
         )
         first = first or table
         rows_before += frame.height
@@ -744,7 +749,20 @@ def _read_text(decoded: Decoded, name: str, how: _How, require_rows: bool = True
         notes=(*notes, *top.notes),
         header_line=header_line,
         problems=tuple(problems),
+        plain=_plain(data, top.delimiter),
     )
+
+
+def _plain(text: bytes, delimiter: str) -> bool:
+    """No cell of ``text`` (CSV delimited by ``delimiter``) can hold a comma, a quote or a
+    line break (:attr:`Table.plain`): one without quotes cannot, and a comma delimits cells.
+
+    >>> _plain(b"n,name\\n1,a b\\n", ","), _plain(b'n,name\\n1,"a"\\n', ",")
+    (True, False)
+    >>> _plain(b"n;name\\n1;a,b\\n", ";")
+    False
+    """
+    return delimiter == "," and b'"' not in text
 
 
 _QUOTED = re.compile('"[^"]*"')

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 
@@ -72,30 +72,46 @@ def csv_header(headers: Sequence[str], *, quote_all: bool = False) -> bytes:
     return head.getvalue().encode("utf-8")
 
 
-def csv_body(frame: pl.DataFrame, *, quote_all: bool = False) -> bytes:
+def csv_body(frame: pl.DataFrame, *, quote_all: bool = False, plain: bool = False) -> bytes:
     """The rows of :func:`csv_bytes`: the bodies of consecutive slices of a frame, joined, are
     the body of the whole (so a file can be written a batch at a time).
 
+    ``plain``: the caller knows that no cell holds a comma, a quote or a line break (as
+    :attr:`csvprep.io.reading.Table.plain` tells). Unless a cell is empty (quoted, ``""``),
+    no cell is then quoted, and the cells are written as they are, not looked through for
+    those characters: the same bytes in a third of the time.
+
     >>> csv_body(pl.DataFrame({"a": ["1", "x,y"]}))
     b'1\\n"x,y"\\n'
+    >>> csv_body(pl.DataFrame({"a": ["1", "x y"]}), plain=True)
+    b'1\\nx y\\n'
     """
     if not frame.height:
         return b""
+    style: Literal["always", "necessary", "never"] = "always" if quote_all else "necessary"
+    if plain and not quote_all and _nothing_quoted(frame):
+        style = "never"
     body = io.BytesIO()
-    frame.write_csv(
-        body,
-        include_header=False,
-        line_terminator="\n",
-        quote_style="always" if quote_all else "necessary",
-    )
+    frame.write_csv(body, include_header=False, line_terminator="\n", quote_style=style)
     return body.getvalue()
+
+
+def _nothing_quoted(frame: pl.DataFrame) -> bool:
+    """No cell of ``frame``, text without commas, quotes and line breaks, is quoted by
+    ``quote_style="necessary"``: all of it is text and none is empty (null is not)."""
+    if not all(dtype == pl.String for dtype in frame.dtypes):
+        return False  # numbers and dates: their text is Polars' to choose
+    empty = pl.any_horizontal(pl.col(name) == "" for name in frame.columns).any()
+    return not frame.select(empty).item()
 
 
 #: What makes Polars quote a cell (``quote_style="necessary"``), besides being empty (not null).
 _QUOTED_BY = [",", '"', "\r", "\n"]
 
 
-def csv_pieces(frame: pl.DataFrame, sizes: Sequence[int]) -> list[bytes | memoryview]:
+def csv_pieces(
+    frame: pl.DataFrame, sizes: Sequence[int], *, plain: bool = False
+) -> list[bytes | memoryview]:
     """The bodies (:func:`csv_body`) of consecutive slices of ``frame`` of ``sizes`` rows, the
     same bytes, but made CSV in one call: each call to Polars' writer costs about a
     millisecond before its first row (its engine is started for it), so parts of a few
@@ -104,7 +120,7 @@ def csv_pieces(frame: pl.DataFrame, sizes: Sequence[int]) -> list[bytes | memory
     The body is cut where each slice's rows end, found from the length of every row written
     (its cells' bytes, quotes and commas); every cut is then proven to fall after exactly the
     slice's rows, and where one is not (a cell Polars wrote otherwise than reckoned here), the
-    slices are made CSV one by one instead.
+    slices are made CSV one by one instead. ``plain`` is :func:`csv_body`'s.
 
     >>> frame = pl.DataFrame({"a": ["1", "x\\ny", 'a "b" c'], "b": ["2", None, ""]})
     >>> [bytes(p) for p in csv_pieces(frame, [2, 1])]
@@ -112,11 +128,13 @@ def csv_pieces(frame: pl.DataFrame, sizes: Sequence[int]) -> list[bytes | memory
     """
     if sum(sizes) != frame.height or any(n < 1 for n in sizes):
         raise ValueError(f"slices of {list(sizes)} rows do not make the frame's {frame.height}")
-    body = csv_body(frame)
+    body = csv_body(frame, plain=plain)
     ends = _row_ends(frame, body, sizes)
     if ends is None:
         offsets = itertools.accumulate(sizes, initial=0)
-        return [csv_body(frame.slice(o, n)) for o, n in zip(offsets, sizes, strict=False)]
+        return [
+            csv_body(frame.slice(o, n), plain=plain) for o, n in zip(offsets, sizes, strict=False)
+        ]
     whole = memoryview(body)
     return [whole[start:end] for start, end in itertools.pairwise([0, *ends])]
 

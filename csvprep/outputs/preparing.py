@@ -199,15 +199,23 @@ class _Writer:
         self._wait()
         if self.writer is None:
             self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csvprep-write")
-        self.writing = self.writer.submit(self._write, clean, rejected, batch.problems, cells)
+        self.writing = self.writer.submit(
+            self._write, clean, rejected, batch.problems, cells, batch.plain
+        )
 
     def _write(
-        self, clean: pl.DataFrame, rejected: pl.DataFrame, problems: pl.DataFrame, cells: list[str]
+        self,
+        clean: pl.DataFrame,
+        rejected: pl.DataFrame,
+        problems: pl.DataFrame,
+        cells: list[str],
+        plain: bool,
     ) -> None:
-        """Write a batch's rows: ``clean`` to the clean file or parts, ``rejected`` (with
+        """Write a batch's rows: ``clean`` to the clean file or parts (``plain``: no cell holds
+        a comma, a quote or a line break; numbers in E.164 hold none), ``rejected`` (with
         their reasons, of ``problems``) to the rejects file."""
         assert self.parts is not None and self.folder is not None and self.rejects is not None
-        self.parts.add(clean)
+        self.parts.add(clean, plain=plain)
         if not rejected.height:
             return
         reasons = _reasons(problems, rejected, self.fallback_codes, self.fallback)

@@ -120,8 +120,9 @@ class PartWriter:
         self.files.append(pending)
         self.room = self.max_rows if self.max_rows is not None else -1
 
-    def add(self, frame: pl.DataFrame) -> None:
-        """Append ``frame``'s rows (its columns in header order), starting parts as they fill."""
+    def add(self, frame: pl.DataFrame, *, plain: bool = False) -> None:
+        """Append ``frame``'s rows (its columns in header order), starting parts as they fill
+        (``plain``: :func:`csv_body`'s)."""
         if not frame.height:
             return
         if self.max_rows is None:
@@ -133,7 +134,10 @@ class PartWriter:
             sizes += (min(self.max_rows, frame.height - o) for o in rest)
         # one CSV call for the whole batch, cut into its parts: a call per part cost more
         # than the rows in it
-        bodies = [csv_body(frame)] if len(sizes) == 1 else csv_pieces(frame, sizes)
+        if len(sizes) == 1:
+            bodies: list[bytes | memoryview] = [csv_body(frame, plain=plain)]
+        else:
+            bodies = csv_pieces(frame, sizes, plain=plain)
         for take, body in zip(sizes, bodies, strict=True):
             if not self.files or self.room == 0:
                 self._start()
@@ -314,7 +318,8 @@ def _split(
             continue
         if parts is None:
             parts = PartWriter(folder, stem, table.headers, max_rows)
-        parts.add(table.frame.select(column_name(i) for i in range(len(table.headers))))
+        cells = table.frame.select(column_name(i) for i in range(len(table.headers)))
+        parts.add(cells, plain=table.plain)
     if problems or parts is None:
         return SplitResult((), tuple(problems), {})
     files = parts.close()

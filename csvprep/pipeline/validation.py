@@ -585,6 +585,7 @@ class DecidedBatch:
     frame: pl.DataFrame
     problems: pl.DataFrame
     filled: set[int]
+    plain: bool = False  # no cell holds a comma, a quote or a line break (Table.plain)
 
 
 class BatchSink(Protocol):
@@ -670,7 +671,7 @@ class _Resolver:
             found.append(_duplicate_problems(repeats, self.context.headers[phone_index], order))
         decided = _with_status(frame, repeats[ROW])
         problems = pl.concat(found).sort(ROW, "order", maintain_order=True)
-        self.sink.take(DecidedBatch(decided, problems, batch.filled))
+        self.sink.take(DecidedBatch(decided, problems, batch.filled, batch.plain))
         # every candidate valid but the repeats: the rows of the frame are not counted again
         self.valid += candidates.height - repeats.height
         kinds = Counter(batch.kinds)
@@ -769,6 +770,7 @@ class _BatchResult:
     repeated: int  # rows taken out of candidates, their number on an earlier row of the batch
     repeats: pl.DataFrame  # the first of them (ROW, LINE and the key)
     values: dict[Rule, pl.DataFrame]  # the filled values of each unique rule's column
+    plain: bool  # the table's (Table.plain)
 
 
 def _checked(
@@ -834,6 +836,7 @@ def _checked(
             repeated=repeated,
             repeats=repeats,
             values=values,
+            plain=table.plain,
         )
 
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="csvprep-check") as pool:
