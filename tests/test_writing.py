@@ -42,15 +42,26 @@ def _calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 _cell = st.one_of(st.none(), st.text(alphabet=st.sampled_from(list('ab ,"\n\r;é€'))))
 
 
+def _batch(
+    cell: st.SearchStrategy[str | None],
+) -> st.SearchStrategy[tuple[pl.DataFrame, list[int]]]:
+    """A frame of two columns of ``cell`` and the sizes of slices it is cut into."""
+
+    def cut(
+        rows: list[tuple[str | None, str | None]], cuts: list[int]
+    ) -> tuple[pl.DataFrame, list[int]]:
+        frame = pl.DataFrame(rows, schema={"a": pl.String, "b": pl.String}, orient="row")
+        ends = sorted({c for c in cuts if c < frame.height} | {frame.height})
+        return frame, [end - start for start, end in zip([0, *ends], ends, strict=False)]
+
+    rows = st.lists(st.tuples(cell, cell), min_size=1, max_size=40)
+    return st.builds(cut, rows, st.lists(st.integers(1, 39), max_size=8))
+
+
 @settings(max_examples=300, deadline=None)
-@given(
-    rows=st.lists(st.tuples(_cell, _cell), min_size=1, max_size=40),
-    cuts=st.lists(st.integers(1, 39), max_size=8),
-)
-def test_a_batch_cut_at_its_row_ends_gives_the_bytes_of_each_slice_made_alone(rows, cuts):
-    frame = pl.DataFrame(rows, schema={"a": pl.String, "b": pl.String}, orient="row")
-    ends = sorted({c for c in cuts if c < frame.height} | {frame.height})
-    sizes = [end - start for start, end in zip([0, *ends], ends, strict=False)]
+@given(batch=_batch(_cell))
+def test_a_batch_cut_at_its_row_ends_gives_the_bytes_of_each_slice_made_alone(batch):
+    frame, sizes = batch
     assert [bytes(p) for p in csv_pieces(frame, sizes)] == _alone(frame, sizes)
 
 
@@ -60,14 +71,9 @@ _plain_cell = st.one_of(st.none(), st.text(alphabet=st.sampled_from(list("ab ;\t
 
 
 @settings(max_examples=300, deadline=None)
-@given(
-    rows=st.lists(st.tuples(_plain_cell, _plain_cell), min_size=1, max_size=40),
-    cuts=st.lists(st.integers(1, 39), max_size=8),
-)
-def test_cells_known_plain_are_written_as_the_same_bytes_whole_and_cut(rows, cuts):
-    frame = pl.DataFrame(rows, schema={"a": pl.String, "b": pl.String}, orient="row")
-    ends = sorted({c for c in cuts if c < frame.height} | {frame.height})
-    sizes = [end - start for start, end in zip([0, *ends], ends, strict=False)]
+@given(batch=_batch(_plain_cell))
+def test_cells_known_plain_are_written_as_the_same_bytes_whole_and_cut(batch):
+    frame, sizes = batch
     assert csv_body(frame, plain=True) == csv_body(frame)
     assert [bytes(p) for p in csv_pieces(frame, sizes, plain=True)] == _alone(frame, sizes)
 
