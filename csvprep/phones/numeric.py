@@ -126,6 +126,8 @@ class _Book:
     pass: a query costs far more to plan than to run on a few rows, and a list with 1% of
     numbers of 13 countries paid 13 plans a batch. Rows name their code in ``_FCC``.
 
+    >>> all(code_table(cc) is not None for cc in (44, 971))  # a book takes tables at hand
+    True
     >>> b = _book((44, 971)); b.table.starts.dtype, b.mains.gather([b.slots[971]]).item()
     (Int128, 'AE')
     """
@@ -230,7 +232,7 @@ def table_kept(code: str) -> bool:
     >>> table("IN") is not None and (table_kept("IN") or on_disk.folder() is None)
     True
     """
-    return on_disk.has(f"table-{code}-{_table_key()}.arrow")
+    return on_disk.has(_kept_name(f"table-{code}-"))
 
 
 def code_table(cc: int, *, derive: bool = True) -> Table | None:
@@ -292,7 +294,7 @@ _REGION_TABLES: dict[int, Table | None] = {}
 def _kept(family: str, derive: Callable[[], Table | None] | None) -> Table | None:
     """The table ``derive`` makes, kept on disk under a name that starts with ``family``
     (None: the one on disk, if any)."""
-    name = f"{family}{_table_key()}.arrow"
+    name = _kept_name(family)
     kept = on_disk.load(name)
     if kept is not None:
         with contextlib.suppress(pl.exceptions.PolarsError, OSError):
@@ -308,6 +310,11 @@ def _kept(family: str, derive: Callable[[], Table | None] | None) -> Table | Non
         pl.DataFrame({"starts": made.starts, "labels": made.labels}).write_ipc(out)
         on_disk.store(name, out.getvalue(), replaces=family)
     return made
+
+
+def _kept_name(family: str) -> str:
+    """The name a table of ``family`` is kept under by this release of the metadata."""
+    return f"{family}{_table_key()}.arrow"
 
 
 _TABLE_SCHEMA = pl.Schema({"starts": pl.UInt64(), "labels": pl.UInt8()})
