@@ -311,3 +311,12 @@ def test_regions_of_a_column_are_region_code_for_number_with_or_without_tables(
 
 def _regions(e164: list[str | None], codes: list[int | None]) -> list[str | None]:
     return dispatch.regions(pl.Series(e164), pl.Series(codes, dtype=pl.UInt16)).to_list()
+
+
+@given(st.lists(st.sampled_from([True, False, None]), max_size=300), st.integers(1, 4))
+def test_true_at_is_arg_true_of_any_mask(mask, chunks):
+    # the mask in several chunks, as a batch's columns come
+    parts = [pl.Series(mask[i::chunks], dtype=pl.Boolean) for i in range(chunks)]
+    series = pl.concat(parts, rechunk=False)
+    assert metadata.true_at(series).to_list() == series.arg_true().to_list()
+    assert metadata.true_at(series).dtype == series.arg_true().dtype

@@ -25,7 +25,7 @@ from .fast import UNKNOWN_REGION
 from .metadata import CLEAN as CLEAN
 from .metadata import CODE as CODE
 from .metadata import COUNTRY as COUNTRY
-from .metadata import DECIDED, MAX_INPUT_STRING_LENGTH, scatter
+from .metadata import DECIDED, MAX_INPUT_STRING_LENGTH, scatter, true_at
 from .metadata import E164 as E164
 from .metadata import EXTENSION as EXTENSION
 from .metadata import MESSAGE as MESSAGE
@@ -257,8 +257,8 @@ def _repairs(raw: pl.Series, digits: pl.Series) -> pl.DataFrame:
     frame = pl.DataFrame({CLEAN: raw.cast(pl.String)})
     flags = [pl.lit(False).alias(code) for code in REPAIRS]
     whole = frame.with_columns(*flags)
-    others = digits.not_().arg_true()
-    text = frame[CLEAN].gather(others)
+    others = true_at(digits.not_())
+    text = frame[CLEAN].filter(digits.not_())
     messy = others.filter(text.str.contains(_PLAIN).not_() | text.str.ends_with(".0"))
     fixed = repaired(frame[CLEAN].gather(messy))
     return scatter(whole, messy, fixed)
@@ -275,7 +275,7 @@ def answers_for(values: pl.Series, region: str) -> pl.DataFrame:
     if values.len() <= _ASKED_ONE_BY_ONE:
         # a short list costs the library less than the vectorised path's first query
         answers = pl.DataFrame(schema=_ANSWER_SCHEMA).clear(values.len())
-        undecided = (values != "").arg_true()
+        undecided = true_at(values != "")
     else:
         # in slices: the vectorised path's intermediate columns then cost a slice's memory,
         # not the whole list's (every value is decided on its own: slicing changes no answer)
@@ -286,7 +286,7 @@ def answers_for(values: pl.Series, region: str) -> pl.DataFrame:
             ]
         )
         answers = fast.select(list(_ANSWER_SCHEMA))
-        undecided = (~fast[DECIDED] & (values != "")).arg_true()
+        undecided = true_at(~fast[DECIDED] & (values != ""))
     rest = values[undecided]
     distinct = rest.unique()
     found = [lookup(v, region) if len(v) <= _MAX_ASKED else _too_long(v) for v in distinct]

@@ -11,7 +11,7 @@ import polars as pl
 
 from . import fast as phones_fast
 from . import numeric as phones_numeric
-from .metadata import DECIDED, country_codes, region, scatter
+from .metadata import DECIDED, country_codes, region, scatter, true_at
 
 #: From this many values on, :func:`decide` answers the home region's numbers as integers
 #: (from any number, once the region's table is built or kept on disk).
@@ -58,7 +58,7 @@ def decide(
             return found
         rest = phones_fast.decide(values.gather(others), home)
         # rows neither path decides are alike in both: only the others are put in
-        decided = rest[DECIDED].arg_true()
+        decided = true_at(rest[DECIDED])
         return scatter(found, others.gather(decided), rest[decided])
     return phones_fast.decide(values, home)
 
@@ -86,36 +86,51 @@ def region_of(e164: pl.Expr, country: pl.Expr, codes: list[int]) -> pl.Expr:
 
 def regions(e164: pl.Series, country: pl.Series) -> pl.Series:
     """:func:`region_of` of a column of valid numbers in E.164 (``country``: their calling
-    codes). Only the rows of a shared calling code (1, 7, 44...) are worked out, apart and by
-    the code's table (derived where none is kept); the others take their code's one region
-    by a lookup.
+    codes). The rows of a code of one region take it by a lookup; those of each shared
+    calling code (1, 7, 44...) are taken out and told apart by the code's table (derived where
+    none is kept), one code at a time.
 
     >>> regions(pl.Series(["+919876543210", "+14165550123", None]), pl.Series([91, 1, None])
     ...         ).to_list()
     ['IN', 'CA', None]
     """
     counted = country.drop_nulls().value_counts()
-    codes = counted[country.name].to_list()
     table = country_codes()
-    shared = [cc for cc in codes if len(table.get(cc, ())) > 1]
-    for cc, count in counted.iter_rows():
-        if cc in shared and count >= phones_numeric.FOREIGN_FROM:
-            # each region's patterns cost 50-80 ms a query however few its rows (they are
-            # compiled for it); the code's tables, derived once (10-150 ms) and kept on disk,
-            # answer any number of rows by one search (and :func:`decide` takes them too)
-            phones_numeric.code_table(cc)
-            phones_numeric.region_table(cc, derive=True)
+    shared = {cc: n for cc, n in counted.iter_rows() if len(table.get(cc, ())) > 1}
     frame = pl.DataFrame({"e164": e164, "country": country})
     e, c = pl.col("e164"), pl.col("country")
-    single = frame.select(region_of(e, c, [cc for cc in codes if cc not in shared]))
-    found = single.to_series().alias(e164.name)
+    alone = [cc for cc in counted[country.name] if cc not in shared]
+    found = frame.select(region_of(e, c, alone)).to_series().alias(e164.name)
     if not shared:
         return found
-    # every expression of a column is worked out for each of its rows, masked or not: the
-    # few rows of shared codes are taken out, worked out alone and put back
-    at = country.is_in(shared).fill_null(False).arg_true()
-    told = frame[at].select(region_of(e, c, shared)).to_series()
-    return found.scatter(at, told)
+    # an expression is worked out for every row of a column, masked or not: each shared
+    # code's rows (few, in most lists) are taken out, worked out alone and put back at once
+    places, told = [], []
+    for cc, count in shared.items():
+        mine = country == cc
+        places.append(true_at(mine))
+        told.append(
+            _shared_regions(frame.filter(mine), cc, derive=count >= phones_numeric.FOREIGN_FROM)
+        )
+    return found.scatter(pl.concat(places), pl.concat(told))
+
+
+def _shared_regions(rows: pl.DataFrame, cc: int, *, derive: bool) -> pl.Series:
+    """The regions of ``rows`` (``e164``, ``country``; all of shared calling code ``cc``),
+    by the code's table, derived if ``derive`` and none is at hand. Each region's patterns
+    cost 50-80 ms a query however few its rows (they are compiled for it); the tables,
+    derived once (10-150 ms) and kept on disk, answer any number of rows by one search (and
+    :func:`decide` takes them too)."""
+    if derive:
+        phones_numeric.code_table(cc)
+    t = phones_numeric.region_table(cc, derive=derive)
+    if t is None:
+        return rows.select(region_of(pl.col("e164"), pl.col("country"), [cc])).to_series()
+    national = rows["e164"].str.slice(1 + len(str(cc)))
+    names = pl.Series([None, *country_codes()[cc]], dtype=pl.String)
+    found = names.gather(phones_numeric.region_indices(national, t))
+    known = found.fill_null(phones_fast.UNKNOWN_REGION)
+    return rows.select(pl.when(pl.col("e164").is_not_null()).then(pl.lit(known))).to_series()
 
 
 def _owners(cc: int, national: pl.Expr) -> pl.Expr | None:

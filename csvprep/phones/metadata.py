@@ -312,6 +312,17 @@ def e164_text(digits: pl.Expr) -> pl.Expr:
     return pl.concat_str(pl.lit("+"), digits.cast(pl.String))
 
 
+def true_at(mask: pl.Series) -> pl.Series:
+    """The indices (UInt32) where ``mask`` is true, as ``Series.arg_true`` gives them (a null
+    is not true), but by filtering a range: arg_true branches on every bit, and took 1.1 ms
+    for 160k rows of a mixed mask, the range filtered 0.14.
+
+    >>> true_at(pl.Series([True, False, None, True])).to_list()
+    [0, 3]
+    """
+    return pl.arange(0, mask.len(), eager=True, dtype=pl.UInt32).filter(mask)
+
+
 def scatter(whole: pl.DataFrame, at: pl.Series, part: pl.DataFrame) -> pl.DataFrame:
     """``whole`` with the rows at indices ``at`` replaced by ``part``'s (same columns).
 
@@ -325,6 +336,6 @@ def scatter(whole: pl.DataFrame, at: pl.Series, part: pl.DataFrame) -> pl.DataFr
     changed = [
         c
         for c in part.columns
-        if part[c].null_count() < part.height or whole[c].gather(at).null_count() < at.len()
+        if part[c].null_count() < part.height or whole[c].is_null().gather(at).not_().any()
     ]
     return whole.with_columns(whole[c].scatter(at, part[c].cast(whole.schema[c])) for c in changed)
