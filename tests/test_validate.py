@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 from types import GeneratorType
+from unittest import mock
 
 import pandas as pd
 import polars as pl
@@ -319,13 +320,30 @@ _NEAR_BLANK = [chr(c) for c in range(0x3001) if chr(c).isspace() or c in (0x20, 
 _NEAR_BLANK += ["a", "é", "\u200b", "\U0001f600"]
 
 
-@given(st.lists(st.text(st.sampled_from(_NEAR_BLANK), max_size=4), max_size=30))
-def test_blank_values_are_those_stripping_empties(values):
-    from csvprep.pipeline.validation import _blank
+@given(
+    st.lists(st.text(st.sampled_from(_NEAR_BLANK), max_size=4), max_size=60),
+    st.integers(1, 3),
+    st.booleans(),
+)
+def test_blank_cells_are_those_stripping_empties(values, width, one_part):
+    from csvprep.pipeline import validation
 
-    frame = pl.DataFrame({"v": values}, schema={"v": pl.String})
-    expected = frame.select((pl.col("v").str.strip_chars() == "").fill_null(False))
-    assert frame.select(_blank(pl.col("v"))).to_series().to_list() == expected.to_series().to_list()
+    height = len(values) // width
+    columns = [f"c{i}" for i in range(width)]
+    frame = pl.DataFrame(
+        {c: values[i * height : (i + 1) * height] for i, c in enumerate(columns)},
+        schema={c: pl.String for c in columns},
+    )
+    # the definition, column by column: what stripping leaves empty
+    expected = [
+        (i, at)
+        for i, c in enumerate(columns)
+        for at in (frame[c].str.strip_chars() == "").fill_null(False).arg_true().to_list()
+    ]
+    # as a short batch (one part) and as a long one (a part per column)
+    with mock.patch.object(validation, "_ONE_PART_UNDER", 10**9 if one_part else 0):
+        found = validation._blank_cells(frame, columns)
+    assert found.rows() == expected
 
 
 def test_repeats_are_counted_and_only_the_kept_ones_spelled_out(tmp_path, monkeypatch):
