@@ -17,7 +17,6 @@ Flags given on the command line override the file. Paths in the file are relativ
 from __future__ import annotations
 
 import fnmatch
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -111,6 +110,8 @@ def _load(path: Path, table: dict[str, Any], prefix: str) -> ProjectConfig:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib  # here: a list with no configuration above it never loads the parser
+
     try:
         with path.open("rb") as f:
             return tomllib.load(f)

@@ -8,7 +8,6 @@ read in full; then a small misspelling is forgiven.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 
@@ -59,6 +58,8 @@ class Nearest:
             return self._by_words[wanted]
         if len(self._by_words) > self.FUZZY_LIMIT:
             return None
+        import difflib  # here: only a name that matches none loads it
+
         close = difflib.get_close_matches(wanted, list(self._by_words), n=1, cutoff=0.8)
         return self._by_words[close[0]] if close else None
 

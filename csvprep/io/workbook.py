@@ -21,7 +21,6 @@ import zlib
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from xml.etree import ElementTree
 
 import polars as pl
 
@@ -146,6 +145,8 @@ def _pieces(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> Iterator[bytes]:
 def _sheet_part(archive: zipfile.ZipFile, choice: str | None, name: str) -> str | None:
     """The part name of the sheet read (``choice``, or the first), by the package's
     relationships; None where they do not say (then every sheet is checked)."""
+    from xml.etree import ElementTree  # here: a CSV never pays for the XML parser (5 ms)
+
     try:
         root = _targets(archive, "_rels/.rels", "")
         workbook = next(t for kind, t in root.values() if kind.endswith("/officeDocument"))
@@ -161,6 +162,8 @@ def _sheet_part(archive: zipfile.ZipFile, choice: str | None, name: str) -> str 
 
 def _targets(archive: zipfile.ZipFile, rels: str, folder: str) -> dict[str, tuple[str, str]]:
     """A relationships part: each id's type and target part name."""
+    from xml.etree import ElementTree
+
     found = {}
     for e in ElementTree.fromstring(_small(archive, rels)).iter(_RELATIONSHIPS):
         target = e.attrib["Target"]

@@ -11,6 +11,7 @@ tables are derived from this module, :mod:`csvprep.phones.ranges` and its own co
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -146,10 +147,12 @@ def region(code: str) -> Region:
 def country_codes() -> dict[int, tuple[str, ...]]:
     """Calling code to its regions, in libphonenumber's order (the main region first)."""
     codes = {int(k): tuple(v) for k, v in COUNTRY_CODE_TO_REGION_CODE.items()}
-    texts = [str(c) for c in codes]
-    # country codes are prefix-free and 1-3 digits: the first prefix that is a code is the code
+    texts = sorted(str(c) for c in codes)
+    # country codes are prefix-free and 1-3 digits: the first prefix that is a code is the code.
+    # A text that starts another starts the next one in sorted order: checking neighbours is
+    # enough (every pair took 46k comparisons, 10 ms of each run's start)
     assert all(1 <= len(t) <= 3 for t in texts)
-    assert not any(a != b and b.startswith(a) for a in texts for b in texts)
+    assert not any(b.startswith(a) for a, b in itertools.pairwise(texts))
     return codes
 
 
