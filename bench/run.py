@@ -28,6 +28,7 @@ import importlib.util
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -526,6 +527,10 @@ def run_rules(rows: int, work: Path) -> None:
 STARTUP_TARGET = 1.2
 
 
+#: Runs of each command the start-up figure takes the median of.
+STARTUP_RUNS = 11
+
+
 def run_startup(work: Path) -> None:
     """``csvprep validate`` on a 10-row list (what a pre-commit hook pays on every commit),
     against the import of its three heavy dependencies alone."""
@@ -538,12 +543,14 @@ def run_startup(work: Path) -> None:
     # modules again on every run would add 30 ms no user pays
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     measure(validate, env)  # warm the file cache and the bytecode
-    runs = {
-        name: sorted(measure(cmd, env)[0] for _ in range(5))[2]
-        for name, cmd in (("validate", validate), ("imports", imports))
-    }
+    # one of each in turn: a drift of the machine's speed falls on both alike
+    times: dict[str, list[float]] = {"validate": [], "imports": []}
+    for _ in range(STARTUP_RUNS):
+        for name, cmd in (("validate", validate), ("imports", imports)):
+            times[name].append(measure(cmd, env)[0])
+    runs = {name: statistics.median(taken) for name, taken in times.items()}
     ratio = runs["validate"] / runs["imports"]
-    print("\n== start-up: 10 rows, median of 5")
+    print(f"\n== start-up: 10 rows, median of {STARTUP_RUNS}, taken in turn")
     print(
         f"csvprep validate {runs['validate']:.2f} s; importing polars+phonenumbers+click "
         f"alone {runs['imports']:.2f} s"
