@@ -377,14 +377,26 @@ def measure(args: list[str], env: dict[str, str] | None = None) -> tuple[float, 
 def best_of(args: list[str], runs: int = 3) -> tuple[float, float]:
     """The fastest wall time of ``runs`` (this machine is shared: the others are its noise)
     and the highest peak memory of them; the least CPU time of them in :data:`LAST_CPU`."""
-    walls, peaks, cpus = [], [], []
-    for _ in range(runs):
-        wall, peak = measure(args)
-        walls.append(wall)
-        peaks.append(peak)
-        cpus.append(LAST_CPU[0])
-    LAST_CPU[0] = min(cpus)
-    return min(walls), max(peaks)
+    wall, peak, LAST_CPU[0] = best_in_turns({"": args}, {"": runs})[""]
+    return wall, peak
+
+
+def best_in_turns(
+    commands: dict[str, list[str]], runs: dict[str, int]
+) -> dict[str, tuple[float, float, float]]:
+    """Each command's fastest wall time, highest peak memory and least CPU time of its
+    ``runs``, the commands taking turns (one run of each, then the next round), so that a
+    spell of this machine's slowness falls on all of them, not on one command's runs."""
+    taken: dict[str, list[tuple[float, float, float]]] = {name: [] for name in commands}
+    for round_ in range(max(runs.values())):
+        for name, args in commands.items():
+            if round_ < runs[name]:
+                wall, peak = measure(args)
+                taken[name].append((wall, peak, LAST_CPU[0]))
+    return {
+        name: (min(w for w, _, _ in t), max(p for _, p, _ in t), min(c for _, _, c in t))
+        for name, t in taken.items()
+    }
 
 
 CSVPREP = [sys.executable, "-m", "csvprep"]
@@ -433,12 +445,12 @@ def run_mix(mix: Mix, path: Path, rows: int, work: Path, *, full: bool) -> None:
         ]
     # the baseline takes 20-50 s a run, so it runs twice, not three times; best of each, as
     # this machine's speed drifts by a third between runs (a single baseline run flattered
-    # the ratio whenever it fell in a slow spell)
-    results = {}
-    cpu = {}
-    for name, cmd in commands.items():
-        results[name] = best_of(cmd, runs=2 if name.startswith("baseline") else 3)
-        cpu[name] = LAST_CPU[0]
+    # the ratio whenever it fell in a slow spell), and in turns, so that a slow spell does
+    # not fall on one command's runs alone
+    runs = {name: 2 if name.startswith("baseline") else 3 for name in commands}
+    best = best_in_turns(commands, runs)
+    results = {name: (wall, peak) for name, (wall, peak, _) in best.items()}
+    cpu = {name: taken for name, (_, _, taken) in best.items()}
     shares = ", ".join(f"{name} {share:.0%}" for name, share in mix.shares.items())
     print(f"\n== {mix.name}: {rows:,} rows, {path.stat().st_size / 2**20:.0f} MiB")
     print(f"   {shares}; {mix.text_columns} more text columns")
