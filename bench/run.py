@@ -588,24 +588,27 @@ def run_prepare(rows: int, work: Path) -> None:
     path = work / "prepare.csv"
     # in a child: Linux counts the parent's peak memory into every child it starts later
     subprocess.run([sys.executable, __file__, "--write-big", str(path), str(rows)], check=True)
-    # best of three each, as for the mixes: one run of each swung the ratio by a third
-    validate, validate_rss = best_of(validate_command(path))
-    validate_cpu = LAST_CPU[0]
+    # best of three each, as for the mixes (one run of each swung the ratio by a third), and
+    # in turns, so that a slow spell does not fall on one command's runs alone
+    kinds = {"parts of 4,999 rows": ["--max-rows", "4999"], "one clean file": []}
+    commands = {"validate": validate_command(path)}
+    for i, (label, more) in enumerate(kinds.items()):
+        commands[label] = [
+            *CSVPREP,
+            *("prepare", str(path), "--out", str(work / f"prepared-{i}"), "--force"),
+            *("--format", "json", "--max-problems", "100", *more),
+        ]
+    best = best_in_turns(commands, dict.fromkeys(commands, 3))
+    validate, validate_rss, validate_cpu = best["validate"]
     print(f"\n== prepare: {rows:,} rows, {path.stat().st_size / 2**20:.0f} MiB")
     print(
         f"csvprep validate {validate:.2f} s ({validate_cpu:.1f} s CPU), peak {validate_rss:.0f} MiB"
     )
-    for label, more in (("parts of 4,999 rows", ["--max-rows", "4999"]), ("one clean file", [])):
-        out = work / "prepared"
-        command = [
-            *CSVPREP,
-            *("prepare", str(path), "--out", str(out), "--force"),
-            *("--format", "json", "--max-problems", "100", *more),
-        ]
-        wall, rss = best_of(command)
+    for label in kinds:
+        wall, rss, cpu = best[label]
         print(
-            f"csvprep prepare, {label}: {wall:.2f} s ({LAST_CPU[0]:.1f} s CPU, "
-            f"{LAST_CPU[0] / validate_cpu:.2f}x validate's), peak {rss:.0f} MiB"
+            f"csvprep prepare, {label}: {wall:.2f} s ({cpu:.1f} s CPU, "
+            f"{cpu / validate_cpu:.2f}x validate's), peak {rss:.0f} MiB"
         )
         print(
             verdict(
@@ -623,7 +626,8 @@ def run_prepare(rows: int, work: Path) -> None:
                 wall / validate <= PREPARE_OVER_VALIDATE,
             )
         )
-        shutil.rmtree(out, ignore_errors=True)
+    for i in range(len(kinds)):
+        shutil.rmtree(work / f"prepared-{i}", ignore_errors=True)
     path.unlink()
 
 

@@ -110,7 +110,7 @@ def _load(path: Path, table: dict[str, Any], prefix: str) -> ProjectConfig:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    import tomllib  # here: a list with no configuration above it never loads the parser
+    import tomllib  # here: a run that finds no configuration file never loads the parser
 
     try:
         with path.open("rb") as f:

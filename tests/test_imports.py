@@ -78,3 +78,11 @@ def test_each_stage_exports_its_public_names(package):
         assert getattr(value, "__module__", "").startswith(f"csvprep.{package}."), name
     with pytest.raises(AttributeError, match="has no attribute"):
         module.not_a_public_name  # noqa: B018
+
+
+def test_validate_with_no_configuration_file_loads_no_toml_parser(tmp_path):
+    # a configuration file above the list (csvprep.toml, pyproject.toml) or a rule file
+    # brings the TOML parser; a bare list in a folder of its own does not
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_bytes((FIXTURES / "valid_contacts.csv").read_bytes())
+    assert not loaded(imported("validate", str(contacts)), "tomllib")

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -307,6 +306,8 @@ def load_rules(source: str | Path | Mapping[str, Any]) -> RuleSet:
     if isinstance(source, Mapping):
         name, data = "rules", dict(source)
     else:
+        import tomllib  # here: a run without a rule file never loads the parser
+
         name = str(source)
         try:
             with Path(source).open("rb") as f:
