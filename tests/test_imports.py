@@ -86,3 +86,10 @@ def test_validate_with_no_configuration_file_loads_no_toml_parser(tmp_path):
     contacts = tmp_path / "contacts.csv"
     contacts.write_bytes((FIXTURES / "valid_contacts.csv").read_bytes())
     assert not loaded(imported("validate", str(contacts)), "tomllib")
+
+
+def test_validate_loads_no_writer():
+    # validate writes nothing: the writer and the manifest (5 ms of a pre-commit run) come
+    # only with the phone tables' cache when it stores a table, never for a short list
+    modules = imported("validate", str(FIXTURES / "valid_contacts.csv"))
+    assert not {"csvprep.io.writing", "csvprep.io.manifest"} & modules

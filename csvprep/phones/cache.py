@@ -18,8 +18,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
 
-from ..io.writing import atomic_write
-
 
 def folder() -> Path | None:
     """Where entries are kept, or None when caching is off.
@@ -84,6 +82,9 @@ def store(name: str, data: bytes, *, replaces: str = "") -> None:
         return
     try:
         where.mkdir(parents=True, exist_ok=True)
+        # here: a run whose tables are all kept never loads the writer (and the manifest)
+        from ..io.writing import atomic_write
+
         atomic_write(where / name, data)
         for old in where.glob(f"{replaces}*") if replaces else ():
             if old.name != name:
