@@ -13,14 +13,13 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal, NamedTuple, Protocol, TypedDict, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, TypedDict, TypeVar, Unpack
 
 import polars as pl
 
 from .. import phones
 from ..checks.calling_hours import CallWindow, local_windows, time_zones
 from ..checks.headers import PHONE_VARIABLE, ColumnPlan, Prompt, load_variables_map, plan_columns
-from ..checks.rules import Rule, RuleSet, checks, failures, helpers, load_rules, pandera_schema
 from ..checks.suppression import Suppression, load_suppression
 from ..errors import ConfigError, UsageError
 from ..io.columns import (
@@ -55,6 +54,9 @@ from ..problems import CODES, SEVERITY_ORDER, SHOWN_CHARS, Code, Problem, shown
 from ..report import Breakdown, Report, RowCounts
 from ..routing import route_for
 from ..settings import DEFAULTS
+
+if TYPE_CHECKING:
+    from ..checks.rules import Rule, RuleSet
 
 Status = Literal["valid", "invalid", "duplicate", "excluded"]
 
@@ -315,6 +317,9 @@ def _check(
     rules = options.get("rules")
     ruleset = None
     if rules is not None:
+        # here: a run without rules never loads the rules' module (5 ms of a pre-commit run)
+        from ..checks.rules import RuleSet, load_rules
+
         ruleset = rules if isinstance(rules, RuleSet) else load_rules(rules)
     delimiter = options.get("delimiter")
     batch_bytes: int | None = BATCH_BYTES
@@ -867,6 +872,8 @@ def _unique_problems(
     """The problems of a ``unique`` rule over the filled values of every batch (``parts``),
     and the rows that broke it with their flags before (``ROW``, ``ERROR``,
     ``EXCLUDED``)."""
+    from ..checks.rules import checks  # loaded already: a rule was given
+
     words = next(w for code, w, _ in checks(rule, pl.col(column)) if code == "rule_unique")
     header = context.headers[int(column[1:])]
     values = pl.concat(parts)
@@ -1331,6 +1338,8 @@ def _rule_problems(
 ) -> pl.LazyFrame:
     """Problems of the column rules over ``rows`` (rules whose column is missing check
     nothing), all numbered ``order``."""
+    from ..checks.rules import failures, helpers, pandera_schema  # loaded already
+
     targets = _rule_targets(ruleset, plan, header_of)
     schema, info = pandera_schema(targets, shared=True, per_row=True)
     checked = rows.select(sorted(set(targets.values()))).with_columns(**helpers(targets))
