@@ -18,9 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, TypedDict,
 import polars as pl
 
 from .. import phones
-from ..checks.calling_hours import CallWindow, local_windows, time_zones
 from ..checks.headers import PHONE_VARIABLE, ColumnPlan, Prompt, load_variables_map, plan_columns
-from ..checks.suppression import Suppression, load_suppression
 from ..errors import ConfigError, UsageError
 from ..io.columns import (
     AT,
@@ -56,7 +54,9 @@ from ..routing import route_for
 from ..settings import DEFAULTS
 
 if TYPE_CHECKING:
+    from ..checks.calling_hours import CallWindow
     from ..checks.rules import Rule, RuleSet
+    from ..checks.suppression import Suppression
 
 Status = Literal["valid", "invalid", "duplicate", "excluded"]
 
@@ -313,6 +313,8 @@ def _check(
     exclude = options.get("exclude")
     suppression = None
     if exclude is not None:
+        from ..checks.suppression import load_suppression  # here: as the rules, below
+
         suppression = load_suppression(exclude, region)
     rules = options.get("rules")
     ruleset = None
@@ -1145,6 +1147,8 @@ def _calling_hours(rows: _BatchRows) -> list[_Found]:
     window = rows.context.call_window
     if rows.context.plan.phone_index is None or window is None:
         return []
+    from ..checks.calling_hours import local_windows, time_zones  # loaded with the window
+
     zones = time_zones(rows.frame)
     rows.frame = rows.frame.with_columns(zones, local_windows(zones, window))
     mask = rows.number_ok & ~rows.error & ~rows.excluded & pl.col(LOCAL_WINDOW).is_not_null()
