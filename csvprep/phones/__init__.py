@@ -257,8 +257,8 @@ def _repairs(raw: pl.Series, digits: pl.Series) -> pl.DataFrame:
     frame = pl.DataFrame({CLEAN: raw.cast(pl.String)})
     flags = [pl.lit(False).alias(code) for code in REPAIRS]
     whole = frame.with_columns(*flags)
-    others = true_at(digits.not_())
-    text = frame[CLEAN].filter(digits.not_())
+    other = digits.not_()
+    others, text = true_at(other), frame[CLEAN].filter(other)
     messy = others.filter(text.str.contains(_PLAIN).not_() | text.str.ends_with(".0"))
     fixed = repaired(frame[CLEAN].gather(messy))
     return scatter(whole, messy, fixed)
