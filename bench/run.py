@@ -381,21 +381,29 @@ def best_of(args: list[str], runs: int = 3) -> tuple[float, float]:
     return wall, peak
 
 
-def best_in_turns(
-    commands: dict[str, list[str]], runs: dict[str, int]
-) -> dict[str, tuple[float, float, float]]:
-    """Each command's fastest wall time, highest peak memory and least CPU time of its
-    ``runs``, the commands taking turns (one run of each, then the next round), so that a
-    spell of this machine's slowness falls on all of them, not on one command's runs."""
+def in_turns(
+    commands: dict[str, list[str]], runs: dict[str, int], env: dict[str, str] | None = None
+) -> dict[str, list[tuple[float, float, float]]]:
+    """Wall time, peak memory and CPU time of each of a command's ``runs``, the commands
+    taking turns (one run of each, then the next round), so that a spell of this machine's
+    slowness falls on all of them, not on one command's runs."""
     taken: dict[str, list[tuple[float, float, float]]] = {name: [] for name in commands}
     for round_ in range(max(runs.values())):
         for name, args in commands.items():
             if round_ < runs[name]:
-                wall, peak = measure(args)
+                wall, peak = measure(args, env)
                 taken[name].append((wall, peak, LAST_CPU[0]))
+    return taken
+
+
+def best_in_turns(
+    commands: dict[str, list[str]], runs: dict[str, int]
+) -> dict[str, tuple[float, float, float]]:
+    """Each command's fastest wall time, highest peak memory and least CPU time of its
+    ``runs``, taken in turns (:func:`in_turns`)."""
     return {
         name: (min(w for w, _, _ in t), max(p for _, p, _ in t), min(c for _, _, c in t))
-        for name, t in taken.items()
+        for name, t in in_turns(commands, runs).items()
     }
 
 
@@ -555,12 +563,9 @@ def run_startup(work: Path) -> None:
     # modules again on every run would add 30 ms no user pays
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     measure(validate, env)  # warm the file cache and the bytecode
-    # one of each in turn: a drift of the machine's speed falls on both alike
-    times: dict[str, list[float]] = {"validate": [], "imports": []}
-    for _ in range(STARTUP_RUNS):
-        for name, cmd in (("validate", validate), ("imports", imports)):
-            times[name].append(measure(cmd, env)[0])
-    runs = {name: statistics.median(taken) for name, taken in times.items()}
+    commands = {"validate": validate, "imports": imports}
+    taken = in_turns(commands, dict.fromkeys(commands, STARTUP_RUNS), env)
+    runs = {name: statistics.median(wall for wall, _, _ in t) for name, t in taken.items()}
     ratio = runs["validate"] / runs["imports"]
     print(f"\n== start-up: 10 rows, median of {STARTUP_RUNS}, taken in turn")
     print(
