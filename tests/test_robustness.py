@@ -400,6 +400,12 @@ _BOUND = 20
     b"+917012345678,Kabir Singh,POL-1003,22/10/2026\n",
     parts=3,
 )
+# found by this test: a header cell with a lone CR went out unquoted, two header records
+@example(
+    data=b'+919876543210,"Once upon\ra time",POL-1,20/10/2026\r+919812345678,Diya Patel,'
+    b'POL-2,21/10/2026\r+917012345678,"Two\r\nlines",POL-3,22/10/2026\r',
+    parts=2,
+)
 def test_mutated_real_lists_read_alike_whole_and_in_batches_and_lose_no_row(data, parts):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "list.csv"

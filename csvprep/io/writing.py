@@ -63,13 +63,17 @@ def csv_header(headers: Sequence[str], *, quote_all: bool = False) -> bytes:
 
     >>> csv_header(["a", "b c"], quote_all=True)
     b'"a","b c"\\n'
+    >>> csv_header(["a", "b\\rc"])
+    b'a,"b\\rc"\\n'
     """
     head = io.StringIO()
+    # Python's writer quotes a line break only if the line terminator holds it: with "\n"
+    # alone a header cell with a lone CR went out bare, and split the header in two
     writer = csv.writer(
-        head, lineterminator="\n", quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL
+        head, lineterminator="\r\n", quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL
     )
     writer.writerow(headers)
-    return head.getvalue().encode("utf-8")
+    return (head.getvalue()[:-2] + "\n").encode("utf-8")
 
 
 def csv_body(frame: pl.DataFrame, *, quote_all: bool = False, plain: bool = False) -> bytes:
