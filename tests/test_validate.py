@@ -170,6 +170,7 @@ def test_duplicates_across_batches_point_at_the_first_line(tmp_path, monkeypatch
     path = tmp_path / "list.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     monkeypatch.setattr("csvprep.pipeline.validation.BATCH_BYTES", 100)
+    monkeypatch.setattr("csvprep.io.reading.BATCH_ROWS", 0)  # every read of 100 bytes
     batches = list(csvprep.io.reading.read_batches(path, batch_bytes=100))
     assert len(batches) > 5
     report = validate(path)
@@ -230,6 +231,7 @@ def test_a_unique_rule_spans_batches(tmp_path, monkeypatch, severity):
         assert whole.report.rows.invalid == 23
         assert whole.frame.filter(pl.col("row") == 10)["status"].item() == "invalid"
     monkeypatch.setattr("csvprep.pipeline.validation.BATCH_BYTES", 60)
+    monkeypatch.setattr("csvprep.io.reading.BATCH_ROWS", 0)  # every read of 60 bytes
     assert len(list(csvprep.io.reading.read_batches(path, batch_bytes=60))) > 5
     assert validate(path, **options) == whole.report
 
@@ -248,6 +250,7 @@ def test_repeats_across_small_batches_where_a_batch_holds_only_first_occurrences
     rows = "".join(f"{n},{'note ' * 10}\n" for n in numbers)
     path.write_text(f"Mobile Number,Notes\n{rows}", encoding="utf-8")
     monkeypatch.setattr("csvprep.pipeline.validation.BATCH_BYTES", 330)
+    monkeypatch.setattr("csvprep.io.reading.BATCH_ROWS", 0)  # every read of 330 bytes
     batches = csvprep.io.reading.read_batches(path, batch_bytes=330)
     assert [t.frame["__row"].to_list() for t in batches] == [
         list(range(start, start + 5)) for start in (1, 6, 11, 16)
@@ -357,6 +360,7 @@ def test_repeats_are_counted_and_only_the_kept_ones_spelled_out(tmp_path, monkey
     monkeypatch.setattr(
         "csvprep.pipeline.validation.BATCH_BYTES", 150
     )  # repeats in and across batches
+    monkeypatch.setattr("csvprep.io.reading.BATCH_ROWS", 0)  # every read of 150 bytes
     assert len(list(csvprep.io.reading.read_batches(path, batch_bytes=150))) > 10
     for max_problems in (0, 1, 7, 100, 1000):
         whole = csvprep.check(path, max_problems=max_problems)  # every row, every message

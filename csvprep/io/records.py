@@ -193,14 +193,16 @@ def _field(delimiter: str) -> tuple[str, str]:
     return d, f'"(?:[^"]|"")*"|[^"{d}]*'
 
 
-def _split_plain(
-    lines: pl.DataFrame, line_ends: int, data: bytes, delimiter: str
-) -> Records | None:
-    """The usual text, read in fewer passes: no blank line after the header and every line
-    a whole record of the header's width. None for any other text.
+def _plain_header(lines: pl.DataFrame, delimiter: str) -> tuple[list[str], int] | None:
+    """The header and its line's index, if the text is the usual one, read in fewer passes:
+    no blank line after the header and every line a whole record of the header's width.
+    None for any other text.
 
     A line the exact pattern takes has its quotes in pairs, so no line break is inside
     quotes and every line is a record: the quote parity of each line need not be counted.
+
+    >>> _plain_header(pl.DataFrame({"l": [None, "a,b", '"x,y",z']}), ",")
+    (['a', 'b'], 1)
     """
     line = pl.col("l")
     first = lines.select(line.is_not_null().arg_max()).item()
@@ -221,18 +223,7 @@ def _split_plain(
         return None
     if rest.height > 1 and (rest["l"][1] or "").startswith(_BOM):
         return None  # Polars would drop it from the first value it parses (as in _split_fast)
-    rows = rest.height - 1
-    frame = _parse(
-        data,
-        first + 1,
-        delimiter,
-        width,
-        pl.int_range(1, rows + 1, dtype=pl.UInt32, eager=True).alias(ROW),
-        pl.int_range(first + 2, first + 2 + rows, dtype=pl.UInt32, eager=True).alias(LINE),
-    )
-    if frame is None:
-        return None
-    return Records(header=header, header_line=first + 1, frame=frame, line_ends=line_ends)
+    return header, first
 
 
 def _all_hold(lines: pl.DataFrame, which: pl.Series, check: pl.Expr) -> bool:
@@ -253,6 +244,23 @@ def _all_hold(lines: pl.DataFrame, which: pl.Series, check: pl.Expr) -> bool:
     return bool(part.select(check.fill_null(False).all()).item())
 
 
+def _lines(data: bytes) -> pl.DataFrame | None:
+    """The lines of ``data`` (``l``, an empty one null; CRs of CRLF dropped) and their index
+    (``i``), read by Polars in parallel (a NUL separator never occurs, no quoting); None if
+    Polars cannot read them."""
+    try:
+        return pl.read_csv(
+            data,
+            has_header=False,
+            separator="\0",
+            quote_char=None,
+            schema={"l": pl.String()},
+            raise_if_empty=False,
+        ).with_row_index("i")
+    except (pl.exceptions.PolarsError, OSError):
+        return None
+
+
 def _split_fast(data: bytes, delimiter: str) -> Records | None:
     if data.startswith(b"\xef\xbb\xbf"):
         return None  # a second BOM: Polars would drop it and shift every byte offset
@@ -266,24 +274,30 @@ def _split_fast(data: bytes, delimiter: str) -> Records | None:
         if data.count(b"\r") != crlf or crlf != data.count(b"\n"):
             return None  # a lone CR or mixed line ends
         ending = 2
-    # Polars reads the lines (a NUL separator never occurs, no quoting), in parallel; CRs of
-    # CRLF are dropped, an empty line is null.
-    try:
-        lines = pl.read_csv(
-            data,
-            has_header=False,
-            separator="\0",
-            quote_char=None,
-            schema={"l": pl.String()},
-            raise_if_empty=False,
-        ).with_row_index("i")
-    except (pl.exceptions.PolarsError, OSError):
+    lines = _lines(data)
+    if lines is None:
         return None
     # a line per line end, and one more for text after the last
-    line_ends = lines.height - (bool(data) and not data.endswith(b"\n"))
-    plain = _split_plain(lines, line_ends, data, delimiter)
+    height = lines.height
+    line_ends = height - (bool(data) and not data.endswith(b"\n"))
+    plain = _plain_header(lines, delimiter)
     if plain is not None:
-        return plain
+        header, first = plain
+        del lines  # a copy of the text, let go before Polars parses the text again
+        rows = height - first - 1
+        frame = _parse(
+            data,
+            first + 1,
+            delimiter,
+            len(header),
+            pl.int_range(1, rows + 1, dtype=pl.UInt32, eager=True).alias(ROW),
+            pl.int_range(first + 2, first + 2 + rows, dtype=pl.UInt32, eager=True).alias(LINE),
+        )
+        if frame is not None:
+            return Records(header=header, header_line=first + 1, frame=frame, line_ends=line_ends)
+        lines = _lines(data)  # defensive (Polars found another number of records)
+        if lines is None:
+            return None
     text = pl.col("l").fill_null("")
     lines = lines.with_columns(
         (text.str.count_matches('"', literal=True) % 2 == 1).alias("odd"),

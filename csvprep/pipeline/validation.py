@@ -338,6 +338,10 @@ def _check(
                 skip_rows=options.get("skip_rows", DEFAULTS.skip_rows),
             )
             first = next(tables)
+            # every batch is checked, the first too, but the run keeps of the first only the
+            # file's name, headers and notes: its rows held to the end were a batch of memory
+            batches = itertools.chain([first], tables)
+            first = replace(first, frame=first.frame.clear())
             plan = plan_columns(first.headers, vmap, prompt_text, header_line=first.header_line)
             context = _Context(
                 region=region,
@@ -353,7 +357,7 @@ def _check(
                 sink.begin(first, plan, functools.partial(_replan, first, vmap, prompt_text))
                 resolver = _Resolver(context, sink, max_problems)
             return _run(
-                first, tables, context, keep_rows, max_problems, vmap, prompt_text, resolver
+                first, batches, context, keep_rows, max_problems, vmap, prompt_text, resolver
             )
         except NotStreamable:
             batch_bytes = None  # read it whole after all
@@ -426,7 +430,7 @@ class _Totals:
 
 def _run(
     first: Table,
-    rest: Iterator[Table],
+    batches: Iterator[Table],
     context: _Context,
     keep_rows: bool,
     max_problems: int,
@@ -434,8 +438,9 @@ def _run(
     prompt_text: str | Prompt | None,
     resolver: _Resolver | None = None,
 ) -> Checked:
-    """Check every batch, then what only the whole file tells (unique rules, repeats across
-    batches, the columns with neither header nor values), and make the report."""
+    """Check every batch (``first`` is the file's table, without rows), then what only the
+    whole file tells (unique rules, repeats across batches, the columns with neither header
+    nor values), and make the report."""
     blank = [i for i, h in enumerate(first.headers) if not h.strip()]
     frames: list[pl.DataFrame] = []
     kept: list[pl.DataFrame] = []
@@ -449,7 +454,6 @@ def _run(
         if not keep_rows and resolver is None and all(rule.severity != "error" for rule in unique)
         else None
     )
-    batches = itertools.chain([first], rest)
     keep_frames = keep_rows or resolver is not None
     by_number = resolver is not None
     for batch in _checked(batches, context, blank, unique, keep_frames, keep_repeats, by_number):
@@ -602,8 +606,8 @@ class BatchSink(Protocol):
         self, first: Table, plan: ColumnPlan, replan: Callable[[list[int]], ColumnPlan]
     ) -> None:
         """The file starts (again, dropping what was taken, when it has to be read whole after
-        all): its first batch and column plan; ``replan`` gives the plan once the columns with
-        neither header nor values are known."""
+        all): its table (without rows) and column plan; ``replan`` gives the plan once the
+        columns with neither header nor values are known."""
 
     def take(self, batch: DecidedBatch) -> None:
         """The next batch, decided."""
