@@ -432,6 +432,41 @@ def test_a_list_found_not_streamable_after_some_batches_is_written_whole(tmp_pat
     )
 
 
+def test_a_streamed_run_lets_go_of_its_first_batch(tmp_path, monkeypatch):
+    # it needs only the file's name and headers to the end: the batch was a batch of memory
+    import gc
+    import weakref
+
+    import csvprep.pipeline.validation as validation
+
+    source = _generated(tmp_path / "list.csv", 300, 2)
+    first: list[weakref.ref[object]] = []
+    read = validation.read_batches
+
+    def spied(*args, **kwargs):
+        batches = read(*args, **kwargs)
+        table = next(batches)
+        first.append(weakref.ref(table))
+        yield table
+        del table
+        yield from batches
+
+    monkeypatch.setattr(validation, "read_batches", spied)
+    _batched(monkeypatch, 700)
+    held = []
+
+    class Sink:
+        def begin(self, table, plan, replan):
+            pass
+
+        def take(self, batch):
+            gc.collect()
+            held.append(first[0]() is not None)
+
+    validation.stream(source, Sink())
+    assert len(held) > 5 and not any(held[3:])
+
+
 def test_streamed_prepare_keeps_repeats_across_batches_out_and_parts_whole(tmp_path, monkeypatch):
     # what the byte comparisons would miss if both paths went wrong alike
     numbers = [f"+9198{i:08d}" for i in range(30)]

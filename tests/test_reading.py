@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -345,6 +348,20 @@ def test_reads_after_the_first_hold_about_batch_rows_up_to_twice_the_batch(
     assert [t.rows for t in batches[:2]] == [9, later]
     assert {t.rows for t in batches[1:-1]} <= {later, later + 1}
     assert pl.concat([t.frame for t in batches]).equals(read_table(path).frame)
+
+
+def test_the_reader_lets_go_of_each_batch_once_taken(tmp_path):
+    # a batch of memory each: the first batch, whose header line later batches need
+    notes = ["a" if i % 7 else "x\ny" for i in range(300)]
+    rows = "".join(f'+91987654{i:04d},"{note}"\n' for i, note in enumerate(notes))
+    path = tmp_path / "list.csv"
+    path.write_bytes(f"Mobile Number,Note\n{rows}".encode())
+    batches = read_batches(path, batch_bytes=200)
+    taken = [weakref.ref(next(batches)) for _ in range(3)]
+    later = [next(batches) for _ in range(3)]  # the reader still at work
+    gc.collect()
+    assert later[-1].rows and [t() for t in taken] == [None, None, None]
+    batches.close()
 
 
 def test_a_big_file_that_is_not_utf8_is_read_whole(tmp_path):

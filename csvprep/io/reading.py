@@ -343,6 +343,7 @@ def _batches(
             text = b"".join((head, memoryview(whole)[:end]))
             records = _split_batch(text, delimiter)
             carry, chunk = b"", whole[end:] + f.read(reads)
+            del whole  # the batch's text holds what is kept of it
             taken = end
         else:
             taken = len(carry) + cut
@@ -372,7 +373,8 @@ def _batches(
             plain=_plain(text, delimiter),
         )
         del text  # not held while the batch waits to be taken (a batch's size of memory)
-        first = first or table
+        # of the first batch, later ones need only its header line: its rows are let go
+        first = first or replace(table, frame=table.frame.clear())
         rows_before += frame.height
         lines_before += records.line_ends - head.count(b"\n")
         done += taken
