@@ -674,18 +674,18 @@ def generate_big(path: Path, rows: int, *, text_columns: bool = False) -> None:
         ).alias("Due Date"),
     )
     if text_columns:
-        city = pl.lit(pl.Series(CITIES)).get(i.hash(5) % len(CITIES))
+        values = [
+            pl.lit(pl.Series(CITIES)).get(i.hash(5) % len(CITIES)),
+            pl.concat_str(pl.lit("user"), i.cast(pl.String), pl.lit("@example.com")),
+            pl.lit("call after 6, not before"),
+            ((i.hash(6) % 9_000_000 + 100_000).cast(pl.Float64) / 100).cast(pl.String),
+            pl.lit(pl.Series(["Basic", "Plus", "Gold"])).get(i.hash(7) % 3),
+            pl.lit(pl.Series(FIRST)).get(i.hash(8) % len(FIRST)),
+            pl.lit(pl.Series(["Hindi", "English", "Tamil"])).get(i.hash(9) % 3),
+            (i.hash(10) % 900_000 + 100_000).cast(pl.String),
+        ]
         frame = frame.with_columns(
-            city.alias("City"),
-            pl.concat_str(pl.lit("user"), i.cast(pl.String), pl.lit("@example.com")).alias("Email"),
-            pl.lit("call after 6, not before").alias("Notes"),
-            ((i.hash(6) % 9_000_000 + 100_000).cast(pl.Float64) / 100)
-            .cast(pl.String)
-            .alias("Amount"),
-            pl.lit(pl.Series(["Basic", "Plus", "Gold"])).get(i.hash(7) % 3).alias("Plan"),
-            pl.lit(pl.Series(FIRST)).get(i.hash(8) % len(FIRST)).alias("Agent"),
-            pl.lit(pl.Series(["Hindi", "English", "Tamil"])).get(i.hash(9) % 3).alias("Language"),
-            (i.hash(10) % 900_000 + 100_000).cast(pl.String).alias("Pincode"),
+            value.alias(name) for name, value in zip(TEXT_COLUMNS, values, strict=True)
         )
     frame.write_csv(path)
 

@@ -340,7 +340,7 @@ def _check(
             first = next(tables)
             # every batch is checked, the first too, but the run keeps of the first only the
             # file's name, headers and notes: its rows held to the end were a batch of memory
-            # an iterator, not a list: the chain's arguments would hold the list to the end
+            # (and an iterator, not a list, as a chain holds its arguments to the end)
             batches = itertools.chain(iter([first]), tables)
             first = replace(first, frame=first.frame.clear())
             plan = plan_columns(first.headers, vmap, prompt_text, header_line=first.header_line)
