@@ -273,6 +273,29 @@ def test_a_force_rerun_that_dies_part_way_leaves_no_manifest_and_upload_refuses(
     assert server.platform.requests == []
 
 
+def test_an_old_file_that_cannot_be_removed_stops_the_run_before_anything_is_published(
+    tmp_path, monkeypatch
+):
+    folder = tmp_path / "ready"
+    source = contacts(tmp_path / "list.csv", 12)
+    prepare(source, folder, max_rows=3)
+    stuck = folder / "list.part-004.csv"
+    real_unlink = Path.unlink
+
+    def unlink(self: Path, missing_ok: bool = False) -> None:
+        if self == stuck:  # the old run's files are removed in the folder's own thread
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        real_unlink(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", unlink)
+    with pytest.raises(OutputError, match=r"list\.part-004\.csv: cannot write: Permission denied"):
+        prepare(source, folder, max_rows=6, force=True)
+    assert not (folder / MANIFEST).exists()
+    # no part of the new run was put in place, and no temporary file is left
+    assert sorted(p.name for p in folder.glob("*.part-*")) == ["list.part-004.csv"]
+    assert not list(folder.glob(".*"))
+
+
 def test_leftover_temporary_files_are_removed_by_the_next_run(tmp_path, monkeypatch):
     folder = tmp_path / "ready"
     with monkeypatch.context() as patched:

@@ -74,6 +74,33 @@ def test_rejects_keep_original_values_line_and_reasons(tmp_path):
     assert result.exit_code() == 1
 
 
+def test_a_row_with_several_errors_names_each_code_once_and_every_message(tmp_path):
+    source = tmp_path / "list.csv"
+    source.write_text(
+        "Mobile Number,Name,Policy ID\n"
+        "12345,Asha,POL-0001\n"  # one error
+        "+919876543210,A,X-2\n"  # two rule errors: one code, two messages
+        "123,B,X-3\n"  # a phone error and two rule errors
+        "+919812345678,Ravi,POL-0004\n",  # clean
+        encoding="utf-8",
+    )
+    rules = {
+        "columns": {
+            "Name": {"min_length": 2},
+            "Policy ID": {"min_length": 6},
+        }
+    }
+    prepare(source, tmp_path / "out", rules=rules)
+    rejects = read_csv(tmp_path / "out" / "list.rejected.csv")[1:]
+    codes = [(r[0], r[1]) for r in rejects]
+    assert codes == [
+        ("2", "phone_invalid"),
+        ("3", "rule_length"),
+        ("4", "phone_invalid; rule_length"),
+    ], codes
+    assert [r[2].count("; ") for r in rejects] == [0, 1, 2]
+
+
 def test_broken_records_keep_their_raw_text(tmp_path):
     prepare(FIXTURES / "ragged_rows.csv", tmp_path / "out")
     rows = read_csv(tmp_path / "out" / "ragged_rows.rejected.csv")

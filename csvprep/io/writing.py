@@ -406,8 +406,9 @@ class OutputFolder:
 
     :meth:`open` refuses a folder that is not empty (unless ``force``), removes an interrupted
     run's temporary files, then removes the old manifest *before* anything else changes and the
-    upload files it listed; :meth:`write` writes a file by bare name, never over one of the
-    run's inputs (``protected``); :meth:`commit` writes the manifest last. So a folder holds a
+    upload files it listed (in its own thread, all gone before any new file is put in place);
+    :meth:`write` writes a file by bare name, never over one of the run's inputs
+    (``protected``); :meth:`commit` writes the manifest last. So a folder holds a
     manifest only when every file it lists was written whole, and nothing outside the folder,
     or any input, is ever removed or overwritten. Filesystem faults are :class:`OutputError`.
 
@@ -420,10 +421,12 @@ class OutputFolder:
     path: Path
     protected: frozenset[tuple[int, int]] = field(default_factory=frozenset)
     _pending: list[PendingFile] = field(default_factory=list, init=False, repr=False)
-    # finished files are made durable in this thread while the run goes on (a part's fsync
-    # would otherwise hold up the batches behind it)
+    # the folder's disk work is done in this thread while the run goes on: finished files are
+    # made durable (a part's fsync would otherwise hold up the batches behind it), and the old
+    # run's files removed (2,000 parts took 0.75 s, the reading and checking of a batch)
     _syncer: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
     _claimed: bool = field(default=False, init=False, repr=False)
+    _clearing: Future[None] | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def open(
@@ -460,15 +463,33 @@ class OutputFolder:
         return folder
 
     def claim(self) -> None:
-        """Remove the old manifest, then the upload files it listed (once)."""
+        """Remove the old manifest, then the upload files it listed (once). Those are removed
+        in the folder's thread: :meth:`write`, :meth:`publish` and :meth:`discard` wait until
+        they are gone (and raise what stopped their removal), so no file of this run is ever
+        put in place before, nor any left to be removed after."""
         if self._claimed:
             return
         self._claimed = True
-        stale = listed_names(self.path)
+        stale = sorted(listed_names(self.path))
         self._remove(MANIFEST)  # first: from now on the folder claims nothing
         sync_folder(self.path)
-        for name in stale:
+        if stale:
+            self._clearing = self._background().submit(self._remove_all, stale)
+
+    def _remove_all(self, names: Sequence[str]) -> None:
+        for name in names:
             self._remove(name)
+
+    def _cleared(self) -> None:
+        """Wait for the old run's files to be removed; raise what stopped it (every time
+        asked: a discard that waits does not make the run's end forget it)."""
+        if self._clearing is not None:
+            self._clearing.result()
+
+    def _background(self) -> ThreadPoolExecutor:
+        if self._syncer is None:
+            self._syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csvprep-disk")
+        return self._syncer
 
     def _remove(self, name: str) -> None:
         """Remove the folder's entry ``name``: a regular file or a link (never what it leads
@@ -496,6 +517,7 @@ class OutputFolder:
     def write(self, name: str, data: bytes, rows: int) -> WrittenFile:
         """Write ``data`` as the file ``name`` of the folder, atomically."""
         self.claim()
+        self._cleared()  # an old file of that name may be about to be removed
         target = self._target(name)
         with writing(target):
             atomic_write(target, data)
@@ -513,10 +535,8 @@ class OutputFolder:
         ([1], b'h\\n1\\n')
         """
         target = self._target(name)
-        if self._syncer is None:
-            self._syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csvprep-sync")
         with writing(target):
-            pending = PendingFile(target, self._syncer)
+            pending = PendingFile(target, self._background())
         self._pending.append(pending)
         return pending
 
@@ -534,6 +554,7 @@ class OutputFolder:
         """Put every file of :meth:`create` in place, in the order they were created (the
         old manifest is gone first); what each is."""
         self.claim()
+        self._cleared()
         written = [self.finish(p) for p in self._pending]
         for pending in self._pending:
             with writing(pending.path):
@@ -548,7 +569,10 @@ class OutputFolder:
             self._syncer = None
 
     def discard(self) -> None:
-        """Remove the temporary files of :meth:`create` not yet published."""
+        """Remove the temporary files of :meth:`create` not yet published (once the old
+        run's files are removed, as :meth:`claim` began)."""
+        with contextlib.suppress(OutputError):
+            self._cleared()
         for pending in self._pending:
             pending.discard()
         self._pending.clear()

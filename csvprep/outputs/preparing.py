@@ -79,14 +79,16 @@ def _reasons(
     """``rejected`` (rows with ROW) with each row's error codes and messages (of ``problems``),
     or the file-level ones (``fallback``...) where its row has none of its own, as when the
     phone column is missing."""
-    per_row = (
-        problems.filter(pl.col("code").is_in(_REJECTING))
-        .group_by(ROW, maintain_order=True)
-        .agg(
+    errors = problems.filter(pl.col("code").is_in(_REJECTING))
+    if errors[ROW].is_duplicated().any():
+        per_row = errors.group_by(ROW, maintain_order=True).agg(
             pl.col("code").unique(maintain_order=True).str.join("; ").alias("reason_codes"),
             pl.col("message").str.join("; ").alias("reasons"),
         )
-    )
+    else:  # one error a row, as in most lists: taken as it is (grouping cost three times more)
+        per_row = errors.select(
+            ROW, pl.col("code").alias("reason_codes"), pl.col("message").alias("reasons")
+        )
     return rejected.join(per_row, on=ROW, how="left", maintain_order="left").with_columns(
         pl.col("reason_codes").fill_null(fallback_codes),
         pl.col("reasons").fill_null(fallback),
@@ -140,7 +142,8 @@ class _Writer:
             self.folder = OutputFolder.open(
                 self.out, self.force, protected=self.inputs, planned=planned
             )
-        self.discard()  # what an earlier start wrote
+        else:
+            self.discard()  # what an earlier start wrote
         self.spoiled = False
         self.first, self.plan, self.replan = first, plan, replan
         self.parts: PartWriter | None = None
