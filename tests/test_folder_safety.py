@@ -27,7 +27,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_upload import SETTINGS
 
+import csvprep.io.reading
 import csvprep.io.writing
+import csvprep.outputs.preparing
 from conftest import FIXTURES, run_cli
 from csvprep.cli import cli
 from csvprep.errors import InputError, OutputError, UsageError
@@ -294,6 +296,54 @@ def test_an_old_file_that_cannot_be_removed_stops_the_run_before_anything_is_pub
     # no part of the new run was put in place, and no temporary file is left
     assert sorted(p.name for p in folder.glob("*.part-*")) == ["list.part-004.csv"]
     assert not list(folder.glob(".*"))
+
+
+def test_an_old_file_that_cannot_be_removed_stops_a_long_run_early(tmp_path, monkeypatch):
+    folder = tmp_path / "ready"
+    source = contacts(tmp_path / "list.csv", 400)
+    prepare(source, folder, max_rows=3)
+    real_unlink = Path.unlink
+
+    def unlink(self: Path, missing_ok: bool = False) -> None:
+        if self.parent == folder and ".part-" in self.name and not self.name.startswith("."):
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        real_unlink(self, missing_ok=missing_ok)
+
+    taken = []
+    real_take = csvprep.outputs.preparing._Writer.take
+    monkeypatch.setattr(Path, "unlink", unlink)
+    monkeypatch.setattr("csvprep.pipeline.validation.BATCH_BYTES", 300)  # dozens of batches
+    monkeypatch.setattr(
+        csvprep.outputs.preparing._Writer,
+        "take",
+        lambda self, batch: (taken.append(1), real_take(self, batch))[1],
+    )
+    with pytest.raises(OutputError, match="Permission denied"):
+        prepare(source, folder, max_rows=3, force=True)
+    batches = len(list(csvprep.io.reading.read_batches(source, batch_bytes=300)))
+    assert batches > 40 and len(taken) < batches / 2, (len(taken), batches)
+
+
+def test_the_old_files_are_all_gone_before_a_new_one_of_their_name_is_put_in_place(
+    tmp_path, monkeypatch
+):
+    folder = tmp_path / "ready"
+    source = contacts(tmp_path / "list.csv", 12)
+    prepare(source, folder, max_rows=3)
+    real_unlink = Path.unlink
+
+    def slow_unlink(self: Path, missing_ok: bool = False) -> None:
+        if self.parent == folder and self.name.startswith("list.part-"):
+            time.sleep(0.2)  # the old parts go slowly, in the folder's own thread
+        real_unlink(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", slow_unlink)
+    prepare(source, folder, max_rows=3, force=True)  # the same four names again
+    assert (folder / MANIFEST).exists()
+    complete_or_absent(folder)
+    assert sorted(p.name for p in folder.glob("list.part-*")) == [
+        f"list.part-00{i}.csv" for i in range(1, 5)
+    ]
 
 
 def test_leftover_temporary_files_are_removed_by_the_next_run(tmp_path, monkeypatch):

@@ -464,9 +464,10 @@ class OutputFolder:
 
     def claim(self) -> None:
         """Remove the old manifest, then the upload files it listed (once). Those are removed
-        in the folder's thread: :meth:`write`, :meth:`publish` and :meth:`discard` wait until
-        they are gone (and raise what stopped their removal), so no file of this run is ever
-        put in place before, nor any left to be removed after."""
+        in the folder's thread: :meth:`write` and :meth:`publish` wait until they are gone
+        and raise what stopped their removal (as :meth:`create` does as soon as it knows),
+        and :meth:`discard` waits, so no file of this run is ever put in place before, nor
+        any left to be removed after."""
         if self._claimed:
             return
         self._claimed = True
@@ -480,10 +481,11 @@ class OutputFolder:
         for name in names:
             self._remove(name)
 
-    def _cleared(self) -> None:
-        """Wait for the old run's files to be removed; raise what stopped it (every time
-        asked: a discard that waits does not make the run's end forget it)."""
-        if self._clearing is not None:
+    def _cleared(self, wait: bool = True) -> None:
+        """Wait for the old run's files to be removed (or, without ``wait``, only look
+        whether that has stopped); raise what stopped it, every time asked (a discard that
+        waits does not make the run's end forget it)."""
+        if self._clearing is not None and (wait or self._clearing.done()):
             self._clearing.result()
 
     def _background(self) -> ThreadPoolExecutor:
@@ -535,6 +537,7 @@ class OutputFolder:
         ([1], b'h\\n1\\n')
         """
         target = self._target(name)
+        self._cleared(wait=False)  # an old file that could not be removed stops the run now
         with writing(target):
             pending = PendingFile(target, self._background())
         self._pending.append(pending)
@@ -571,12 +574,14 @@ class OutputFolder:
     def discard(self) -> None:
         """Remove the temporary files of :meth:`create` not yet published (once the old
         run's files are removed, as :meth:`claim` began)."""
-        with contextlib.suppress(OutputError):
-            self._cleared()
-        for pending in self._pending:
-            pending.discard()
-        self._pending.clear()
-        self._stop_syncer()
+        try:
+            with contextlib.suppress(OutputError):
+                self._cleared()
+        finally:  # whatever stops the wait (an interrupt), no temporary file is left
+            for pending in self._pending:
+                pending.discard()
+            self._pending.clear()
+            self._stop_syncer()
 
     def commit(self, manifest: dict[str, Any]) -> WrittenFile:
         """Write the manifest, last: from now on the folder claims a complete set of files.

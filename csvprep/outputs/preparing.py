@@ -86,8 +86,10 @@ def _reasons(
             pl.col("message").str.join("; ").alias("reasons"),
         )
     else:  # one error a row, as in most lists: taken as it is (grouping cost three times more)
-        per_row = errors.select(
-            ROW, pl.col("code").alias("reason_codes"), pl.col("message").alias("reasons")
+        per_row = errors.select(  # a missing message joins as "", as grouped
+            ROW,
+            pl.col("code").alias("reason_codes"),
+            pl.col("message").fill_null("").alias("reasons"),
         )
     return rejected.join(per_row, on=ROW, how="left", maintain_order="left").with_columns(
         pl.col("reason_codes").fill_null(fallback_codes),
