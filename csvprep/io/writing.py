@@ -424,7 +424,7 @@ class OutputFolder:
     # the folder's disk work is done in this thread while the run goes on: finished files are
     # made durable (a part's fsync would otherwise hold up the batches behind it), and the old
     # run's files removed (2,000 parts took 0.75 s, the reading and checking of a batch)
-    _syncer: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
+    _disk: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
     _claimed: bool = field(default=False, init=False, repr=False)
     _clearing: Future[None] | None = field(default=None, init=False, repr=False)
 
@@ -489,9 +489,9 @@ class OutputFolder:
             self._clearing.result()
 
     def _background(self) -> ThreadPoolExecutor:
-        if self._syncer is None:
-            self._syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csvprep-disk")
-        return self._syncer
+        if self._disk is None:
+            self._disk = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csvprep-disk")
+        return self._disk
 
     def _remove(self, name: str) -> None:
         """Remove the folder's entry ``name``: a regular file or a link (never what it leads
@@ -563,13 +563,13 @@ class OutputFolder:
             with writing(pending.path):
                 pending.publish()
         self._pending.clear()
-        self._stop_syncer()
+        self._stop_disk()
         return written
 
-    def _stop_syncer(self) -> None:
-        if self._syncer is not None:
-            self._syncer.shutdown()
-            self._syncer = None
+    def _stop_disk(self) -> None:
+        if self._disk is not None:
+            self._disk.shutdown()
+            self._disk = None
 
     def discard(self) -> None:
         """Remove the temporary files of :meth:`create` not yet published (once the old
@@ -581,7 +581,7 @@ class OutputFolder:
             for pending in self._pending:
                 pending.discard()
             self._pending.clear()
-            self._stop_syncer()
+            self._stop_disk()
 
     def commit(self, manifest: dict[str, Any]) -> WrittenFile:
         """Write the manifest, last: from now on the folder claims a complete set of files.
