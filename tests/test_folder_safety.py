@@ -290,7 +290,7 @@ def test_an_old_file_that_cannot_be_removed_stops_the_run_before_anything_is_pub
         real_unlink(self, missing_ok=missing_ok)
 
     monkeypatch.setattr(Path, "unlink", unlink)
-    with pytest.raises(OutputError, match=r"list\.part-004\.csv: cannot write: Permission denied"):
+    with pytest.raises(OutputError, match=r"list\.part-004\.csv: cannot remove: Permission denied"):
         prepare(source, folder, max_rows=6, force=True)
     assert not (folder / MANIFEST).exists()
     # no part of the new run was put in place, and no temporary file is left

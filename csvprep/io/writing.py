@@ -365,15 +365,22 @@ def sync_folder(folder: Path) -> None:
 
 
 @contextlib.contextmanager
-def writing(path: Path) -> Iterator[None]:
-    """Turn a filesystem fault while writing ``path`` into an :class:`OutputError` naming it."""
+def writing(path: Path, doing: str = "write") -> Iterator[None]:
+    """Turn a filesystem fault while writing ``path`` (or ``doing`` another thing to it, as
+    "remove") into an :class:`OutputError` naming it.
+
+    >>> with writing(Path("old.part-001.csv"), "remove"):
+    ...     raise PermissionError(1, "Operation not permitted")
+    Traceback (most recent call last):
+    csvprep.errors.OutputError: old.part-001.csv: cannot remove: Operation not permitted
+    """
     try:
         yield
     except OSError as e:
         reason = e.strerror or type(e).__name__
         if e.errno == errno.ENOSPC:
             reason += " (the disk is full)"
-        raise OutputError(f"{path}: cannot write: {reason}") from None
+        raise OutputError(f"{path}: cannot {doing}: {reason}") from None
 
 
 def remove_leftovers(folder: Path, protected: frozenset[tuple[int, int]] = frozenset()) -> None:
@@ -385,7 +392,7 @@ def remove_leftovers(folder: Path, protected: frozenset[tuple[int, int]] = froze
                 and entry.is_file(follow_symlinks=False)
                 and _identity(entry.path) not in protected
             ):
-                with writing(Path(entry.path)):
+                with writing(Path(entry.path), "remove"):
                     os.unlink(entry.path)
 
 
@@ -502,7 +509,7 @@ class OutputFolder:
         except OSError:
             return
         if stat.S_ISLNK(kind) or (stat.S_ISREG(kind) and _identity(target) not in self.protected):
-            with writing(target):
+            with writing(target, "remove"):
                 target.unlink(missing_ok=True)
 
     def _target(self, name: str) -> Path:
