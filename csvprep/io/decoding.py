@@ -26,7 +26,6 @@ import codecs
 import re
 import threading
 import unicodedata
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from ..errors import InputError, UsageError
@@ -106,14 +105,13 @@ class Repair(NamedTuple):
     char: str
 
 
-@dataclass(frozen=True)
-class Decoded:
+class Decoded(NamedTuple):
     """A file's text as UTF-8 bytes (no BOM), the encoding it was read as and why."""
 
     data: bytes
     encoding: str
     notes: tuple[str, ...] = ()
-    repairs: tuple[Repair, ...] = field(default_factory=tuple)
+    repairs: tuple[Repair, ...] = ()
     #: why the encoding chosen may be wrong, when the detector could not tell
     unsure: str | None = None
     #: the code page stray bytes were read by (``repairs``), if any

@@ -27,7 +27,6 @@ import contextlib
 import io
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import cache, lru_cache, partial
 
 import phonenumbers
@@ -106,21 +105,23 @@ _NONE = "__none"  # answered by neither path
 
 
 # compared and hashed as itself (a table is made once and kept): the expressions made of one
-# are made once too (``functools.cache``), not on every query
-@dataclass(frozen=True, eq=False)
+# are made once too (``functools.cache``), not on every query. A plain class, not a frozen
+# dataclass: made on every start, where a dataclass costs ~1 ms
 class Table:
     """A region's number patterns over national numbers of every length: the keys where a
     run of equal labels starts (sorted), and those labels."""
 
-    starts: pl.Series
-    labels: pl.Series
+    __slots__ = ("labels", "starts")
+
+    def __init__(self, starts: pl.Series, labels: pl.Series) -> None:
+        self.starts = starts
+        self.labels = labels
 
 
 # A book's key: the row's calling code times this, then the table key (under 18 * 10**17).
 _CODE_STEP = 10**19
 
 
-@dataclass(frozen=True, eq=False)
 class _Book:
     """Several calling codes' tables as one (their starts as ``Int128``, each code's after
     the code times ``_CODE_STEP``), so that the numbers of every code are answered in one
@@ -133,12 +134,23 @@ class _Book:
     (Int128, 'AE')
     """
 
-    codes: tuple[int, ...]
-    table: Table
-    slots: pl.Series  # a calling code's slot (by code; 0 for a code not in the book)
-    lengths: pl.Series  # _length_results of each slot's main region, one after another
-    mains: pl.Series  # the main region of each slot
-    literals: dict[int, pl.Series]  # national prefixes of k digits: code * 10**k + prefix
+    __slots__ = ("codes", "lengths", "literals", "mains", "slots", "table")
+
+    def __init__(
+        self,
+        codes: tuple[int, ...],
+        table: Table,
+        slots: pl.Series,
+        lengths: pl.Series,
+        mains: pl.Series,
+        literals: dict[int, pl.Series],
+    ) -> None:
+        self.codes = codes
+        self.table = table
+        self.slots = slots  # a calling code's slot (by code; 0 for a code not in the book)
+        self.lengths = lengths  # _length_results of each slot's main region, one after another
+        self.mains = mains  # the main region of each slot
+        self.literals = literals  # national prefixes of k digits: code * 10**k + prefix
 
 
 Codes = Region | _Book

@@ -11,7 +11,7 @@ import itertools
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, TypedDict, TypeVar, Unpack
 
@@ -364,29 +364,28 @@ def _check(
             batch_bytes = None  # read it whole after all
 
 
-@dataclass
+# a plain class, not a dataclass, for the same reason (it is mutable)
 class _Totals:
     """What :func:`_run` adds up over the batches (:meth:`add`): the counts, and what is compared
     across batches once every batch is read (the candidates for repeats, the unique rules'
     values)."""
 
-    unique: dict[Rule, str]  # the unique rules checked, and their columns
-    filled: set[int] = field(default_factory=set)  # blank-header columns with a value somewhere
-    counts: Counter[str] = field(default_factory=Counter)  # problems by code
-    warnings: Counter[str] = field(default_factory=Counter)  # of those, warnings
-    by_column: Counter[str] = field(default_factory=Counter)  # problems by header
-    kinds: Counter[tuple[str, str]] = field(default_factory=Counter)  # (region, number type)
-    rows: int = 0
-    invalid: int = 0
-    excluded: int = 0
-    repeated: int = 0  # repeats found within a batch (see _BatchResult.repeated)
-    checks: int = 0  # how many checks a batch runs: the unique rules' problems come after
-    candidates: list[pl.DataFrame] = field(default_factory=list)
-    early_repeats: list[pl.DataFrame] = field(default_factory=list)  # each batch's first repeats
-    values: dict[Rule, list[pl.DataFrame]] = field(init=False)  # each unique rule's, per batch
-
-    def __post_init__(self) -> None:
-        self.values = {rule: [] for rule in self.unique}
+    def __init__(self, unique: dict[Rule, str]) -> None:
+        self.unique = unique  # the unique rules checked, and their columns
+        self.filled: set[int] = set()  # blank-header columns with a value somewhere
+        self.counts: Counter[str] = Counter()  # problems by code
+        self.warnings: Counter[str] = Counter()  # of those, warnings
+        self.by_column: Counter[str] = Counter()  # problems by header
+        self.kinds: Counter[tuple[str, str]] = Counter()  # (region, number type)
+        self.rows = 0
+        self.invalid = 0
+        self.excluded = 0
+        self.repeated = 0  # repeats found within a batch (see _BatchResult.repeated)
+        self.checks = 0  # how many checks a batch runs: the unique rules' problems come after
+        self.candidates: list[pl.DataFrame] = []
+        self.early_repeats: list[pl.DataFrame] = []  # each batch's first repeats
+        # each unique rule's values, per batch
+        self.values: dict[Rule, list[pl.DataFrame]] = {rule: [] for rule in unique}
 
     def add(self, batch: _BatchResult) -> None:
         """Add ``batch``'s counts and keep what is compared across batches."""
@@ -588,8 +587,7 @@ def _with_status(frame: pl.DataFrame, repeat_rows: pl.Series) -> pl.DataFrame:
 # --- streaming: each batch decided as it comes (what prepare writes as it reads) -----------
 
 
-@dataclass(frozen=True)
-class DecidedBatch:
+class DecidedBatch(NamedTuple):
     """A batch's rows as :func:`check` gives them for the whole file: ``frame`` holds them with
     ``STATUS``, ``problems`` all their problems in row order (duplicates and ``unique`` rules
     judged against every earlier row); ``filled``, its blank-header columns with a value."""
@@ -1025,17 +1023,17 @@ class _Checks(NamedTuple):
     filled: set[int]
 
 
-@dataclass
 class _BatchRows:
     """A batch as its row checks see it, one check after another: the frame (each check may
     add columns it answers from), and what the checks so far found of each row."""
 
-    frame: pl.DataFrame
-    context: _Context
-    #: rows no earlier check could read (structure, an empty row, the phone), or invalid
-    error: pl.Expr
-    #: rows on the suppression list
-    excluded: pl.Expr = field(default_factory=lambda: pl.lit(False))
+    def __init__(self, frame: pl.DataFrame, context: _Context, *, error: pl.Expr) -> None:
+        self.frame = frame
+        self.context = context
+        #: rows no earlier check could read (structure, an empty row, the phone), or invalid
+        self.error = error
+        #: rows on the suppression list
+        self.excluded = pl.lit(False)
 
     @property
     def live(self) -> pl.Expr:
