@@ -283,6 +283,23 @@ def test_a_labelled_number_of_a_usual_shape_skips_the_general_shape_step(monkeyp
     assert found[metadata.E164].to_list() == ["+919876543210"] * 3
 
 
+@pytest.mark.parametrize("first", ["A", "Z", "a", "z", "M", "t"])
+def test_one_label_among_numbers_is_still_read_past_by_the_grouped_digits_step(monkeypatch, first):
+    # the label's replace is skipped where no value starts with a letter: one value whose
+    # label starts with the first or last letter of either case still has it taken off, so
+    # the general step (5-10x the cost) is not taken for it
+    values = ["+1 650 253 0000", "(0987) 6543210", f"{first}: +91 98765-43210", "0987 654 3210"]
+    assert disagreements("IN", values, numeric_from=0) == []
+
+    def general(*_: object) -> None:
+        raise AssertionError("the general shape step was taken")
+
+    monkeypatch.setattr(phones_numeric, "shapes", general)
+    found, others = phones_numeric.decide(pl.Series(values), metadata.region("IN"))
+    assert others.len() == 0
+    assert found[metadata.E164].to_list()[1:] == ["+919876543210"] * 3
+
+
 def test_regions_of_a_column_are_region_code_for_number_with_or_without_tables(
     monkeypatch, tmp_path
 ):

@@ -737,11 +737,15 @@ def _digits(values: pl.Series) -> pl.DataFrame:
         # real list: every step of shapes() but the label's and the last leaves them as they
         # are, so they skip those steps. libphonenumber reads from the first '+' or digit, so
         # a label is nothing to it, unless the whole value is longer than it reads at all
-        short = clean.str.len_chars() <= MAX_INPUT_STRING_LENGTH
-        rows = rows.with_columns(
-            pl.when(short).then(clean.str.replace(LABEL, "")).otherwise(clean).alias("__bare")
-        )
-        bare = pl.col("__bare")
+        bare = clean
+        # a label starts with a letter: where no value starts at 'A' or after (digits, '+' and
+        # '(' come before it), none has one, and the replace (a regex on every row) is skipped
+        if rows.select((clean >= "A").any()).item():
+            short = clean.str.len_chars() <= MAX_INPUT_STRING_LENGTH
+            rows = rows.with_columns(
+                pl.when(short).then(clean.str.replace(LABEL, "")).otherwise(clean).alias("__bare")
+            )
+            bare = pl.col("__bare")
         # a column of its own, made once: the select below reads it twice
         rows = rows.with_columns(
             bare.str.replace_many(_PUNCTUATION, [""] * len(_PUNCTUATION)).alias("__digits")
