@@ -364,7 +364,7 @@ def _check(
             batch_bytes = None  # read it whole after all
 
 
-# a plain class, not a dataclass, for the same reason (it is mutable)
+# a plain class: not a dataclass, for the same reason; not a NamedTuple, as it is mutable
 class _Totals:
     """What :func:`_run` adds up over the batches (:meth:`add`): the counts, and what is compared
     across batches once every batch is read (the candidates for repeats, the unique rules'
