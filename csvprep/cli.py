@@ -350,7 +350,15 @@ def validate(
 
     out = Output(fmt, quiet, no_color)
     if output is not None:
+        from .io.writing import check_report_target  # lazy: Polars
+
         out.color = False  # a file gets no terminal colour codes
+        inputs = [*files, api_key_file, *(given.get(k) for k in _INPUT_OPTIONS)]
+        try:
+            check_report_target(output, inputs)
+        except CsvprepError as e:
+            _fail(e)
+            sys.exit(e.exit_code)
     written: list[str] = []  # what --output gets, in order
     if agent_id:
         from .upload import DEFAULT_BASE_URL, Api, agent_prompt  # lazy: httpx
@@ -437,12 +445,15 @@ def _source(file: str | Path, name: str | None) -> Iterator[tuple[Path, str | No
         yield path, label
 
 
+#: The options that name a file the run reads, which no report may be written over.
+_INPUT_OPTIONS = ("variables_map", "prompt", "rules", "exclude")
+
+
 def _write_output(path: Path, text: str) -> None:
     """``--output``: the whole report at once (atomically), or exit 7 saying why not."""
-    from .io.writing import atomic_write, writing  # lazy: Polars
+    from .io.writing import write_report  # lazy: Polars
 
-    with writing(path):
-        atomic_write(path, text.encode("utf-8"))
+    write_report(path, text.encode("utf-8"))
 
 
 @cli.command()

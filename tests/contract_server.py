@@ -19,6 +19,7 @@ import email.policy
 import json
 import threading
 import time
+import urllib.parse
 import uuid
 from collections import defaultdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -93,6 +94,17 @@ def make_handler(platform: Platform) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
+        def _text(
+            self, status: int, data: bytes, ctype: str, headers: dict[str, str] | None = None
+        ) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(data)))
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
+
         def _handle(self, method: str) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
@@ -120,6 +132,13 @@ def make_handler(platform: Platform) -> type[BaseHTTPRequestHandler]:
                 return self._answer(504, {"detail": "gateway timeout"})
             if fault == "echo":
                 return self._answer(400, {"detail": {"headers": dict(self.headers)}})
+            if fault == "echo_quoted":  # the key as a query string or form would carry it
+                key = urllib.parse.quote(self.headers.get("X-API-KEY", ""), safe="")
+                return self._text(400, f"bad key {key}".encode(), "text/plain")
+            if fault == "redirect":  # a gateway sending the client to a login page
+                return self._text(302, b"", "text/html", {"Location": "https://login.example/"})
+            if fault == "html":  # a proxy's page, with a success status
+                return self._text(200, b"<html>Please sign in</html>", "text/html")
             if fault == "slow":
                 time.sleep(1.5)
             if self.headers.get("X-API-KEY") != API_KEY:
@@ -130,6 +149,8 @@ def make_handler(platform: Platform) -> type[BaseHTTPRequestHandler]:
             elif raw:
                 record["json"] = json.loads(raw)
             status, body = self._route(endpoint, path, record)
+            if fault == "null_id":  # acted on, but the answer names nothing
+                body = {k: (None if k.endswith("list_id") else v) for k, v in body.items()}
             if fault == "drop":
                 # acted on, answer lost: close without a response
                 self.close_connection = True

@@ -15,6 +15,7 @@ import signal
 import stat
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -789,3 +790,49 @@ def test_a_manifest_the_reader_would_refuse_is_never_written(tmp_path):
     with pytest.raises(RuntimeError, match="a manifest its reader refuses"):
         folder.commit({"version": 1, "kind": "split", "files": "not a list"})
     assert not (tmp_path / "out" / MANIFEST).exists()
+
+
+# --- validate --output: a report file, never over an input, never replacing a device -------
+
+
+@pytest.mark.parametrize("which", ["list", "variables map"])
+def test_validate_output_over_an_input_is_refused_and_the_input_kept(tmp_path, which):
+    source = tmp_path / "list.csv"
+    shutil.copy(FIXTURES / "valid_contacts.csv", source)
+    vmap = tmp_path / "vm.json"
+    vmap.write_text('{"mobile_number": "Mobile Number"}', encoding="utf-8")
+    target = source if which == "list" else tmp_path / "link-to-vm.json"
+    if which == "variables map":
+        os.link(vmap, target)  # the same file under another name
+    before = {p: p.read_bytes() for p in (source, vmap)}
+    result = run_cli("validate", source, "-m", vmap, "--output", target)
+    assert result.exit_code == 2
+    assert "is one of this run's inputs" in result.stderr
+    assert {p: p.read_bytes() for p in (source, vmap)} == before
+
+
+def test_validate_output_into_a_pipe_writes_into_it_and_keeps_it(tmp_path):
+    fifo = tmp_path / "report.pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+
+    def read() -> None:
+        with open(fifo, "rb") as pipe:
+            got.append(pipe.read())
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    result = run_cli(
+        "validate", FIXTURES / "valid_contacts.csv", "--format", "json", "--output", fifo
+    )
+    reader.join(timeout=30)
+    assert result.exit_code == 0
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)  # not replaced by a regular file
+    assert json.loads(got[0])["file"].endswith("valid_contacts.csv")
+
+
+def test_validate_output_that_is_a_folder_is_a_usage_error(tmp_path):
+    result = run_cli("validate", FIXTURES / "valid_contacts.csv", "--output", tmp_path)
+    assert result.exit_code == 2 and "is a directory" in result.stderr  # click's own check
+    result = run_cli("validate", FIXTURES / "valid_contacts.csv", "--output", "")
+    assert result.exit_code == 2 and "is a folder" in result.stderr

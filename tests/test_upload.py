@@ -16,7 +16,7 @@ from contract_server import API_KEY, SAVE_FIELDS, ContractServer
 from conftest import FIXTURES, VARIABLES_MAP
 from csvprep import ConfigError, UsageError
 from csvprep.cli import cli
-from csvprep.errors import RejectedRowsError, RemoteError, UncertainError
+from csvprep.errors import InputError, RejectedRowsError, RemoteError, UncertainError
 from csvprep.outputs.preparing import prepare
 from csvprep.upload import LEDGER, Api, upload
 from csvprep.upload.campaign import build_campaign, load_campaign
@@ -587,3 +587,84 @@ def test_nested_typos_are_refused_before_any_request(server, small, call_config,
 def test_top_level_typos_get_a_suggestion_too():
     with pytest.raises(ConfigError, match="'campaign_nmae' \\(did you mean 'campaign_name'"):
         campaign(campaign_nmae="x")
+
+
+# --- answers that are not the documented success --------------------------------------------
+
+
+@pytest.mark.parametrize("fault", ["redirect", "html"])
+def test_a_start_answered_by_a_redirect_or_a_page_is_uncertain_not_started(server, small, fault):
+    server.platform.fault("POST /campaign/start", fault)
+    with api(server) as client:
+        with pytest.raises(UncertainError, match="not the JSON answer the API documents"):
+            upload(small, campaign(), api=client, start_calls=True)
+        # never taken as done: the next run refuses to start blindly
+        with pytest.raises(UncertainError, match="may already be calling"):
+            upload(small, campaign(), api=client, start_calls=True)
+    ledger = json.loads((small / LEDGER).read_text(encoding="utf-8"))
+    assert next(iter(ledger["files"].values()))["steps"]["start"]["state"] == "uncertain"
+    assert len(server.platform.calls("POST /campaign/start")) == 1
+
+
+def test_a_redirected_read_is_an_error(server, large):
+    server.platform.fault("GET /campaign/upload-status/{bulk_list_id}", "redirect")
+    with api(server) as client, pytest.raises(RemoteError, match="a redirect, not followed"):
+        upload(large, campaign(), api=client, start_calls=True)
+    assert "POST /campaign/make-call-async" not in posts(server)
+
+
+@pytest.mark.parametrize(
+    ("flow", "endpoint"), [("small", "POST /campaign/save"), ("large", "POST /campaign/upload-csv")]
+)
+def test_an_answer_without_the_list_id_is_uncertain_and_never_started(
+    server, request, flow, endpoint
+):
+    folder = request.getfixturevalue(flow)
+    server.platform.fault(endpoint, "null_id")
+    with api(server) as client, pytest.raises(UncertainError, match="holds no"):
+        upload(folder, campaign(), api=client, start_calls=True)
+    assert posts(server) == [endpoint]
+    ledger = json.loads((folder / LEDGER).read_text(encoding="utf-8"))
+    assert "uncertain" in json.dumps(ledger)
+
+
+def test_a_key_echoed_percent_encoded_is_never_shown(server, small):
+    key = "rk_live+AbC/dEf9xYz="
+    server.platform.fault("POST /campaign/save", "echo_quoted")
+    with Api(key, server.url, sleep=lambda _: None) as client, pytest.raises(RemoteError) as info:
+        upload(small, campaign(), api=client)
+    assert "[redacted]" in str(info.value)
+    assert "AbC" not in str(info.value) and "dEf9" not in str(info.value)
+
+
+# --- what a prepared folder must say before anything is sent ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda rows: rows.pop("rejected"),
+        lambda rows: rows.update(input=rows["input"] + 1),
+        lambda rows: rows.update(clean=rows["clean"] + 1, input=rows["input"] + 1),
+    ],
+    ids=["rejected-count-removed", "input-not-the-sum", "clean-not-the-files"],
+)
+def test_a_manifest_whose_counts_do_not_add_up_is_refused_before_any_request(server, small, tamper):
+    path = small / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    tamper(manifest["rows"])
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    with api(server) as client, pytest.raises(InputError, match="malformed manifest"):
+        upload(small, campaign(), api=client, start_calls=True)
+    assert server.platform.requests == []
+
+
+def test_a_folder_with_no_row_to_call_is_refused_before_any_request(server, tmp_path):
+    source = tmp_path / "all_excluded.csv"
+    source.write_text("Mobile Number,Name\n+919876543210,A\n+919812345678,B\n", encoding="utf-8")
+    dnc = tmp_path / "dnc.txt"
+    dnc.write_text("+919876543210\n+919812345678\n", encoding="utf-8")
+    prepare(source, tmp_path / "out", exclude=dnc)
+    with api(server) as client, pytest.raises(InputError, match="no row to upload"):
+        upload(tmp_path / "out", campaign(), api=client, start_calls=True)
+    assert server.platform.requests == []

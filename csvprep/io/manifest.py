@@ -28,6 +28,8 @@ MANIFEST = "manifest.json"
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 # The names csvprep gives upload files: the only ones an old manifest may get deleted.
 _UPLOAD_FILE = re.compile(r".+\.(clean|part-[0-9]{3,})\.csv")
+# The row counts of a prepared folder's manifest: the input, then where its rows went.
+_PREPARE_COUNTS = ("input", "clean", "rejected", "duplicates", "excluded")
 
 
 def safe_name(name: object) -> str | None:
@@ -122,6 +124,22 @@ class Manifest:
             files.append(FileEntry(name, entry["rows"], sha))
         if len({f.path for f in files}) < len(files):
             raise bad("'files' lists a file twice")
+        listed = sum(f.rows for f in files)
+        if kind == "prepare":
+            # every count upload's checks read, and the sum that proves no row went missing
+            for key in _PREPARE_COUNTS:
+                if key not in rows:
+                    raise bad(f"'rows' has no {key!r} count")
+            if rows["clean"] != listed:
+                raise bad(f"'rows.clean' is {rows['clean']}, but its files hold {listed} rows")
+            parts = sum(rows[key] for key in _PREPARE_COUNTS[1:])
+            if rows["input"] != parts:
+                raise bad(
+                    f"'rows.input' is {rows['input']}, not the {parts} rows of clean, rejected, "
+                    "duplicates and excluded"
+                )
+        elif rows["input"] != listed:
+            raise bad(f"'rows.input' is {rows['input']}, but its files hold {listed} rows")
         variables_map = data.get("variables_map", {})
         if not isinstance(variables_map, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in variables_map.items()

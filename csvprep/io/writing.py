@@ -239,6 +239,44 @@ def atomic_write(path: Path, data: bytes) -> None:
         _WRITING.discard(temp)
 
 
+def check_report_target(path: Path, inputs: Iterable[object]) -> None:
+    """Refuse ``path`` as where a report goes (``--output``) before anything is read: a folder,
+    or one of the run's ``inputs`` (the list, the variables map...) under any name, which the
+    report would replace. A :class:`UsageError` saying so.
+
+    >>> check_report_target(Path("fixtures/valid_contacts.csv"), ["fixtures/valid_contacts.csv"])
+    Traceback (most recent call last):
+    csvprep.errors.UsageError: fixtures/valid_contacts.csv: is one of this run's inputs; ...
+    """
+    if path.is_dir():
+        raise UsageError(f"{path or '.'}: is a folder; give --output a file name")
+    found = _identity(path)
+    if found is not None and found in {_identity(i) for i in inputs}:
+        raise UsageError(
+            f"{path}: is one of this run's inputs; the report would replace it: give --output "
+            "another file"
+        )
+
+
+def write_report(path: Path, data: bytes) -> None:
+    """Write a report where ``--output`` says: into a device or a pipe as it is (``/dev/stdout``,
+    ``/dev/null``, a FIFO a reader waits on), never replaced by a file; otherwise atomically
+    (:func:`atomic_write`). Faults are :class:`OutputError`.
+
+    >>> write_report(Path("/dev/null"), b"{}")
+    """
+    with writing(path):
+        try:
+            kind = os.stat(path).st_mode  # through a link: /dev/stdout is one
+        except FileNotFoundError:
+            kind = stat.S_IFREG
+        if stat.S_ISREG(kind):
+            atomic_write(path, data)
+        else:
+            with open(path, "wb") as device:
+                device.write(data)
+
+
 def _create_temp(path: Path) -> tuple[Path, int]:
     """A new temporary file for ``path``, in its folder (a rename is atomic only within one),
     registered for :func:`abandon_writes`; its name and open descriptor."""

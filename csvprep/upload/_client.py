@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import functools
 import json
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -126,19 +128,35 @@ def check_base_url(base_url: str) -> None:
 
 def _redact(value: Any, secret: str) -> Any:
     """``value`` (an answer from the platform) with every occurrence of ``secret`` replaced, in
-    every string of it, keys included: a platform that echoes the request must not make csvprep
-    print or store the key.
+    every string of it, keys included, written as it is or percent-encoded (as a platform
+    echoing a query string or form would): a platform that echoes the request must not make
+    csvprep print or store the key.
 
     >>> _redact({"detail": {"headers": {"x-api-key": "s3cret"}}, "n": 1}, "s3cret")
     {'detail': {'headers': {'x-api-key': '[redacted]'}}, 'n': 1}
+    >>> _redact("bad key k%2Bx%2f1 and k+x/1", "k+x/1")
+    'bad key [redacted] and [redacted]'
     """
     if isinstance(value, str):
-        return value.replace(secret, "[redacted]")
+        return _secret_pattern(secret).sub("[redacted]", value)
     if isinstance(value, dict):
         return {_redact(k, secret): _redact(v, secret) for k, v in value.items()}
     if isinstance(value, list):
         return [_redact(v, secret) for v in value]
     return value
+
+
+@functools.cache
+def _secret_pattern(secret: str) -> re.Pattern[str]:
+    """Matches ``secret`` with any of its characters percent-encoded (hex digits of either
+    case); a key is printable ASCII (:func:`check_api_key`), one byte a character."""
+
+    def either(char: str) -> str:
+        code = f"{ord(char):02X}"
+        high, low = code[0], code[1]
+        return f"(?:{re.escape(char)}|%[{high}{high.lower()}][{low}{low.lower()}])"
+
+    return re.compile("".join(either(c) for c in secret))
 
 
 def _detail(body: Any) -> str:
@@ -265,7 +283,28 @@ class Api:
             )
         if status >= 400:
             raise RemoteError(f"{where}: HTTP {status}: {_detail(body)}")
+        if not 200 <= status < 300 or isinstance(body, str):
+            # every answer the API documents is JSON with a 2xx status: a redirect or a page
+            # (a proxy's, a login's) is not the platform saying it is done, and after a request
+            # that changes something nothing tells whether the platform acted on it
+            raise _unexpected(where, status, body, reads)
         return body if isinstance(body, dict) else {"data": body}
+
+
+def _unexpected(where: str, status: int, body: Any, reads: bool) -> RemoteError:
+    """The error for an answer that is not a documented success (a redirect, a body that is
+    not JSON): uncertain after a request that changes something.
+
+    >>> print(_unexpected("GET /campaign/upload-status/1", 302, "", reads=True))
+    GET /campaign/upload-status/1: HTTP 302 (a redirect, not followed), not the JSON answer ...
+    """
+    what = f"HTTP {status}" + (" (a redirect, not followed)" if 300 <= status < 400 else "")
+    if isinstance(body, str) and body.strip():
+        what += f": {body.strip()[:120]!r}"
+    what += ", not the JSON answer the API documents"
+    if reads:
+        return RemoteError(f"{where}: {what}")
+    return UncertainError(f"{where}: {what}; the platform may have acted on it")
 
 
 def _form(fields: Mapping[str, Any]) -> dict[str, str]:

@@ -210,11 +210,18 @@ def _upload_folder(
     manifest = read_manifest(folder)
     if manifest.kind != "prepare":
         raise InputError(f"{folder}: its manifest is not from csvprep prepare")
-    rejected = manifest.rows.get("rejected", 0)
+    rejected = manifest.rows["rejected"]  # every count is there: the manifest is checked
     if rejected and not campaign.remove_invalid_rows:
         raise RejectedRowsError(
             f"{folder}: {rejected} rows were rejected as invalid; fix them, or pass "
             "--remove-invalid-rows to upload the clean rows anyway"
+        )
+    if not manifest.rows["clean"]:
+        # a list, or a campaign started, with no one to call: refused, as validate refuses a
+        # file without rows
+        raise InputError(
+            f"{folder}: no row to upload: all {manifest.rows['input']} rows were rejected, "
+            "repeats or excluded (see the rejects file)"
         )
     verify_files(folder, manifest)
     ledger = wiring.ledger(folder)
@@ -298,6 +305,18 @@ class _Run:
         self.ledger.record(self.name, self.sha, step, "done", **ids)
         self.progress(f"{self.name}: {message}")
 
+    def answered_id(self, answer: Mapping[str, Any], key: str, step: str, where: str) -> str:
+        """The id ``key`` of a successful answer to ``step``; without one (missing, null, not
+        a string or number) the step is recorded uncertain: the platform said it succeeded, so
+        it may well have made a list that nothing here can name."""
+        value = answer.get(key)
+        if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).strip():
+            self.ledger.record(self.name, self.sha, step, "uncertain")
+            raise UncertainError(
+                f"{where}: the answer holds no {key} ({answer}); the platform may have acted on it"
+            )
+        return str(value)
+
     def uncertain_stop(self, step: str, what: str) -> UncertainError:
         return UncertainError(
             f"{self.name}: step {step!r} is uncertain from an earlier run: {what}. Check it on "
@@ -334,9 +353,7 @@ class _Run:
         else:
             request = Request("POST", "/campaign/save", self.fields, file=self.name, rows=rows)
             answer = self.submit_file("save", request)
-            if "list_id" not in answer:
-                raise RemoteError(f"POST /campaign/save: no list_id in the answer ({answer})")
-            list_id = str(answer["list_id"])
+            list_id = self.answered_id(answer, "list_id", "save", "POST /campaign/save")
             failed = _rejected_count(answer, rows, "POST /campaign/save", "failed_rows")
             self.done("save", f"saved as list {list_id}", list_id=list_id, failed_rows=failed)
         self.info["list_id"] = list_id
@@ -369,9 +386,8 @@ class _Run:
                 "POST", "/campaign/upload-csv", self.fields, file=self.name, rows=rows
             )
             answer = self.submit_file("upload", request)
-            if "bulk_list_id" not in answer:
-                raise RemoteError(f"POST /campaign/upload-csv: no bulk_list_id ({answer})")
-            bulk_id = str(answer["bulk_list_id"])
+            where = "POST /campaign/upload-csv"
+            bulk_id = self.answered_id(answer, "bulk_list_id", "upload", where)
             self.done("upload", f"uploaded as bulk list {bulk_id}", bulk_list_id=bulk_id)
         self.info["bulk_list_id"] = bulk_id
         processed = self.state("processed")
