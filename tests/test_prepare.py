@@ -21,7 +21,7 @@ import csvprep
 import csvprep.io.reading
 import csvprep.outputs.preparing
 from conftest import FIXTURES, SCHEMAS, VARIABLES_MAP, run_cli
-from csvprep import UsageError
+from csvprep import ConfigError, UsageError
 from csvprep.checks.calling_hours import CallWindow
 from csvprep.outputs.preparing import prepare
 from csvprep.outputs.splitting import split
@@ -141,6 +141,33 @@ def test_suppression_list_removes_numbers_in_any_format(tmp_path, suppression):
     rejects = read_csv(tmp_path / "out" / "valid_contacts.rejected.csv")
     assert {r[1] for r in rejects[1:]} == {"excluded_number"}
     assert result.exit_code() == 0
+
+
+@pytest.mark.parametrize(
+    ("suppression", "line", "why"),
+    [
+        ("suppression_ragged_record.csv", 2, "3 cells but the header has 2"),
+        ("suppression_unclosed_quote.csv", 2, "never closed"),
+    ],
+)
+def test_a_suppression_list_with_a_broken_record_stops_the_run_naming_its_line(
+    tmp_path, suppression, line, why
+):
+    with pytest.raises(ConfigError, match=f"{suppression}: line {line}: .*{why}") as info:
+        prepare(FIXTURES / "valid_contacts.csv", tmp_path / "out", exclude=FIXTURES / suppression)
+    assert info.value.exit_code == 2
+    assert not (tmp_path / "out").exists()  # nothing written, nothing half-excluded
+    out = tmp_path / "cli"
+    result = run_cli(
+        "prepare",
+        FIXTURES / "valid_contacts.csv",
+        "--out",
+        out,
+        "--exclude",
+        FIXTURES / suppression,
+    )
+    assert result.exit_code == 2 and f"line {line}" in result.stderr
+    assert not out.exists()
 
 
 def test_calling_hours_warn_about_night_calls(tmp_path):

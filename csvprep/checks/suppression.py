@@ -12,8 +12,8 @@ from pathlib import Path
 import polars as pl
 
 from .. import phones
-from ..errors import UsageError
-from ..io.columns import DEFECT
+from ..errors import ConfigError, UsageError
+from ..io.columns import DEFECT, LINE, NOTE
 from ..io.reading import read_table
 from ..io.records import column_name
 
@@ -54,7 +54,17 @@ def load_suppression(path: str | Path, region: str) -> Suppression:
     """
     table = read_table(path, require_rows=False)
     headers = [h.strip() for h in table.headers]
-    frame = table.frame.filter(pl.col(DEFECT).is_null())
+    broken = table.frame.filter(pl.col(DEFECT).is_not_null())
+    if broken.height:
+        # a broken record (a quote never closed swallows every line after it) may hold a
+        # number not to call: no list is used in part
+        first = broken.row(0, named=True)
+        raise ConfigError(
+            f"{path}: line {first[LINE]}: {first[NOTE]}; a suppression list must be whole, so "
+            f"that no number in it is called ({broken.height:,} broken "
+            f"record{'' if broken.height == 1 else 's'}): fix it"
+        )
+    frame = table.frame
     if len(headers) == 1:
         index = 0
         first = headers[0]
