@@ -58,9 +58,9 @@ def load_suppression(path: str | Path, region: str) -> Suppression:
     if broken.height:
         # a broken record (a quote never closed swallows every line after it) may hold a
         # number not to call: no list is used in part
-        first = broken.row(0, named=True)
+        record = broken.row(0, named=True)
         raise ConfigError(
-            f"{path}: line {first[LINE]}: {first[NOTE]}; a suppression list must be whole, so "
+            f"{path}: line {record[LINE]}: {record[NOTE]}; a suppression list must be whole, so "
             f"that no number in it is called ({broken.height:,} broken "
             f"record{'' if broken.height == 1 else 's'}): fix it"
         )
