@@ -119,11 +119,15 @@ def test_prepare_rejects_rows_breaking_error_rules(tmp_path):
         ("[columns.X]\nmin = 3\n", "min and max apply"),
         ("[column.X]\n", "unknown section 'column'"),
         ("[columns.X\n", "not valid TOML"),
+        ('[columns.X]\ntype = "integer"\nmin = "abc"\n', "bound 'abc' is not a number"),
+        ('[columns.X]\ntype = "decimal"\nmax = true\n', "bound True is not a number"),
+        ('[columns.X]\ntype = "date"\nformat = 5\n', "format must be a string"),
+        ("\udcff\udcfe[columns.X]\n", "not UTF-8 text"),  # Windows' UTF-16 mark, as bytes
     ],
 )
 def test_malformed_rule_files_are_config_errors(tmp_path, text, message):
     path = tmp_path / "r.toml"
-    path.write_text(text, encoding="utf-8")
+    path.write_bytes(text.encode("utf-8", "surrogateescape"))
     with pytest.raises(ConfigError, match=message):
         load_rules(path)
     result = run_cli("validate", FIXTURES / "valid_contacts.csv", "--rules", path)

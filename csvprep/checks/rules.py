@@ -138,7 +138,12 @@ def _parsed(value: pl.Expr, rule: Rule) -> pl.Expr | None:
 
 def _bound(rule: Rule, bound: Any) -> Any:
     if rule.type in ("integer", "decimal"):
-        return float(bound)
+        try:
+            if isinstance(bound, bool):
+                raise ValueError
+            return float(bound)
+        except (TypeError, ValueError):
+            raise ConfigError(f"rules: {rule.label}: bound {bound!r} is not a number") from None
     expr = _parsed(pl.lit(str(bound)), rule)
     assert expr is not None
     parsed = pl.select(expr).item()
@@ -272,6 +277,8 @@ def _rule(target: str, by_variable: bool, spec: Any, where: str) -> Rule:
     for key in ("min_length", "max_length"):
         if key in spec and (not isinstance(spec[key], int) or spec[key] < 0):
             raise ConfigError(f"{where}: {key} must be a whole number")
+    if "format" in spec and not isinstance(spec["format"], str):
+        raise ConfigError(f"{where}: format must be a string, such as 'DD/MM/YYYY'")
     if ("min" in spec or "max" in spec) and kind not in ("integer", "decimal", "date", "time"):
         raise ConfigError(f"{where}: min and max apply to integer, decimal, date and time")
     rule = Rule(
@@ -316,6 +323,8 @@ def load_rules(source: str | Path | Mapping[str, Any]) -> RuleSet:
             raise ConfigError(f"{name}: rule file not found") from None
         except tomllib.TOMLDecodeError as e:
             raise ConfigError(f"{name}: not valid TOML ({e})") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"{name}: not UTF-8 text (a TOML file is UTF-8)") from None
         except OSError as e:
             raise ConfigError(f"{name}: cannot be read ({e.strerror})") from None
     unknown = set(data) - {"columns", "variables"}
