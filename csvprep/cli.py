@@ -442,7 +442,13 @@ def _source(file: str | Path, name: str | None) -> Iterator[tuple[Path, str | No
         path = Path(temp) / (Path(label).name.strip(".") or "stdin.csv")
         with path.open("wb") as spool:
             shutil.copyfileobj(sys.stdin.buffer, spool)
-        yield path, label
+        try:
+            yield path, label
+        except CsvprepError as e:
+            # the spooled copy's path means nothing to the user: name the input as --name does
+            e.message = e.message.replace(str(path), label)
+            e.args = (e.message,)
+            raise
 
 
 #: The options that name a file the run reads, which no report may be written over.
@@ -453,7 +459,9 @@ def _write_output(path: Path, text: str) -> None:
     """``--output``: the whole report at once (atomically), or exit 7 saying why not."""
     from .io.writing import write_report  # lazy: Polars
 
-    write_report(path, text.encode("utf-8"))
+    # a file name that is not UTF-8 (its bytes held as surrogates) is written escaped, as
+    # JSON's own \u escapes read it back
+    write_report(path, text.encode("utf-8", "backslashreplace"))
 
 
 @cli.command()

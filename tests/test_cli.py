@@ -377,3 +377,15 @@ def test_a_workbook_sheet_is_chosen_by_name_or_number_and_named_in_the_report(tm
     wrong = run_cli("validate", path, "--sheet", "Contcts")
     assert wrong.exit_code == 3
     assert "has no sheet 'Contcts' (its sheets: 'Instructions', 'Contacts')" in wrong.stderr
+
+
+@pytest.mark.parametrize("data", [b"", b"Mobile Number\n", b"\x00\x01\x02binary"])
+def test_an_error_about_standard_input_names_it_as_name_does(data):
+    from click.testing import CliRunner
+
+    from csvprep.cli import cli
+
+    result = CliRunner().invoke(cli, ["validate", "-", "--name", "june.csv"], input=data)
+    assert result.exit_code == 3
+    assert result.stderr.startswith("csvprep: error: june.csv: ")
+    assert "csvprep-stdin" not in result.stderr  # never the spooled copy's path

@@ -7,7 +7,9 @@ import datetime as dt
 import hashlib
 import io
 import json
+import os
 import random
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -570,3 +572,23 @@ def test_streamed_prepare_and_split_that_fail_leave_no_output(tmp_path, monkeypa
     broken.write_text(source.read_text(encoding="utf-8") + "1,2,3,4,5,6\n", encoding="utf-8")
     assert split(broken, tmp_path / "parts", max_rows=5).problems
     assert not (tmp_path / "parts").exists()
+
+
+@pytest.mark.parametrize("name", ["a\nb.csv", ".", "/", "", "x\udcff.csv"])
+def test_a_name_no_output_can_carry_is_refused_before_anything_is_written(tmp_path, name):
+    with pytest.raises(UsageError, match="no output can be named after it"):
+        prepare(FIXTURES / "valid_contacts.csv", tmp_path / "out", name=name)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_list_whose_file_name_is_not_utf8_is_reported_with_its_name(tmp_path):
+    source = os.fsdecode(os.fsencode(str(tmp_path)) + b"/list\xff.csv")
+    shutil.copy(FIXTURES / "valid_contacts.csv", source)
+    report = tmp_path / "report.json"
+    result = run_cli("validate", source, "--format", "json", "--output", report)
+    assert result.exit_code == 0
+    written = json.loads(report.read_text(encoding="utf-8"))["file"]
+    assert os.fsencode(written).endswith(b"/list\xff.csv")
+    # prepare names its outputs after the file: refused, saying how to name them instead
+    result = run_cli("prepare", source, "--out", tmp_path / "out")
+    assert result.exit_code == 2 and "--name" in result.stderr

@@ -36,7 +36,13 @@ from ..problems import CODE_INFO, CODES
 from ..report import Report, render_json
 from ..report.html import render_html
 from ..settings import DEFAULTS
-from .splitting import PartWriter, file_entries, possible_names, source_entry_beside
+from .splitting import (
+    PartWriter,
+    file_entries,
+    output_stem,
+    possible_names,
+    source_entry_beside,
+)
 
 # File-level problems that prepare itself repairs in the clean file.
 _FIXED_BY_PREPARE = frozenset({"header_whitespace", "empty_column"})
@@ -294,7 +300,7 @@ def prepare(
     if max_rows is not None and max_rows < 1:
         raise UsageError("--max-rows must be at least 1")
     named = name if name is not None else source
-    stem = Path(named).stem if isinstance(named, (str, Path)) else "contacts"
+    stem = output_stem(named)
     # every file the run reads, so that no output (or clearing of old ones) can touch them
     inputs = [source, *(options.get(k) for k in ("exclude", "rules", "variables_map", "prompt"))]
     writer = _Writer(out, force, inputs, stem, max_rows, keep_duplicates)

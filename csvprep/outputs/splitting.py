@@ -19,7 +19,7 @@ import polars as pl
 
 from ..errors import UsageError
 from ..io.columns import DEFECT, LINE, NOTE, RAW, ROW
-from ..io.manifest import file_sha256
+from ..io.manifest import file_sha256, safe_name
 from ..io.reading import BATCH_BYTES, NotStreamable, Table, read_batches
 from ..io.records import column_name
 from ..io.writing import (
@@ -42,6 +42,28 @@ def part_name(stem: str, index: int) -> str:
     'contacts.part-003.csv'
     """
     return f"{stem}.part-{index:03d}.csv"
+
+
+def output_stem(named: object) -> str:
+    """The stem output files are named after (``<stem>.clean.csv``...): the name's, when it
+    makes names every reader takes (printable, no folder); else a :class:`UsageError`, before
+    anything is written.
+
+    >>> output_stem("lists/contacts.csv")
+    'contacts'
+    >>> output_stem("a\\nb.csv")
+    Traceback (most recent call last):
+    csvprep.errors.UsageError: 'a\\nb.csv': no output can be named after it ...
+    """
+    stem = Path(str(named)).stem if isinstance(named, (str, Path)) else "contacts"
+    name = f"{stem}.clean.csv"
+    if not stem.strip(". ") or not stem.isprintable() or safe_name(name) is None:
+        raise UsageError(
+            f"{str(named)!r}: no output can be named after it (a line break, a byte that is "
+            "not text, or no name at all); rename it, or give prepare --name a plain file "
+            "name, such as contacts.csv"
+        )
+    return stem
 
 
 def chunks(frame: pl.DataFrame, max_rows: int | None) -> Iterator[pl.DataFrame]:
@@ -254,7 +276,7 @@ def split(
     out = Path(out_dir)
     if max_rows < 1:
         raise UsageError("--max-rows must be at least 1")
-    stem = Path(source).stem
+    stem = output_stem(source)
     created = not os.path.lexists(out)
     batch_bytes: int | None = BATCH_BYTES
     folder: OutputFolder | None = None
