@@ -29,23 +29,17 @@ from .config import settings_for
 from .errors import CsvprepError, UsageError
 from .resources import example_text, schema_text
 from .settings import DEFAULTS as BUILT_IN
+from .settings import delimiter_from
 
 if TYPE_CHECKING:
     from .report import Report
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_DELIMITER_WORDS = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t", "pipe": "|"}
 # Built-in values of the settings a flag or the project configuration may give (the library's).
 DEFAULTS: dict[str, Any] = BUILT_IN.as_dict()
 # Files at least this big get a progress display (on a terminal only).
 _PROGRESS_BYTES = 5_000_000
-
-
-def _delimiter(value: str | None) -> str | None:
-    if value is None:
-        return None
-    return _DELIMITER_WORDS.get(value.lower(), value)
 
 
 def _fail(error: CsvprepError) -> None:
@@ -64,7 +58,7 @@ def _settings(file: str | Path, given: dict[str, Any]) -> dict[str, Any]:
     """Flags over the project configuration over the built-in defaults."""
     flags = {k: v for k, v in given.items() if v is not None}
     merged = {**DEFAULTS, **settings_for(file), **flags}
-    merged["delimiter"] = _delimiter(merged["delimiter"])
+    merged["delimiter"] = delimiter_from(merged["delimiter"])
     if isinstance(merged["prompt"], str) and "\n" not in merged["prompt"]:
         merged["prompt"] = Path(merged["prompt"])  # a path; fetched prompt text has lines
     return merged

@@ -51,3 +51,17 @@ class Settings(NamedTuple):
 
 #: The built-in settings.
 DEFAULTS = Settings()
+
+#: Words a delimiter may be given as (a tab is hard to type in a shell or a TOML file).
+_DELIMITER_WORDS = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t", "pipe": "|"}
+
+
+def delimiter_from(value: str | None) -> str | None:
+    """A delimiter as given by a flag, the configuration or a caller: a character, or its word.
+
+    >>> delimiter_from("tab"), delimiter_from(";"), delimiter_from(None)
+    ('\\t', ';', None)
+    """
+    if value is None:
+        return None
+    return _DELIMITER_WORDS.get(value.lower(), value)

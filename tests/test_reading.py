@@ -54,6 +54,20 @@ def test_every_export_shape_reads_to_the_same_table(
     assert table.frame[LINE].to_list() == list(range(2, 12))
 
 
+@pytest.mark.parametrize(
+    ("name", "encoding"),
+    [
+        ("utf16_le_bom.txt", "utf-16-le"),
+        ("utf16_be_bom.csv", "UTF-16BE"),
+        ("bom_utf8.csv", "utf-8"),
+    ],
+)
+def test_a_byte_order_mark_is_no_header_when_the_encoding_is_named(fixture_path, name, encoding):
+    table = read_table(fixture_path(name), encoding=encoding)
+    assert table.headers == HEADER
+    assert table.rows == 10
+
+
 def test_values_stay_text_as_written():
     table = read_table(pl.DataFrame({"Mobile Number": ["+919876543210"], "Pin": ["0098"]}))
     assert cells(table.frame) == [("+919876543210", "0098")]
@@ -445,3 +459,10 @@ def test_a_bom_starting_a_data_line_is_kept_whole_and_in_batches(tmp_path, monke
     assert whole == ["\ufeffMobile Number", "\ufeffMobile Number", "+919876543210"]
     monkeypatch.setattr("csvprep.pipeline.validation.BATCH_BYTES", 40)
     assert csvprep.check(path).table.frame["Mobile Number"].to_list() == whole
+
+
+@pytest.mark.parametrize("given", ["tab", "TAB", "\\t", "\t"])
+def test_the_library_takes_a_delimiter_as_its_word_as_the_cli_does(fixture_path, given):
+    table = read_table(fixture_path("tab_delimited.tsv"), delimiter=given)
+    assert table.delimiter == "\t" and table.headers == HEADER
+    assert csvprep.validate(fixture_path("tab_delimited.tsv"), delimiter=given).rows.valid == 10

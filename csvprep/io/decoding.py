@@ -394,4 +394,7 @@ def _decode_as(data: bytes, name: str, codec: str) -> Decoded:
             f"{name}: {where} cannot be read as {codec} (--encoding); give the file's real "
             "encoding, or leave --encoding out to have it detected"
         ) from None
+    # a byte-order mark read in the codec named (utf-16-le over Excel's "Unicode text", whose
+    # mark says that very order) is no part of the first header either
+    text = text.removeprefix("\ufeff")
     return Decoded(text.encode("utf-8"), _name(codec), (f"decoded as {label(codec)} (--encoding)",))

@@ -30,6 +30,7 @@ import polars as pl
 
 from ..errors import InputError, UsageError
 from ..problems import SHOWN_CHARS, Problem, shown
+from ..settings import delimiter_from
 from .columns import DEFECT, INTERNAL, LINE, NOTE, RAW, ROW
 from .decoding import Decoded, Repair, decode
 from .records import (
@@ -108,6 +109,7 @@ def read_table(
     >>> t.headers, t.rows
     (('Mobile Number',), 1)
     """
+    delimiter = delimiter_from(delimiter)
     if delimiter is not None and delimiter not in DELIMITERS:
         shown = DELIMITER_NAMES.get(delimiter, repr(delimiter))
         raise UsageError(f"delimiter {shown} is not one of , ; tab |")
