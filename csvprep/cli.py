@@ -246,7 +246,7 @@ def validation_options(f: F) -> F:
         ),
         click.option(
             "--max-problems",
-            type=click.IntRange(min=0),
+            type=click.IntRange(min=0, max=sys.maxsize),
             help=f"Keep details of at most this many problems (default {BUILT_IN.max_problems}; "
             "counts cover "
             "every row).",

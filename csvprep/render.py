@@ -86,6 +86,7 @@ def render_text(report: Report, *, color: bool = False, width: int = 100) -> str
     console.print(
         f"  {plural(rows.total, 'row')}: [green]{rows.valid:,} valid[/], "
         f"[red]{rows.invalid:,} invalid[/], [yellow]{rows.duplicate:,} duplicate[/]"
+        + (f", {rows.excluded:,} excluded" if rows.excluded else "")
     )
     console.print(f"  upload route: [bold]{report.route}[/] ({_FLOW[report.route]})")
     breakdown = report.breakdown

@@ -389,3 +389,15 @@ def test_an_error_about_standard_input_names_it_as_name_does(data):
     assert result.exit_code == 3
     assert result.stderr.startswith("csvprep: error: june.csv: ")
     assert "csvprep-stdin" not in result.stderr  # never the spooled copy's path
+
+
+def test_the_summary_counts_excluded_rows_so_the_row_counts_add_up(tmp_path):
+    result = run_cli(
+        "prepare",
+        FIXTURES / "valid_contacts.csv",
+        "--out",
+        tmp_path / "out",
+        "--exclude",
+        FIXTURES / "do_not_call.txt",
+    )
+    assert "10 rows: 8 valid, 0 invalid, 0 duplicate, 2 excluded" in result.stdout

@@ -279,6 +279,9 @@ def test_a_wrong_key_is_reported_without_showing_it(server, small):
         ({"number_pool_id": "p"}, "exactly one of from_numbers and number_pool_id (both"),
         ({"from_numbers": []}, "(neither given)"),
         ({"campaign_start_time": "2026-10-18 09:00"}, "is not 'DD/MM/YYYY, HH:MM'"),
+        ({"campaign_start_time": "1/1/2031, 9:5"}, "is not 'DD/MM/YYYY, HH:MM'"),  # strptime's
+        ({"country_code": "XX"}, "neither a calling code (+91) nor a region (IN)"),
+        ({"country_code": "+999"}, "neither a calling code (+91) nor a region (IN)"),
         ({"campaign_start_time": "01/01/2020, 09:00"}, "is not in the future"),
         ({"campaign_end_time": f"{TOMORROW}, 08:00"}, "must be after campaign_start_time"),
         ({"call_config": {"call_time": {"timezone": "Mars/Base"}}}, "not an IANA time zone"),

@@ -14,8 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import csvprep
-from conftest import FIXTURES, VARIABLES_MAP
-from csvprep import UsageError, validate
+from conftest import FIXTURES, VARIABLES_MAP, run_cli
+from csvprep import InputError, UsageError, validate
 
 
 def test_duplicates_point_at_the_first_occurrence():
@@ -453,3 +453,20 @@ def test_a_row_check_runs_alone(tmp_path):
     assert found.code == "phone_extension_dropped"
     assert rows.frame.filter(found.mask)["c1"].to_list() == ["Office"]
     assert v._suppressed(rows) == [] and v._calling_hours(rows) == []  # not asked for
+
+
+def test_a_misspelt_option_is_a_usage_error_naming_the_nearest():
+    nearest = "unknown option 'mobile_onyl' \\(did you mean 'mobile_only'"
+    with pytest.raises(UsageError, match=nearest):
+        csvprep.validate(FIXTURES / "valid_contacts.csv", mobile_onyl=True)  # type: ignore[call-arg]
+    result = run_cli("validate", FIXTURES / "valid_contacts.csv", "--max-problems", str(2**64))
+    assert result.exit_code == 2  # not an overflow deep in Polars
+
+
+def test_frames_the_library_takes_are_read_as_files_are():
+    with pytest.raises(InputError, match="no data rows"):  # as a header-only file
+        csvprep.validate(pl.DataFrame({"Mobile Number": []}))
+    twice = pd.DataFrame([["+919876543210", "x"]], columns=["Mobile Number", "Mobile Number"])
+    assert "header_duplicate" in csvprep.validate(twice).problem_counts  # a data problem
+    with pytest.raises(UsageError, match="column 'Tags' holds List"):
+        csvprep.validate(pl.DataFrame({"Mobile Number": ["+919876543210"], "Tags": [["a"]]}))

@@ -118,7 +118,7 @@ def read_table(
     if isinstance(source, (str, os.PathLike)):
         how = _How(delimiter, encoding, skip_rows)
         return as_list(_read_path(Path(source), how, require_rows, max_cells, sheet))
-    return as_list(_read_frame(source))
+    return as_list(_read_frame(source, require_rows))
 
 
 # a NamedTuple, not a frozen dataclass: made on every start, where a dataclass costs ~1 ms
@@ -448,7 +448,7 @@ def _record_end(chunk: bytes) -> int:
     return -1
 
 
-def _read_frame(source: Any) -> Table:
+def _read_frame(source: Any, require_rows: bool = True) -> Table:
     if isinstance(source, pl.LazyFrame):
         source = source.collect()
     elif not isinstance(source, pl.DataFrame):
@@ -457,9 +457,23 @@ def _read_frame(source: Any) -> Table:
                 f"cannot validate a {type(source).__name__}: give a path, a polars DataFrame or "
                 "LazyFrame, or a pandas DataFrame"
             )
-        source = pl.from_pandas(source.astype("string"))
-    headers = tuple(str(c) for c in source.columns)
+        # pandas allows a header twice (as a CSV does): the columns are taken by position, so
+        # a repeated header is the data problem header_duplicate, not an error converting
+        headers = tuple(str(c) for c in source.columns)
+        by_position = source.set_axis([column_name(i) for i in range(len(headers))], axis=1)
+        source = pl.from_pandas(by_position.astype("string"))
+    else:
+        headers = tuple(str(c) for c in source.columns)
     check_headers(headers, "<dataframe>")
+    if require_rows and source.height == 0:
+        raise InputError("<dataframe>: has a header but no data rows")
+    kinds = list(source.schema.values())
+    nested = [i for i, kind in enumerate(kinds) if kind.is_nested() or kind == pl.Object]
+    if nested:
+        raise UsageError(
+            f"<dataframe>: column {headers[nested[0]]!r} holds {kinds[nested[0]]}, not values "
+            "a CSV cell can hold; give text, numbers or dates"
+        )
     # one chunk: a caller's filtered frame can hold empty chunks, on which some Polars string
     # functions panic (pl.format in polars 2.1)
     frame = (

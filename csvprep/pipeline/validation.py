@@ -52,6 +52,7 @@ from ..problems import CODES, SEVERITY_ORDER, SHOWN_CHARS, Code, Problem, shown
 from ..report import Breakdown, Report, RowCounts
 from ..routing import route_for
 from ..settings import DEFAULTS
+from ..suggest import did_you_mean
 
 if TYPE_CHECKING:
     from ..checks.calling_hours import CallWindow
@@ -303,9 +304,13 @@ def _check(
     :func:`validate` needs) only the counts, the duplicate keys and the first problems outlive
     a batch, so memory stays bounded whatever the file's size; a ``sink`` is handed each batch
     as it is decided (:func:`stream`)."""
+    unknown = sorted(set(options) - set(CheckOptions.__annotations__))
+    if unknown:  # a typo would otherwise be a check silently not made (mobile_onyl=True)
+        known = CheckOptions.__annotations__
+        raise UsageError(f"unknown option {unknown[0]!r}{did_you_mean(unknown[0], known)}")
     max_problems = options.get("max_problems", DEFAULTS.max_problems)
-    if max_problems < 0:
-        raise UsageError("max_problems must be 0 or more")
+    if not isinstance(max_problems, int) or max_problems < 0:
+        raise UsageError("max_problems must be a whole number, 0 or more")
     region = phones.region_for(options.get("country_code", DEFAULTS.country_code))
     variables_map = options.get("variables_map")
     vmap = load_variables_map(variables_map) if variables_map is not None else None

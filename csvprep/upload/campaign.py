@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, SUPPORTED_REGIONS
 
 from ..errors import ConfigError
 from ..suggest import did_you_mean
@@ -153,10 +156,26 @@ def _check_nested(value: Any, spec: Any, where: str, problems: list[str]) -> Non
 
 def _time(value: str, key: str, problems: list[str]) -> dt.datetime | None:
     try:
+        # strptime alone takes '1/1/2031, 9:5': the platform is sent the value as given
+        if not _CAMPAIGN_TIME_SHAPE.fullmatch(value):
+            raise ValueError
         return dt.datetime.strptime(value, CAMPAIGN_TIME)
     except ValueError:
         problems.append(f"{key} {value!r} is not 'DD/MM/YYYY, HH:MM' (e.g. '18/10/2026, 09:00')")
         return None
+
+
+_CAMPAIGN_TIME_SHAPE = re.compile(r"[0-9]{2}/[0-9]{2}/[0-9]{4}, [0-9]{2}:[0-9]{2}")
+
+
+def _country(value: str, problems: list[str]) -> None:
+    """A calling code (+91) or a region (IN) libphonenumber knows, as the docs show both."""
+    code = value.removeprefix("+")
+    known = (
+        value.startswith("+") and code.isdigit() and int(code) in COUNTRY_CODE_TO_REGION_CODE
+    ) or value in SUPPORTED_REGIONS
+    if not known:
+        problems.append(f"country_code {value!r} is neither a calling code (+91) nor a region (IN)")
 
 
 def _hhmm(value: Any, key: str, problems: list[str]) -> None:
@@ -215,6 +234,7 @@ def build_campaign(
         for key in ("call_start_time", "call_end_time"):
             if key in call_time:
                 _hhmm(call_time[key], key, problems)
+    _country(settings["country_code"], problems)
     start = _time(settings["campaign_start_time"], "campaign_start_time", problems)
     end = _time(settings["campaign_end_time"], "campaign_end_time", problems)
     current = now or dt.datetime.now(zone)
