@@ -17,7 +17,7 @@ import signal
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -347,9 +347,8 @@ def validate(
         from .io.writing import check_report_target  # lazy: Polars
 
         out.color = False  # a file gets no terminal colour codes
-        inputs = [*files, api_key_file, *(given.get(k) for k in _INPUT_OPTIONS)]
         try:
-            check_report_target(output, inputs)
+            check_report_target(output, _inputs(files, given, api_key_file))
         except CsvprepError as e:
             _fail(e)
             sys.exit(e.exit_code)
@@ -447,6 +446,23 @@ def _source(file: str | Path, name: str | None) -> Iterator[tuple[Path, str | No
 
 #: The options that name a file the run reads, which no report may be written over.
 _INPUT_OPTIONS = ("variables_map", "prompt", "rules", "exclude")
+
+
+def _inputs(files: Sequence[str], given: dict[str, Any], key_file: Path | None) -> list[object]:
+    """Every file a validate run reads: the lists, the key file, and each list's settings
+    files, from the flags or the project configuration (and that configuration's own file)."""
+    from .config import find_config
+
+    found: list[object] = [*files, key_file]
+    for file in files:
+        if file == "-":
+            continue
+        settings = _settings(file, given)
+        found += (settings.get(k) for k in _INPUT_OPTIONS)
+        config = find_config(Path(file))
+        if config is not None:
+            found.append(config.path)
+    return found
 
 
 def _write_output(path: Path, text: str) -> None:

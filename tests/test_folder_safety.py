@@ -836,3 +836,27 @@ def test_validate_output_that_is_a_folder_is_a_usage_error(tmp_path):
     assert result.exit_code == 2 and "is a directory" in result.stderr  # click's own check
     result = run_cli("validate", FIXTURES / "valid_contacts.csv", "--output", "")
     assert result.exit_code == 2 and "is a folder" in result.stderr
+
+
+def test_validate_output_through_a_link_writes_into_its_target_and_keeps_the_link(tmp_path):
+    target = tmp_path / "report.json"
+    link = tmp_path / "latest.json"
+    link.symlink_to(target)  # as /dev/stdout is a link, to a file or a pipe
+    result = run_cli(
+        "validate", FIXTURES / "valid_contacts.csv", "--format", "json", "--output", link
+    )
+    assert result.exit_code == 0
+    assert link.is_symlink() and json.loads(target.read_text(encoding="utf-8"))["rows"]
+
+
+def test_validate_output_over_an_input_named_by_the_configuration_is_refused(tmp_path):
+    shutil.copy(FIXTURES / "valid_contacts.csv", tmp_path / "list.csv")
+    vmap = tmp_path / "map.json"
+    vmap.write_text('{"mobile_number": "Mobile Number"}', encoding="utf-8")
+    config = tmp_path / "csvprep.toml"
+    config.write_text('variables_map = "map.json"\n', encoding="utf-8")
+    for target in (vmap, config):
+        before = target.read_bytes()
+        result = run_cli("validate", tmp_path / "list.csv", "--output", target)
+        assert result.exit_code == 2 and "is one of this run's inputs" in result.stderr
+        assert target.read_bytes() == before

@@ -581,6 +581,17 @@ def test_a_name_no_output_can_carry_is_refused_before_anything_is_written(tmp_pa
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize(
+    "stem", ["Renewal\u00a0list", "\u0d15\u0d4d\u200d list", "Soft\u00adhyphen"]
+)
+def test_names_with_any_printable_or_joining_character_still_make_outputs(tmp_path, stem):
+    source = tmp_path / f"{stem}.csv"
+    shutil.copy(FIXTURES / "valid_contacts.csv", source)
+    written = split(source, tmp_path / "parts", max_rows=4).files
+    assert written[0].path.name == f"{stem}.part-001.csv"
+    assert prepare(source, tmp_path / "out").files[0].path.name == f"{stem}.clean.csv"
+
+
 def test_a_list_whose_file_name_is_not_utf8_is_reported_with_its_name(tmp_path):
     source = os.fsdecode(os.fsencode(str(tmp_path)) + b"/list\xff.csv")
     shutil.copy(FIXTURES / "valid_contacts.csv", source)

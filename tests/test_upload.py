@@ -282,6 +282,7 @@ def test_a_wrong_key_is_reported_without_showing_it(server, small):
         ({"campaign_start_time": "1/1/2031, 9:5"}, "is not 'DD/MM/YYYY, HH:MM'"),  # strptime's
         ({"country_code": "XX"}, "neither a calling code (+91) nor a region (IN)"),
         ({"country_code": "+999"}, "neither a calling code (+91) nor a region (IN)"),
+        ({"country_code": "+800"}, "neither a calling code (+91) nor a region (IN)"),
         ({"campaign_start_time": "01/01/2020, 09:00"}, "is not in the future"),
         ({"campaign_end_time": f"{TOMORROW}, 08:00"}, "must be after campaign_start_time"),
         ({"call_config": {"call_time": {"timezone": "Mars/Base"}}}, "not an IANA time zone"),
@@ -671,3 +672,8 @@ def test_a_folder_with_no_row_to_call_is_refused_before_any_request(server, tmp_
     with api(server) as client, pytest.raises(InputError, match="no row to upload"):
         upload(tmp_path / "out", campaign(), api=client, start_calls=True)
     assert server.platform.requests == []
+
+
+@pytest.mark.parametrize("code", ["+91", "91", "IN", "in", "+1"])
+def test_every_country_code_a_csv_is_prepared_with_is_a_campaign_country_code(code):
+    assert build_campaign({**SETTINGS, "country_code": code}).country_code == code

@@ -461,6 +461,8 @@ def test_a_misspelt_option_is_a_usage_error_naming_the_nearest():
         csvprep.validate(FIXTURES / "valid_contacts.csv", mobile_onyl=True)  # type: ignore[call-arg]
     result = run_cli("validate", FIXTURES / "valid_contacts.csv", "--max-problems", str(2**64))
     assert result.exit_code == 2  # not an overflow deep in Polars
+    with pytest.raises(UsageError, match="max_problems must be a whole number"):
+        csvprep.validate(FIXTURES / "valid_contacts.csv", max_problems=2**64)
 
 
 def test_frames_the_library_takes_are_read_as_files_are():
@@ -470,3 +472,5 @@ def test_frames_the_library_takes_are_read_as_files_are():
     assert "header_duplicate" in csvprep.validate(twice).problem_counts  # a data problem
     with pytest.raises(UsageError, match="column 'Tags' holds List"):
         csvprep.validate(pl.DataFrame({"Mobile Number": ["+919876543210"], "Tags": [["a"]]}))
+    with pytest.raises(UsageError, match="column 'Tags' holds lists"):  # not "['a']" as text
+        csvprep.validate(pd.DataFrame({"Mobile Number": ["+919876543210"], "Tags": [["a"]]}))

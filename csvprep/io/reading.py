@@ -460,6 +460,15 @@ def _read_frame(source: Any, require_rows: bool = True) -> Table:
         # pandas allows a header twice (as a CSV does): the columns are taken by position, so
         # a repeated header is the data problem header_duplicate, not an error converting
         headers = tuple(str(c) for c in source.columns)
+        for i in range(len(headers)):
+            # pandas would make a list's text of it ("['a', 'b']"): the first value tells
+            filled = source.iloc[:, i].dropna()
+            if len(filled) and isinstance(filled.iloc[0], (list, tuple, dict, set)):
+                raise UsageError(
+                    f"<dataframe>: column {headers[i]!r} holds "
+                    f"{type(filled.iloc[0]).__name__}s, not values a CSV cell can hold; give "
+                    "text, numbers or dates"
+                )
         by_position = source.set_axis([column_name(i) for i in range(len(headers))], axis=1)
         source = pl.from_pandas(by_position.astype("string"))
     else:

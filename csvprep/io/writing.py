@@ -259,20 +259,21 @@ def check_report_target(path: Path, inputs: Iterable[object]) -> None:
 
 
 def write_report(path: Path, data: bytes) -> None:
-    """Write a report where ``--output`` says: into a device or a pipe as it is (``/dev/stdout``,
-    ``/dev/null``, a FIFO a reader waits on), never replaced by a file; otherwise atomically
-    (:func:`atomic_write`). Faults are :class:`OutputError`.
+    """Write a report where ``--output`` says: into a device, a pipe or a link as it is
+    (``/dev/stdout``, ``/dev/null``, a FIFO a reader waits on), never replaced by a file; a
+    regular file (or a new one) atomically (:func:`atomic_write`). Faults are
+    :class:`OutputError`.
 
     >>> write_report(Path("/dev/null"), b"{}")
     """
     with writing(path):
         try:
-            kind = os.stat(path).st_mode  # through a link: /dev/stdout is one
+            kind = os.lstat(path).st_mode
         except FileNotFoundError:
             kind = stat.S_IFREG
         if stat.S_ISREG(kind):
             atomic_write(path, data)
-        else:
+        else:  # written through: a link (/dev/stdout is one, to a file or a pipe) is kept
             with open(path, "wb") as device:
                 device.write(data)
 

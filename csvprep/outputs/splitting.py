@@ -9,6 +9,7 @@ import os
 import re
 import stat
 import threading
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -57,11 +58,14 @@ def output_stem(named: object) -> str:
     """
     stem = Path(str(named)).stem if isinstance(named, (str, Path)) else "contacts"
     name = f"{stem}.clean.csv"
-    if not stem.strip(". ") or not stem.isprintable() or safe_name(name) is None:
+    # control characters (a line break), bytes that are not text (held as surrogates) and
+    # line separators: any other character, a no-break space or a joiner, names a file
+    odd = any(unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp") for c in stem)
+    if not stem.strip(". ") or odd or safe_name(name) is None:
         raise UsageError(
-            f"{str(named)!r}: no output can be named after it (a line break, a byte that is "
-            "not text, or no name at all); rename it, or give prepare --name a plain file "
-            "name, such as contacts.csv"
+            f"{str(named)!r}: no output can be named after it (a line break or another "
+            "control character, bytes that are not text, or no name at all); rename the file "
+            "(prepare also takes --name, such as --name contacts.csv)"
         )
     return stem
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import sys
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -309,8 +310,8 @@ def _check(
         known = CheckOptions.__annotations__
         raise UsageError(f"unknown option {unknown[0]!r}{did_you_mean(unknown[0], known)}")
     max_problems = options.get("max_problems", DEFAULTS.max_problems)
-    if not isinstance(max_problems, int) or max_problems < 0:
-        raise UsageError("max_problems must be a whole number, 0 or more")
+    if not isinstance(max_problems, int) or not 0 <= max_problems <= sys.maxsize:
+        raise UsageError(f"max_problems must be a whole number from 0 to {sys.maxsize}")
     region = phones.region_for(options.get("country_code", DEFAULTS.country_code))
     variables_map = options.get("variables_map")
     vmap = load_variables_map(variables_map) if variables_map is not None else None

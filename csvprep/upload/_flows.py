@@ -313,7 +313,9 @@ class _Run:
         if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).strip():
             self.ledger.record(self.name, self.sha, step, "uncertain")
             raise UncertainError(
-                f"{where}: the answer holds no {key} ({answer}); the platform may have acted on it"
+                # its keys only: a save's answer can echo every contact back
+                f"{where}: the answer holds no {key} (it has {sorted(answer)}); the platform "
+                "may have acted on it"
             )
         return str(value)
 

@@ -20,9 +20,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, SUPPORTED_REGIONS
-
-from ..errors import ConfigError
+from ..errors import ConfigError, UsageError
+from ..phones import region_for
 from ..suggest import did_you_mean
 
 CAMPAIGN_TIME = "%d/%m/%Y, %H:%M"
@@ -169,12 +168,11 @@ _CAMPAIGN_TIME_SHAPE = re.compile(r"[0-9]{2}/[0-9]{2}/[0-9]{4}, [0-9]{2}:[0-9]{2
 
 
 def _country(value: str, problems: list[str]) -> None:
-    """A calling code (+91) or a region (IN) libphonenumber knows, as the docs show both."""
-    code = value.removeprefix("+")
-    known = (
-        value.startswith("+") and code.isdigit() and int(code) in COUNTRY_CODE_TO_REGION_CODE
-    ) or value in SUPPORTED_REGIONS
-    if not known:
+    """A calling code (+91) or a region (IN), as the docs show both: what a CSV source is
+    prepared with, so a folder's upload takes exactly what a CSV's does."""
+    try:
+        region_for(value)
+    except UsageError:
         problems.append(f"country_code {value!r} is neither a calling code (+91) nor a region (IN)")
 
 
