@@ -451,7 +451,7 @@ def _record_end(chunk: bytes) -> int:
 def _read_frame(source: Any, require_rows: bool = True) -> Table:
     if isinstance(source, pl.LazyFrame):
         source = source.collect()
-    elif not isinstance(source, pl.DataFrame):
+    if not isinstance(source, pl.DataFrame):
         if type(source).__module__.split(".")[0] != "pandas":
             raise UsageError(
                 f"cannot validate a {type(source).__name__}: give a path, a polars DataFrame or "
