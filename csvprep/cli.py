@@ -444,21 +444,18 @@ def _source(file: str | Path, name: str | None) -> Iterator[tuple[Path, str | No
             raise
 
 
-#: The options that name a file the run reads, which no report may be written over.
-_INPUT_OPTIONS = ("variables_map", "prompt", "rules", "exclude")
-
-
 def _inputs(files: Sequence[str], given: dict[str, Any], key_file: Path | None) -> list[object]:
     """Every file a validate run reads: the lists, the key file, and each list's settings
     files, from the flags or the project configuration (and that configuration's own file)."""
     from .config import find_config
+    from .pipeline.validation import FILE_OPTIONS  # lazy: Polars
 
     found: list[object] = [*files, key_file]
     for file in files:
         if file == "-":
             continue
         settings = _settings(file, given)
-        found += (settings.get(k) for k in _INPUT_OPTIONS)
+        found += (settings.get(k) for k in FILE_OPTIONS)
         config = find_config(Path(file))
         if config is not None:
             found.append(config.path)

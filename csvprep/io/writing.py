@@ -249,7 +249,7 @@ def check_report_target(path: Path, inputs: Iterable[object]) -> None:
     csvprep.errors.UsageError: fixtures/valid_contacts.csv: is one of this run's inputs; ...
     """
     if path.is_dir():
-        raise UsageError(f"{path or '.'}: is a folder; give --output a file name")
+        raise UsageError(f"{path}: is a folder; give --output a file name")
     found = _identity(path)
     if found is not None and found in {_identity(i) for i in inputs}:
         raise UsageError(

@@ -31,7 +31,7 @@ from ..io.writing import (
     neutralise_formulas,
     neutralise_text,
 )
-from ..pipeline.validation import CheckOptions, DecidedBatch, stream
+from ..pipeline.validation import FILE_OPTIONS, CheckOptions, DecidedBatch, stream
 from ..problems import CODE_INFO, CODES
 from ..report import Report, render_json
 from ..report.html import render_html
@@ -302,7 +302,7 @@ def prepare(
     named = name if name is not None else source
     stem = output_stem(named)
     # every file the run reads, so that no output (or clearing of old ones) can touch them
-    inputs = [source, *(options.get(k) for k in ("exclude", "rules", "variables_map", "prompt"))]
+    inputs = [source, *(options.get(k) for k in FILE_OPTIONS)]
     writer = _Writer(out, force, inputs, stem, max_rows, keep_duplicates)
     hashed = source_entry_beside(source)
     try:

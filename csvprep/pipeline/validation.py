@@ -137,6 +137,11 @@ def _no_problems() -> pl.DataFrame:
     return pl.DataFrame(schema=PROBLEM_SCHEMA)
 
 
+#: The options of :class:`CheckOptions` that name a file the run reads: no output of the run
+#: (prepare's files, validate's report) may be written over one.
+FILE_OPTIONS = ("variables_map", "prompt", "rules", "exclude")
+
+
 class CheckOptions(TypedDict, total=False):
     """The options of :func:`check`, which :func:`validate` and :func:`csvprep.prepare` take
     too (one list, so the three cannot drift apart)."""
