@@ -13,10 +13,8 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import sys
 import tempfile
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from functools import partial
@@ -25,6 +23,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
+from ._signals import stop_on_signals
 from .config import settings_for
 from .errors import CsvprepError, UsageError
 from .resources import example_text, schema_text
@@ -888,7 +887,7 @@ def main() -> None:
     """Entry point of the ``csvprep`` script: no traceback ever reaches the user."""
     if "polars" not in sys.modules:
         os.environ.setdefault(*_ALLOCATOR)
-    _stop_on_signals()
+    stop_on_signals()  # done already when started as the command (csvprep.__main__)
     try:
         cli.main(standalone_mode=True)
     except SystemExit as done:
@@ -896,7 +895,7 @@ def main() -> None:
     except BaseException as e:
         # BaseException, not Exception: a panic in Polars' Rust code reaches Python as
         # pyo3's PanicException, which derives from BaseException (as a Rust error turned
-        # exception would not). KeyboardInterrupt never gets here: see _stop_on_signals.
+        # exception would not). KeyboardInterrupt never gets here: see stop_on_signals.
         if os.environ.get("CSVPREP_DEBUG"):
             raise
         click.echo(
@@ -916,58 +915,6 @@ def _one_line(text: str, limit: int = 300) -> str:
     """
     line = next((part.strip() for part in text.splitlines() if part.strip()), "")
     return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-#: What csvprep says and the status it ends with when stopped by a signal (128 + its number,
-#: as a shell reports a command a signal ended).
-_STOPPED = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated"}
-
-
-def _stop_on_signals() -> None:
-    """Ctrl-C (SIGINT) and SIGTERM end the run at once: one line on stderr, exit 130 (143).
-
-    Python runs a signal handler only in the main thread, between bytecodes: not while Polars
-    is busy in Rust on a big batch, nor soon enough to beat the checking threads finishing
-    their work. So the handlers do nothing themselves; the C-level handler writes the
-    signal's number to a pipe (``set_wakeup_fd``) at once, and a watching thread, which
-    needs only the GIL Polars releases while it works, removes any output half-written
-    (outputs are written to a temporary file, then renamed) and ends the process.
-    """
-    # held back while this is set up: one arriving half-way (the pipe set, the default
-    # handler still in place) would also raise KeyboardInterrupt in the main thread
-    signal.pthread_sigmask(signal.SIG_BLOCK, set(_STOPPED))
-    try:
-        read, write = os.pipe()
-        os.set_blocking(write, False)
-        signal.set_wakeup_fd(write, warn_on_full_buffer=False)
-        for signum in _STOPPED:
-            signal.signal(signum, lambda *_: None)
-        watcher = threading.Thread(target=_watch, args=(read,), name="csvprep-signals")
-        watcher.daemon = True
-        watcher.start()
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, set(_STOPPED))
-
-
-def _watch(fd: int) -> None:
-    while True:
-        for number in os.read(fd, 64):
-            if number in _STOPPED:
-                _stop(signal.Signals(number))
-
-
-def _stop(signum: signal.Signals) -> NoReturn:
-    # not imported here: the main thread may hold the import lock (and if csvprep.io.writing
-    # was never imported, nothing is being written)
-    writing = sys.modules.get(f"{__package__}.io.writing")
-    if writing is not None:
-        writing.abandon_writes()
-    # a line of its own after the terminal's "^C"; straight to the file descriptor, as the
-    # main thread may hold sys.stderr's lock
-    start = "\n" if os.isatty(2) else ""
-    with contextlib.suppress(OSError):
-        os.write(2, f"{start}csvprep: {_STOPPED[signum]}\n".encode())
-    os._exit(128 + signum)
 
 
 def _exit_now(code: object) -> NoReturn:

@@ -48,7 +48,7 @@ LAYERS: list[set[str]] = [
         "upload",
     },
     {"render", "config"},
-    {"cli", "__init__", "__main__"},
+    {"cli", "__init__", "__main__", "_signals"},
 ]
 LAYER = {module: n for n, layer in enumerate(LAYERS) for module in layer}
 

@@ -169,6 +169,57 @@ def test_ctrl_c_stops_at_once_with_one_line_and_leaves_no_output_claiming_to_be_
     assert files <= {"manifest.json"} or "manifest.json" not in files
 
 
+CSVPREP = [sys.executable, "-m", "csvprep"]
+
+
+def test_ctrl_c_while_parts_are_written_leaves_no_temporary_file(tmp_path):
+    # thousands of small parts: the writing thread made 500 new ones while a stopped run
+    # removed the 600 it had, and those were left behind
+    rows = 200_000
+    path = tmp_path / "list.csv"
+    pl.select(
+        (pl.lit("98") + pl.int_range(10**7, 10**7 + rows).cast(pl.String)).alias("Mobile Number"),
+    ).write_csv(path)
+    for delay in (0.5, 0.7, 0.9, 1.1, 1.3):
+        out = tmp_path / f"out-{delay}"
+        process = subprocess.Popen(
+            [*CSVPREP, "prepare", str(path), "--out", str(out), "--max-rows", "100"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(delay)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=30)
+        if process.returncode == 0:
+            continue  # done before the signal (a fast machine): nothing to look at
+        assert (process.returncode, stderr) == (130, "csvprep: interrupted\n")
+        left = [p.name for p in out.iterdir() if p.name.startswith(".")] if out.exists() else []
+        assert left == []
+
+
+def test_ctrl_c_while_the_command_line_loads_is_one_line_not_a_traceback():
+    # the signal comes as click is imported (40 ms of every start, before which the handler
+    # was not set up): a hook on the import sends it
+    script = (
+        "import os, runpy, signal, sys\n"
+        "class Hook:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'click':\n"
+        "            os.kill(os.getpid(), signal.SIGINT)\n"
+        "            time.sleep(5)\n"
+        "        return None\n"
+        "import time\n"
+        "sys.meta_path.insert(0, Hook())\n"
+        "sys.argv = ['csvprep', '--version']\n"
+        "runpy.run_module('csvprep', run_name='__main__')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert (done.returncode, done.stderr) == (130, "csvprep: interrupted\n")
+
+
 def test_prepare_stopped_while_writing_leaves_no_manifest_of_the_last_run(tmp_path, monkeypatch):
     out = tmp_path / "out"
     csvprep.prepare(FIXTURES / "valid_contacts.csv", out)

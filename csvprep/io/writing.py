@@ -15,6 +15,7 @@ import os
 import re
 import secrets
 import stat
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -216,6 +217,10 @@ def sha256_of(data: bytes) -> str:
 #: The temporary files being written now: a run stopped by a signal removes them
 #: (:func:`abandon_writes`), as it ends without unwinding the writer's own clean-up.
 _WRITING: set[Path] = set()
+#: Held while a temporary file is made and named in ``_WRITING``, and while one is renamed into
+#: place: the writing threads go on while a stopped run removes its temporary files, and
+#: made 500 new parts while 600 were removed. :func:`abandon_writes` takes it for good.
+_WRITES = threading.Lock()
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -231,12 +236,11 @@ def atomic_write(path: Path, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(temp, path)
+        _put_in_place(temp, path)
     except BaseException:
         temp.unlink(missing_ok=True)
-        raise
-    finally:
         _WRITING.discard(temp)
+        raise
 
 
 def check_report_target(path: Path, inputs: Iterable[object]) -> None:
@@ -282,9 +286,17 @@ def _create_temp(path: Path) -> tuple[Path, int]:
     """A new temporary file for ``path``, in its folder (a rename is atomic only within one),
     registered for :func:`abandon_writes`; its name and open descriptor."""
     temp = path.with_name(f".{path.name}.{secrets.token_hex(8)}{_TEMP_SUFFIX}")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    _WRITING.add(temp)
+    with _WRITES:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        _WRITING.add(temp)
     return temp, fd
+
+
+def _put_in_place(temp: Path, path: Path) -> None:
+    """Rename the temporary file ``temp`` to ``path`` (unless the run is being stopped)."""
+    with _WRITES:
+        os.replace(temp, path)
+        _WRITING.discard(temp)
 
 
 class PendingFile:
@@ -351,8 +363,7 @@ class PendingFile:
             self._syncing.result()
         if self._synced is not None:
             self._synced.result()
-        os.replace(self.temp, self.path)
-        _WRITING.discard(self.temp)
+        _put_in_place(self.temp, self.path)
 
     def discard(self) -> None:
         """Close and remove the temporary file (the run did not succeed)."""
@@ -384,10 +395,17 @@ def _sync_and_close(file: io.BufferedWriter) -> None:
 
 
 def abandon_writes() -> None:
-    """Remove the temporary files of writes under way (the run is being stopped).
+    """Remove the temporary files of writes under way, and let no thread make another or put
+    one in place: for a process stopped by a signal, ended as soon as this returns (its other
+    threads run on until then).
 
-    >>> abandon_writes()  # none under way
+    >>> import subprocess, sys
+    >>> stop = "from csvprep.io.writing import abandon_writes; abandon_writes()"
+    >>> subprocess.run([sys.executable, "-c", stop]).returncode
+    0
     """
+    # with a time limit: a thread stuck in a rename (a hung network disk) must not stop Ctrl-C
+    _WRITES.acquire(timeout=2)
     for temp in list(_WRITING):
         with contextlib.suppress(OSError):
             os.unlink(temp)
