@@ -4,12 +4,13 @@ It keeps to the documented contract (the platform's docs; its OpenAPI file is co
 ``tests/peer/ringg-api/``): the X-API-KEY header, real multipart parsing with the documented
 required fields, JSON bodies with exactly one of ``from_numbers`` and ``number_pool_id``,
 ``list_id`` and ``bulk_list_id`` it issued, and a large upload that goes verifying ->
-processing -> completed as it is polled. It refuses a second start of the same list, so a
-duplicate submission fails the test. Faults are injected per endpoint:
-``500``, ``429`` (with ``Retry-After``), ``503``, ``504``, ``slow`` (answers late),
-``drop`` (acts on the request, then closes the connection without answering) and ``echo``
-(refuses it with a ``detail`` that echoes the request's headers, key included, as some
-frameworks' debug pages do).
+processing -> completed as it is polled, and ``GET /campaign/all`` as documented (items of
+``id``, ``name`` and ``created_at``, 10 a page unless asked, with ``pagination``). It refuses
+a second start of the same list, so a duplicate submission fails the test. Faults are injected
+per endpoint: ``500``, ``429`` (with ``Retry-After``), ``503``, ``504``, ``slow`` (answers
+late), ``drop`` (acts on the request, then closes the connection without answering) and
+``echo`` (refuses it with a ``detail`` that echoes the request's headers, key included, as
+some frameworks' debug pages do); any other word (``ok``) lets a request through as it is.
 """
 
 from __future__ import annotations
@@ -54,12 +55,24 @@ class Platform:
         self.invalidated = 0  # rows a large upload's processing invalidates
         self.stuck = False  # a large upload that stays "verifying"
 
+    def made_before(self, name: str, minutes_ago: float, count: int = 1) -> None:
+        """Campaigns of ``name`` that some earlier run or person made ``minutes_ago``."""
+        when = time.time() - minutes_ago * 60
+        for _ in range(count):
+            made = {"campaign_name": name, "rows": 1, "created_at": _now(when)}
+            self.lists[str(uuid.uuid4())] = made
+
     def fault(self, endpoint: str, *kinds: str) -> None:
         """Queue faults for the next requests to an endpoint ('POST /campaign/save')."""
         self.faults[endpoint].extend(kinds)
 
     def calls(self, endpoint: str) -> list[dict[str, Any]]:
         return [r for r in self.requests if r["endpoint"] == endpoint]
+
+
+def _now(at: float | None = None) -> str:
+    """A time as the docs write one: ``2024-01-15T14:30:00Z``."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at))
 
 
 def _multipart(content_type: str, body: bytes) -> dict[str, Any]:
@@ -176,6 +189,7 @@ def make_handler(platform: Platform) -> type[BaseHTTPRequestHandler]:
                         platform.lists[new_id] = {
                             "campaign_name": fields["campaign_name"],
                             "rows": rows,
+                            "created_at": _now(),
                         }
                         counts = platform.save_counts or {
                             "total_rows": rows,
@@ -191,6 +205,7 @@ def make_handler(platform: Platform) -> type[BaseHTTPRequestHandler]:
                         "campaign_name": fields["campaign_name"],
                         "rows": rows,
                         "polls": 0,
+                        "created_at": _now(),
                     }
                     return 200, {
                         "bulk_list_id": new_id,
@@ -277,15 +292,31 @@ def make_handler(platform: Platform) -> type[BaseHTTPRequestHandler]:
                         }
                     }
                 if endpoint == "GET /campaign/all":
+                    # the documented item and pagination: 10 campaigns unless asked, oldest
+                    # first (the order is not documented: a client must read every page)
+                    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
+                    limit, offset = int(query.get("limit", 10)), int(query.get("offset", 0))
+                    if not 1 <= limit <= 1000 or offset < 0:
+                        return 422, {"detail": "limit must be 1 to 1000, offset at least 0"}
+                    made = sorted(
+                        [*platform.lists.items(), *platform.bulk.items()],
+                        key=lambda item: item[1]["created_at"],
+                    )
                     items = [
-                        {"list_id": k, "campaign_name": v["campaign_name"]}
-                        for k, v in platform.lists.items()
+                        {
+                            "id": k,
+                            "name": v["campaign_name"],
+                            "campaign_status": "running" if k in platform.started else "pending",
+                            "created_at": v["created_at"],
+                            "updated_at": v["created_at"],
+                        }
+                        for k, v in made
                     ]
-                    items += [
-                        {"bulk_list_id": k, "campaign_name": v["campaign_name"]}
-                        for k, v in platform.bulk.items()
-                    ]
-                    return 200, {"campaigns": items}
+                    pagination = {"total": len(items), "limit": limit, "offset": offset}
+                    return 200, {
+                        "campaigns": items[offset : offset + limit],
+                        "pagination": pagination,
+                    }
             return 404, {"detail": f"no route {endpoint}"}
 
         def do_GET(self) -> None:

@@ -18,7 +18,7 @@ from csvprep import ConfigError, UsageError
 from csvprep.cli import cli
 from csvprep.errors import InputError, RejectedRowsError, RemoteError, UncertainError
 from csvprep.outputs.preparing import prepare
-from csvprep.upload import LEDGER, Api, upload
+from csvprep.upload import LEDGER, Api, UploadResult, upload
 from csvprep.upload.campaign import build_campaign, load_campaign
 
 TOMORROW = (dt.datetime.now() + dt.timedelta(days=2)).strftime("%d/%m/%Y")
@@ -197,6 +197,75 @@ def test_a_dropped_save_is_checked_on_the_platform_before_any_retry(server, smal
     assert len(server.platform.calls("POST /campaign/save")) == 1
     assert result.files[0]["list_id"] in server.platform.lists
     assert len(server.platform.calls("POST /campaign/start")) == 1
+
+
+def lose_a_save_then_resume(server: ContractServer, folder: Path, *faults: str) -> UploadResult:
+    """Upload ``folder`` (starting calls) with ``faults`` on its saves, the last losing a
+    save's answer; then again: what the second run did."""
+    server.platform.fault("POST /campaign/save", *faults)
+    with api(server) as client:
+        with pytest.raises(UncertainError):
+            upload(folder, campaign(), api=client, start_calls=True)
+        return upload(folder, campaign(), api=client, start_calls=True)
+
+
+def test_a_dropped_save_is_found_past_the_first_page_of_campaigns(server, small):
+    # GET /campaign/all gives 10 campaigns unless asked for more: the one the lost save made
+    # was on the second page, taken for absent, and the list saved (and called) twice
+    server.platform.made_before("Another campaign", minutes_ago=60 * 24, count=15)
+    result = lose_a_save_then_resume(server, small, "drop")
+    assert len(server.platform.calls("POST /campaign/save")) == 1
+    (start,) = server.platform.calls("POST /campaign/start")
+    assert start["json"]["list_id"] == result.files[0]["list_id"]
+
+
+def test_a_lost_save_is_never_taken_for_an_older_campaign_of_the_same_name(server, small):
+    # campaign names are reused ("Renewal reminders" every month): last month's list is not
+    # what a save lost today made, and starting it would call last month's people again
+    server.platform.made_before(SETTINGS["campaign_name"], minutes_ago=60 * 24 * 30)
+    (old,) = server.platform.lists
+    result = lose_a_save_then_resume(server, small, "504")  # not acted on
+    assert len(server.platform.calls("POST /campaign/save")) == 2
+    (start,) = server.platform.calls("POST /campaign/start")
+    assert start["json"]["list_id"] == result.files[0]["list_id"] != old
+
+
+def test_a_lost_save_is_never_taken_for_another_part_of_the_same_folder(server, tmp_path):
+    # every part of a folder is saved under the campaign's name: the part saved a moment
+    # before is not what the next part's lost save made
+    folder = tmp_path / "parts"
+    prepare(FIXTURES / "valid_contacts.csv", folder, max_rows=5, variables_map=VARIABLES_MAP)
+    result = lose_a_save_then_resume(server, folder, "ok", "504")  # the second part's
+    ids = [f["list_id"] for f in result.files]
+    assert len(set(ids)) == 2 and set(ids) == set(server.platform.lists)
+
+
+def _another_made_a_minute_ago(server: ContractServer, folder: Path) -> None:
+    server.platform.made_before(SETTINGS["campaign_name"], minutes_ago=1)
+
+
+def _ledger_of_an_older_csvprep(server: ContractServer, folder: Path) -> None:
+    # recorded without the time the save was sent: nothing to compare a campaign's making with
+    ledger = json.loads((folder / LEDGER).read_text(encoding="utf-8"))
+    next(iter(ledger["files"].values()))["steps"]["save"].pop("sent")
+    (folder / LEDGER).write_text(json.dumps(ledger), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("spoil", "says"),
+    [(_another_made_a_minute_ago, "2 campaigns named"), (_ledger_of_an_older_csvprep, "cannot")],
+    ids=["two-made-since", "no-send-time"],
+)
+def test_a_lost_save_that_cannot_be_matched_for_sure_stops(server, small, spoil, says):
+    server.platform.fault("POST /campaign/save", "drop")
+    with api(server) as client:
+        with pytest.raises(UncertainError):
+            upload(small, campaign(), api=client, start_calls=True)
+        spoil(server, small)
+        with pytest.raises(UncertainError, match=says):
+            upload(small, campaign(), api=client, start_calls=True)
+    assert len(server.platform.calls("POST /campaign/save")) == 1
+    assert server.platform.calls("POST /campaign/start") == []
 
 
 def test_a_dropped_start_is_never_repeated_blindly(server, small):

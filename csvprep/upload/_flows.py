@@ -15,6 +15,7 @@ records each request and answers as the documentation says, with a ledger kept i
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import random
 import tempfile
 from collections.abc import Callable, Mapping
@@ -93,23 +94,85 @@ def _start_body(campaign: Campaign, *, emails: bool = True, **ids: str) -> dict[
     return body
 
 
-def _find_campaign(api: Api, name: str, key: str) -> str | None:
-    """The id (``list_id`` or ``bulk_list_id``) of a campaign of this name, if the platform
-    lists exactly one."""
-    answer = api.call(Request("GET", "/campaign/all"), reads=True)
-    items = answer.get("campaigns") or answer.get("data") or answer.get("items") or []
-    ids = {
-        str(c.get(key) or c.get("list_id") or c.get("id"))
-        for c in items
-        if isinstance(c, dict) and c.get("campaign_name", c.get("name")) == name
-    }
-    ids.discard("None")
-    if len(ids) > 1:
+#: GET /campaign/all's largest page (its documented maximum ``limit``), and the most pages read
+#: when looking for a campaign: 100,000 campaigns.
+_PAGE = 1000
+_PAGES = 100
+#: How far the platform's clock may be behind this machine's when a campaign's ``created_at``
+#: is compared with when this machine sent the request that may have made it.
+CLOCK_ALLOWANCE = dt.timedelta(minutes=15)
+
+
+def _find_campaign(api: Api, name: str, sent: str | None, known: set[str]) -> str | None:
+    """The id of the campaign named ``name`` that a save sent at ``sent`` (ISO 8601, UTC) may
+    have made, reading every page of ``GET /campaign/all``; None when the platform has none
+    made since (less :data:`CLOCK_ALLOWANCE`), so the save was not acted on. Campaigns
+    ``known`` (this folder's other lists) are never it. An :class:`UncertainError` where that
+    cannot be told: two such campaigns, one without a ``created_at`` in UTC, a save recorded
+    without its time (by an older csvprep), an answer of another shape, or too many pages.
+
+    The documented item is ``{"id", "name", "created_at", ...}``; ``list_id`` is taken before
+    ``id`` and ``campaign_name`` after ``name`` where an answer has them.
+    """
+    since = _utc(sent)
+    candidates: dict[str, dt.datetime | None] = {}
+    for page in range(_PAGES):
+        where = f"/campaign/all?call_count=false&limit={_PAGE}&offset={page * _PAGE}"
+        answer = api.call(Request("GET", where), reads=True)
+        items = next((answer[k] for k in ("campaigns", "data", "items") if k in answer), None)
+        if not isinstance(items, list):
+            raise UncertainError(
+                f"GET /campaign/all: the answer holds no list of campaigns (it has "
+                f"{sorted(answer)}); check on the platform whether a campaign named {name!r} "
+                "was made, then record it or re-run with --force"
+            )
+        for item in items:
+            if not isinstance(item, dict) or item.get("name", item.get("campaign_name")) != name:
+                continue
+            found = item.get("list_id") or item.get("id")
+            if found is not None and str(found) not in known:
+                candidates[str(found)] = _utc(item.get("created_at"))
+        total = (answer.get("pagination") or {}).get("total")
+        read = page * _PAGE + len(items)
+        if not items or len(items) < _PAGE or (isinstance(total, int) and read >= total):
+            break
+    else:
         raise UncertainError(
-            f"GET /campaign/all lists {len(ids)} campaigns named {name!r}; check which one this "
-            "run created, then record it or re-run with --force"
+            f"GET /campaign/all lists more than {_PAGES * _PAGE:,} campaigns; check on the "
+            f"platform whether a campaign named {name!r} was made, then record it or re-run "
+            "with --force"
         )
-    return ids.pop() if ids else None
+    if not candidates:
+        return None
+    if since is None or None in candidates.values():
+        raise UncertainError(
+            f"GET /campaign/all lists a campaign named {name!r} whose making cannot be matched "
+            "to the lost save (no time to compare); check whether this run made it, then "
+            "record it or re-run with --force"
+        )
+    recent = [i for i, made in candidates.items() if made and made >= since - CLOCK_ALLOWANCE]
+    if len(recent) > 1:
+        raise UncertainError(
+            f"GET /campaign/all lists {len(recent)} campaigns named {name!r} made since the "
+            "lost save; check which one this run created, then record it or re-run with --force"
+        )
+    return recent[0] if recent else None
+
+
+def _utc(value: object) -> dt.datetime | None:
+    """An ISO 8601 time with its offset (``2024-01-15T14:30:00Z``) as an aware datetime; None
+    for anything else (a time without an offset could be any zone's).
+
+    >>> _utc("2024-01-15T14:30:00Z"), _utc("2024-01-15T14:30:00"), _utc(None)
+    (datetime.datetime(2024, 1, 15, 14, 30, tzinfo=datetime.timezone.utc), None, None)
+    """
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
 
 
 def upload(
@@ -262,6 +325,7 @@ class _Run:
     sha: str = ""
     steps: dict[str, Any] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
+    sent: str | None = None  # when the last request that changes something was sent (UTC)
 
     def file(self, folder: Path, entry: FileEntry, force: bool) -> None:
         self.folder, self.entry = folder, entry
@@ -294,11 +358,13 @@ class _Run:
     def submit(
         self, step: str, request: Request, upload: Upload | None = None, **ids: Any
     ) -> dict[str, Any]:
-        """Send a request that changes something; record it uncertain if its answer is lost."""
+        """Send a request that changes something; record it uncertain if its answer is lost,
+        with when it was sent (what it may have made is looked for as made since)."""
+        self.sent = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         try:
             return self.send(request, reads=False, upload=upload)
         except UncertainError:
-            self.ledger.record(self.name, self.sha, step, "uncertain", **ids)
+            self.ledger.record(self.name, self.sha, step, "uncertain", sent=self.sent, **ids)
             raise
 
     def done(self, step: str, message: str, **ids: Any) -> None:
@@ -311,7 +377,7 @@ class _Run:
         it may well have made a list that nothing here can name."""
         value = answer.get(key)
         if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).strip():
-            self.ledger.record(self.name, self.sha, step, "uncertain")
+            self.ledger.record(self.name, self.sha, step, "uncertain", sent=self.sent)
             raise UncertainError(
                 # its keys only: a save's answer can echo every contact back
                 f"{where}: the answer holds no {key} (it has {sorted(answer)}); the platform "
@@ -340,7 +406,9 @@ class _Run:
     def standard(self, rows: int) -> None:
         campaign, save = self.campaign, self.state("save")
         if save.get("state") == "uncertain":
-            found = _find_campaign(self.api, campaign.campaign_name, "list_id")
+            found = _find_campaign(
+                self.api, campaign.campaign_name, save.get("sent"), self.ledger.known_ids()
+            )
             if found is None:
                 # not on the platform: the lost request was not acted on, so save again
                 save = {}

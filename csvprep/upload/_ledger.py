@@ -38,6 +38,17 @@ class Ledger:
         steps: dict[str, Any] = entry["steps"]
         return steps
 
+    def known_ids(self) -> set[str]:
+        """Every ``list_id`` and ``bulk_list_id`` the ledger holds, of any file: lists this
+        folder made, so never another file's lost one."""
+        return {
+            str(state[key])
+            for entry in self.data["files"].values()
+            for state in entry["steps"].values()
+            for key in ("list_id", "bulk_list_id")
+            if state.get(key) is not None
+        }
+
     def record(self, name: str, sha256: str, step: str, state: str, **info: Any) -> None:
         steps = self.steps(name, sha256)
         steps[step] = {
