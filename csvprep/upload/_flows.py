@@ -121,42 +121,42 @@ def _find_campaign(api: Api, name: str, sent: str | None, known: set[str]) -> st
         answer = api.call(Request("GET", where), reads=True)
         items = next((answer[k] for k in ("campaigns", "data", "items") if k in answer), None)
         if not isinstance(items, list):
-            raise UncertainError(
-                f"GET /campaign/all: the answer holds no list of campaigns (it has "
-                f"{sorted(answer)}); check on the platform whether a campaign named {name!r} "
-                "was made, then record it or re-run with --force"
-            )
+            raise _unsure(f"the answer holds no list of campaigns (it has {sorted(answer)})", name)
         for item in items:
             if not isinstance(item, dict) or item.get("name", item.get("campaign_name")) != name:
                 continue
             found = item.get("list_id") or item.get("id")
             if found is not None and str(found) not in known:
                 candidates[str(found)] = _utc(item.get("created_at"))
-        total = (answer.get("pagination") or {}).get("total")
+        pagination = answer.get("pagination")
+        total = pagination.get("total") if isinstance(pagination, dict) else None
         read = page * _PAGE + len(items)
         if not items or len(items) < _PAGE or (isinstance(total, int) and read >= total):
             break
     else:
-        raise UncertainError(
-            f"GET /campaign/all lists more than {_PAGES * _PAGE:,} campaigns; check on the "
-            f"platform whether a campaign named {name!r} was made, then record it or re-run "
-            "with --force"
-        )
+        raise _unsure(f"it lists more than {_PAGES * _PAGE:,} campaigns", name)
     if not candidates:
         return None
     if since is None or None in candidates.values():
-        raise UncertainError(
-            f"GET /campaign/all lists a campaign named {name!r} whose making cannot be matched "
-            "to the lost save (no time to compare); check whether this run made it, then "
-            "record it or re-run with --force"
+        raise _unsure(
+            "a campaign of that name cannot be matched to the lost save (no time to compare)", name
         )
-    recent = [i for i, made in candidates.items() if made and made >= since - CLOCK_ALLOWANCE]
+    recent = [
+        i for i, made in candidates.items() if made is not None and made >= since - CLOCK_ALLOWANCE
+    ]
     if len(recent) > 1:
-        raise UncertainError(
-            f"GET /campaign/all lists {len(recent)} campaigns named {name!r} made since the "
-            "lost save; check which one this run created, then record it or re-run with --force"
+        raise _unsure(
+            f"it lists {len(recent)} campaigns named {name!r} made since the lost save", name
         )
     return recent[0] if recent else None
+
+
+def _unsure(what: str, name: str) -> UncertainError:
+    """Why ``GET /campaign/all`` cannot tell what a lost save of campaign ``name`` made."""
+    return UncertainError(
+        f"GET /campaign/all: {what}; check on the platform whether this run made a campaign "
+        f"named {name!r}, then record it or re-run with --force"
+    )
 
 
 def _utc(value: object) -> dt.datetime | None:
